@@ -1,0 +1,32 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+STAMP := $(VENV)/.requirements-installed
+
+.PHONY: run test install bench messages
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+## run: the site, a Celery worker and beat, with embedded defaults (SQLite, filesystem broker, console channel)
+run: $(STAMP)
+	$(VENV)/bin/python scripts/run.py
+
+## test: the whole test suite (SQLite, then PostgreSQL when it is reachable)
+test: $(STAMP)
+	bash scripts/test.sh
+
+## bench: the benchmarks in bench/ (numbers go in the README)
+bench: $(STAMP)
+	$(VENV)/bin/python bench/run_all.py
+
+## messages: refresh and compile the translations after changing user-facing text
+messages: $(STAMP)
+	$(VENV)/bin/python manage.py makemessages -l ja -l en --ignore=.venv --ignore=bench --ignore=tests
+	$(VENV)/bin/python manage.py makemessages -d djangojs -l ja -l en --ignore=.venv --ignore=staticfiles
+	$(VENV)/bin/python manage.py compilemessages --ignore=.venv

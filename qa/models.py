@@ -1,0 +1,194 @@
+"""Questions, answers and tips.
+
+Models hold data and constraints only. Every change goes through qa.services,
+which also fills the derived columns (rendered HTML, search text).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
+
+
+class Category(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True, allow_unicode=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("qa:category", kwargs={"slug": self.slug})
+
+
+class Question(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        ANSWERED = "answered", _("Answered")
+        CLOSED = "closed", _("Closed")
+        SPAM = "spam", _("Spam")
+
+    class Source(models.TextChoices):
+        # Other sources (mentions on X, Facebook comments, e-mail) come later.
+        WEB = "web", _("Web")
+
+    asker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="questions", verbose_name=_("asker")
+    )
+    title = models.CharField(_("title"), max_length=settings.QUESTION_TITLE_MAX_LENGTH)
+    body = models.TextField(_("body"), help_text=_("Markdown."))
+    body_html = models.TextField(editable=False, default="")
+    category = models.ForeignKey(
+        Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="questions", verbose_name=_("category")
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NEW)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.WEB)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_questions",
+        verbose_name=_("assignee"),
+        limit_choices_to={"is_staff": True},
+    )
+    created_at = models.DateTimeField(_("asked at"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    first_answered_at = models.DateTimeField(_("first answered at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("qa:my_question", kwargs={"pk": self.pk})
+
+
+class Answer(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers", verbose_name=_("question"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="answers", verbose_name=_("author")
+    )
+    body = models.TextField(_("answer"), help_text=_("Markdown."))
+    body_html = models.TextField(editable=False, default="")
+    is_public = models.BooleanField(
+        _("public"), default=False, help_text=_("Private answers are visible only to the asker.")
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+
+    def __str__(self):
+        return f"{self.question} ({self.created_at:%Y-%m-%d})"
+
+
+class TipQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Tip.Status.PUBLISHED)
+
+
+class Tip(models.Model):
+    """The public FAQ unit. Its public text is staff-edited: the customer's
+    original wording (on Question/Answer) is never shown publicly."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        UNPUBLISHED = "unpublished", _("Unpublished")
+
+    question = models.OneToOneField(
+        Question, on_delete=models.SET_NULL, null=True, blank=True, related_name="tip", verbose_name=_("question")
+    )
+    answer = models.ForeignKey(
+        Answer, on_delete=models.SET_NULL, null=True, blank=True, related_name="tips", verbose_name=_("answer")
+    )
+    title = models.CharField(_("public title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=100, allow_unicode=True)
+    question_text = models.TextField(_("public question"), blank=True, help_text=_("Markdown."))
+    question_html = models.TextField(editable=False, default="")
+    answer_text = models.TextField(_("public answer"), help_text=_("Markdown."))
+    answer_html = models.TextField(editable=False, default="")
+    category = models.ForeignKey(
+        Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="tips", verbose_name=_("category")
+    )
+    tags = TaggableManager(_("tags"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Normalised (NFKC, case-folded) copies of the public text, kept by the
+    # services so that search behaves the same on SQLite and PostgreSQL.
+    search_title = models.TextField(editable=False, default="")
+    search_body = models.TextField(editable=False, default="")
+    # Identifies a tip created by `import_faq`, so that re-importing updates it.
+    import_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    helpful_yes = models.PositiveIntegerField(default=0, editable=False)
+    helpful_no = models.PositiveIntegerField(default=0, editable=False)
+
+    objects = TipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("tip")
+        verbose_name_plural = _("tips")
+        indexes = [models.Index(fields=["status", "-published_at"])]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("qa:tip_detail", kwargs={"pk": self.pk, "slug": self.slug})
+
+    def get_canonical_url(self):
+        return settings.SITE_URL + self.get_absolute_url()
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
+
+
+class TipVote(models.Model):
+    """One "was this helpful?" vote per visitor and tip. The visitor key is a
+    hash of the user id or of the session, never the raw value."""
+
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="votes")
+    voter_key = models.CharField(max_length=64)
+    helpful = models.BooleanField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tip", "voter_key"], name="one_vote_per_visitor")]
+
+
+class SavedReply(models.Model):
+    """A canned answer staff can insert while answering."""
+
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), help_text=_("Markdown."))
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "title"]
+        verbose_name = _("saved reply")
+        verbose_name_plural = _("saved replies")
+
+    def __str__(self):
+        return self.title

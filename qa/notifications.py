@@ -1,0 +1,61 @@
+"""E-mails about questions. Called by services after the transaction commits,
+so a rolled-back change never sends mail."""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+logger = logging.getLogger(__name__)
+
+
+def staff_recipients() -> list[str]:
+    if settings.STAFF_NOTIFY_EMAILS:
+        return list(settings.STAFF_NOTIFY_EMAILS)
+    users = get_user_model().objects.filter(is_staff=True, is_active=True).exclude(email="")
+    return sorted(users.values_list("email", flat=True))
+
+
+def _send(*, template: str, context: dict, recipients: list[str]) -> None:
+    if not recipients:
+        return
+    subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+    body = render_to_string(f"{template}_body.txt", context)
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+    except OSError:
+        # The change itself is saved; a mail server outage must not undo it.
+        logger.exception("Could not send %s to %d recipient(s)", template, len(recipients))
+
+
+def staff_new_question(*, question_id: int) -> None:
+    from qa.models import Question
+
+    question = Question.objects.select_related("asker", "category").get(pk=question_id)
+    context = {
+        "question": question,
+        "admin_url": settings.SITE_URL + reverse("admin:qa_question_change", args=[question.pk]),
+    }
+    _send(template="qa/email/staff_new_question", context=context, recipients=staff_recipients())
+
+
+def asker_question_answered(*, answer_id: int) -> None:
+    from qa.models import Answer
+
+    answer = Answer.objects.select_related("question__asker").get(pk=answer_id)
+    question = answer.question
+    if not question.asker.email:
+        return
+    context = {
+        "question": question,
+        "answer": answer,
+        "question_url": settings.SITE_URL + question.get_absolute_url(),
+    }
+    # Customers read their mail in the language they last used on the site,
+    # which allauth/LocaleMiddleware cannot know here; the site default is used.
+    with translation.override(settings.LANGUAGE_CODE):
+        _send(template="qa/email/question_answered", context=context, recipients=[question.asker.email])

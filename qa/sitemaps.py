@@ -1,0 +1,2 @@
+# PLACEHOLDER: replaced by the public-site work in progress.
+SITEMAPS = {}

@@ -1,0 +1,30 @@
+from django.contrib.sitemaps.views import sitemap
+from django.urls import path
+
+from qa import feeds, sitemaps
+from qa.views import customer, public
+
+app_name = "qa"
+
+urlpatterns = [
+    # Public pages
+    path("", public.home, name="home"),
+    path("tips/", public.tip_list, name="tip_list"),
+    path("tips/<int:pk>/", public.tip_detail, name="tip_detail_short"),
+    path("tips/<int:pk>/<str:slug>/", public.tip_detail, name="tip_detail"),
+    path("tips/<int:pk>/vote/", public.tip_vote, name="tip_vote"),
+    path("categories/<str:slug>/", public.category_detail, name="category"),
+    path("search/", public.search, name="search"),
+    path("suggest/", public.suggest, name="suggest"),
+    path("feeds/tips.rss", feeds.LatestTipsRss(), name="feed_rss"),
+    path("feeds/tips.atom", feeds.LatestTipsAtom(), name="feed_atom"),
+    path("feeds/categories/<str:slug>.rss", feeds.CategoryTipsRss(), name="category_feed_rss"),
+    path("feeds/categories/<str:slug>.atom", feeds.CategoryTipsAtom(), name="category_feed_atom"),
+    path("sitemap.xml", sitemap, {"sitemaps": sitemaps.SITEMAPS}, name="sitemap"),
+    path("robots.txt", public.robots_txt, name="robots_txt"),
+    # Signed-in customers
+    path("ask/", customer.ask, name="ask"),
+    path("ask/preview/", customer.markdown_preview, name="markdown_preview"),
+    path("my/questions/", customer.my_questions, name="my_questions"),
+    path("my/questions/<int:pk>/", customer.my_question, name="my_question"),
+]

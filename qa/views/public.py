@@ -1,0 +1,6 @@
+# PLACEHOLDER: replaced by the public-site work in progress.
+def _todo(*args, **kwargs):
+    raise NotImplementedError
+
+
+home = tip_list = tip_detail = tip_vote = category_detail = search = suggest = robots_txt = _todo

@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.contrib import admin
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
+from django_ratelimit.decorators import ratelimit
+
+
+class TipcastAdminSite(admin.AdminSite):
+    site_header = _("Tipcast support")
+    site_title = _("Tipcast")
+    index_title = _("Support desk")
+
+    # Password guessing against the admin is throttled per client IP; the
+    # RatelimitMiddleware turns a refusal into a readable 429 page.
+    @method_decorator(
+        ratelimit(key="ip", rate=lambda group, request: settings.ADMIN_LOGIN_RATE, method="POST", block=True)
+    )
+    def login(self, request, extra_context=None):
+        return super().login(request, extra_context)

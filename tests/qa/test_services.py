@@ -1,0 +1,62 @@
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+
+from qa import services
+from qa.models import Question, Tip
+
+
+@pytest.mark.django_db(transaction=True)
+def test_question_create_emails_staff_after_commit(customer, staff, category):
+    question = services.question_create(asker=customer, title="Where is my parcel?", body="**Late**", category=category)
+    assert question.status == Question.Status.NEW
+    assert question.body_html == "<p><strong>Late</strong></p>"
+    assert [m.to for m in mail.outbox] == [[staff.email]]
+    assert "Where is my parcel?" in mail.outbox[0].subject
+
+
+def test_question_create_rejects_empty_title(customer):
+    with pytest.raises(ValidationError) as error:
+        services.question_create(asker=customer, title="   ", body="text")
+    assert "title" in error.value.message_dict
+
+
+@pytest.mark.django_db(transaction=True)
+def test_question_answer_marks_answered_and_emails_asker(make_question, staff, customer):
+    question = make_question()
+    mail.outbox.clear()
+    answer = services.question_answer(question=question, author=staff, body="It ships today.", is_public=False)
+    question.refresh_from_db()
+    assert question.status == Question.Status.ANSWERED
+    assert question.first_answered_at == answer.created_at or question.first_answered_at is not None
+    assert [m.to for m in mail.outbox] == [[customer.email]]
+
+
+def test_tip_from_answer_copies_text_but_keeps_originals(make_question, staff):
+    question = make_question(title="My order 12345678 is late", body="Call me at 090-1234-5678")
+    answer = services.question_answer(question=question, author=staff, body="We resent it.", is_public=True)
+    tip = services.tip_create_from_answer(answer=answer)
+    assert tip.status == Tip.Status.DRAFT
+    services.tip_update(tip=tip, title="What if my order is late?", question_text="My order is late.")
+    question.refresh_from_db()
+    assert question.body == "Call me at 090-1234-5678"
+    assert tip.search_title == "what if my order is late?"
+    assert services.tip_create_from_answer(answer=answer).pk == tip.pk
+
+
+def test_tip_publish_sets_published_at_once(make_tip):
+    tip = make_tip(publish=False)
+    tip = services.tip_publish(tip=tip)
+    first = tip.published_at
+    services.tip_unpublish(tip=tip)
+    tip = services.tip_publish(tip=Tip.objects.get(pk=tip.pk))
+    assert tip.published_at == first
+
+
+def test_tip_vote_counts_one_per_visitor(make_tip):
+    tip = make_tip()
+    assert services.tip_vote(tip=tip, voter_key="a", helpful=True) is True
+    assert services.tip_vote(tip=tip, voter_key="a", helpful=False) is False
+    assert services.tip_vote(tip=tip, voter_key="b", helpful=False) is True
+    tip.refresh_from_db()
+    assert (tip.helpful_yes, tip.helpful_no) == (1, 1)
