@@ -15,7 +15,7 @@ urlpatterns = [
     path("tips/<int:pk>/vote/", public.tip_vote, name="tip_vote"),
     path("categories/<str:slug>/", public.category_detail, name="category"),
     path("search/", public.search, name="search"),
-    path("suggest/", public.suggest, name="suggest"),
+
     path("feeds/tips.rss", feeds.LatestTipsRss(), name="feed_rss"),
     path("feeds/tips.atom", feeds.LatestTipsAtom(), name="feed_atom"),
     path("feeds/categories/<str:slug>.rss", feeds.CategoryTipsRss(), name="category_feed_rss"),
@@ -25,6 +25,7 @@ urlpatterns = [
     # Signed-in customers
     path("ask/", customer.ask, name="ask"),
     path("ask/preview/", customer.markdown_preview, name="markdown_preview"),
+    path("ask/suggest/", customer.suggest, name="suggest"),
     path("my/questions/", customer.my_questions, name="my_questions"),
     path("my/questions/<int:pk>/", customer.my_question, name="my_question"),
 ]

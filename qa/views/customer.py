@@ -3,4 +3,4 @@ def _todo(*args, **kwargs):
     raise NotImplementedError
 
 
-ask = markdown_preview = my_questions = my_question = _todo
+ask = suggest = markdown_preview = my_questions = my_question = _todo

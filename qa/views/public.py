@@ -3,4 +3,4 @@ def _todo(*args, **kwargs):
     raise NotImplementedError
 
 
-home = tip_list = tip_detail = tip_vote = category_detail = search = suggest = robots_txt = _todo
+home = tip_list = tip_detail = tip_vote = category_detail = search = robots_txt = _todo
