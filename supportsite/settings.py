@@ -274,6 +274,67 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# --- Publishing (channels, deliveries, drip) ----------------------------------------
+# Each network is one class, found by kind in this registry of dotted paths.
+PUBLISHING_CHANNEL_CLASSES = {
+    "console": "publishing.channels.console.ConsoleChannel",
+    "x": "publishing.channels.x.XChannel",
+    "facebook": "publishing.channels.facebook.FacebookChannel",
+}
+# X (OAuth 1.0a user context: these never expire, which suits a worker).
+X_API_KEY = env.str("X_API_KEY", default="")
+X_API_SECRET = env.str("X_API_SECRET", default="")
+X_ACCESS_TOKEN = env.str("X_ACCESS_TOKEN", default="")
+X_ACCESS_TOKEN_SECRET = env.str("X_ACCESS_TOKEN_SECRET", default="")
+_x_values = [X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET]
+if any(_x_values) and not all(_x_values):
+    raise ImproperlyConfigured(
+        "Set all of X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET, or none of them."
+    )
+# Facebook Page (a Page access token from a long-lived user token does not expire).
+FACEBOOK_PAGE_ID = env.str("FACEBOOK_PAGE_ID", default="")
+FACEBOOK_PAGE_ACCESS_TOKEN = env.str("FACEBOOK_PAGE_ACCESS_TOKEN", default="")
+if bool(FACEBOOK_PAGE_ID) != bool(FACEBOOK_PAGE_ACCESS_TOKEN):
+    raise ImproperlyConfigured("Set both FACEBOOK_PAGE_ID and FACEBOOK_PAGE_ACCESS_TOKEN, or neither.")
+# facebook-sdk's own version list stops at 3.1; the client is pointed at this one.
+FACEBOOK_GRAPH_API_VERSION = env.str("FACEBOOK_GRAPH_API_VERSION", default="v24.0")
+# The console channel logs posts; "auto" enables it only when no network is configured.
+CONSOLE_CHANNEL = env.str("CONSOLE_CHANNEL", default="auto")
+if CONSOLE_CHANNEL not in {"auto", "on", "off"}:
+    raise ImproperlyConfigured(f"CONSOLE_CHANNEL must be auto, on or off, not {CONSOLE_CHANNEL!r}.")
+# What X receives; placeholders: {title} {url} {hashtags}.
+PUBLISHING_X_TEMPLATE = env.str("PUBLISHING_X_TEMPLATE", default="{title}\n{url}\n{hashtags}")
+# UTM parameters on the links in posts (the canonical URL on the page stays clean).
+PUBLISHING_UTM_ENABLED = env.bool("PUBLISHING_UTM_ENABLED", default=True)
+PUBLISHING_UTM_MEDIUM = env.str("PUBLISHING_UTM_MEDIUM", default="social")
+PUBLISHING_UTM_CAMPAIGN = env.str("PUBLISHING_UTM_CAMPAIGN", default="tip")
+# Retries: exponential backoff with jitter, up to this many attempts in all.
+PUBLISHING_MAX_ATTEMPTS = env.int("PUBLISHING_MAX_ATTEMPTS", default=8)
+PUBLISHING_RETRY_BASE_SECONDS = env.int("PUBLISHING_RETRY_BASE_SECONDS", default=30)
+PUBLISHING_RETRY_MAX_SECONDS = env.int("PUBLISHING_RETRY_MAX_SECONDS", default=3600)
+# A delivery in "sending" longer than this is presumed orphaned (its worker died)
+# and is reconciled with the network before anything else happens.
+PUBLISHING_SENDING_TIMEOUT_SECONDS = env.int("PUBLISHING_SENDING_TIMEOUT_SECONDS", default=300)
+# Drip: minimum minutes between two posts on one channel, and posting hours in
+# TIME_ZONE ("HH:MM-HH:MM"). Per channel: PUBLISHING_DRIP_INTERVAL_MINUTES_X etc.
+PUBLISHING_DRIP_INTERVAL_MINUTES = env.int("PUBLISHING_DRIP_INTERVAL_MINUTES", default=30)
+PUBLISHING_POSTING_HOURS = env.str("PUBLISHING_POSTING_HOURS", default="09:00-21:00")
+PUBLISHING_CHANNEL_OVERRIDES = {
+    kind: {
+        "drip_interval_minutes": env.int(
+            f"PUBLISHING_DRIP_INTERVAL_MINUTES_{kind.upper()}", default=PUBLISHING_DRIP_INTERVAL_MINUTES
+        ),
+        "posting_hours": env.str(f"PUBLISHING_POSTING_HOURS_{kind.upper()}", default=PUBLISHING_POSTING_HOURS),
+    }
+    for kind in PUBLISHING_CHANNEL_CLASSES
+}
+# Seconds before an HTTP call to a network gives up.
+PUBLISHING_HTTP_TIMEOUT = env.float("PUBLISHING_HTTP_TIMEOUT", default=15.0)
+# Dotted path of a callable returning the requests.Session the X and Facebook
+# clients use. Empty means a plain session; the end-to-end tests point it at a
+# session that sends traffic to a fake X/Facebook server on loopback.
+PUBLISHING_REQUESTS_SESSION_FACTORY = env.str("PUBLISHING_REQUESTS_SESSION_FACTORY", default="")
+
 # --- Logging -----------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
