@@ -1,0 +1,63 @@
+"""A channel that only logs: the default in development, so publishing works
+end to end without any network credentials."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from publishing import compose
+from publishing.channels.base import Channel, Post, PublishError, Remote
+
+logger = logging.getLogger("publishing.console")
+
+
+class ConsoleChannel(Channel):
+    kind = "console"
+    label = _("Console (log only)")
+
+    @property
+    def enabled(self) -> bool:
+        """CONSOLE_CHANNEL: "on", "off", or "auto": on only when no network
+        channel has credentials, so production never logs a post instead of
+        sending it."""
+        mode = settings.CONSOLE_CHANNEL
+        if mode != "auto":
+            return mode == "on"
+        from publishing.channels.registry import all_channels
+
+        return not any(
+            channel.enabled for channel in all_channels() if not isinstance(channel, ConsoleChannel)
+        )
+
+    def compose(self, tip, *, text_override: str = "") -> Post:
+        # Shaped like an X post, so development shows realistic text.
+        link = compose.tip_link(tip, source=self.kind)
+        try:
+            text = compose.x_text(
+                title=tip.title,
+                url=link,
+                hashtags=compose.hashtags_for_tags(tip.tags.names()),
+                template=settings.PUBLISHING_X_TEMPLATE,
+                text_override=text_override,
+            )
+        except compose.TooLong:
+            raise PublishError("The post does not fit even without its title.", permanent=True) from None
+        return Post(text=text, link=link, details={"weighted_length": compose.x_weighted_length(text)})
+
+    def send(self, post: Post) -> Remote:
+        remote = Remote(id=f"console-{uuid.uuid4()}", url="")
+        logger.info("Post %s to the console channel:\n%s\n(link: %s)", remote.id, post.text, post.link)
+        return remote
+
+    def find(self, tip) -> Remote | None:
+        """Always None: the console has no memory of what it logged, so a
+        delivery orphaned mid-send cannot be proved sent. Re-sending to the
+        console is harmless."""
+        return None
+
+    def delete(self, remote: Remote) -> None:
+        logger.info("Delete %s from the console channel.", remote.id)

@@ -1,0 +1,198 @@
+"""Turning a tip into the text and link a network receives.
+
+Shared by the channels. Everything here is pure: no HTTP, no database writes.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from urllib.parse import unquote, urlencode, urlsplit
+
+import regex
+from django.conf import settings
+from django.urls import reverse
+from twitter_text import parse_tweet
+
+from qa.markup import markdown_to_text
+
+ELLIPSIS = "…"
+X_MAX_WEIGHTED_LENGTH = 280
+_PLACEHOLDER = re.compile(r"\{(title|url|hashtags)\}")
+_NOT_HASHTAG_CHARACTER = re.compile(r"[^\w]")
+
+
+class TooLong(ValueError):
+    """Even with the cuttable part empty, the text does not fit."""
+
+
+# --- Links ------------------------------------------------------------------------------
+
+
+def tip_link(tip, *, source: str) -> str:
+    """The absolute tip URL a post links to, tagged with UTM parameters
+    (unless PUBLISHING_UTM_ENABLED is off) so the site's analytics can tell
+    which network a visitor came from."""
+    url = settings.SITE_URL + tip.get_absolute_url()
+    if not settings.PUBLISHING_UTM_ENABLED:
+        return url
+    query = urlencode(
+        {
+            "utm_source": source,
+            "utm_medium": settings.PUBLISHING_UTM_MEDIUM,
+            "utm_campaign": settings.PUBLISHING_UTM_CAMPAIGN,
+        }
+    )
+    return f"{url}?{query}"
+
+
+def link_points_to_tip(url: str, tip) -> bool:
+    """True when `url` (as found in a remote post) links to `tip`'s page.
+
+    Compares the host with SITE_URL's and the path with the tip's short path
+    (/tips/<pk>/), ignoring the query string (UTM), the slug (it may have
+    been edited since the post) and percent-encoding.
+    """
+    if not url:
+        return False
+    parts = urlsplit(url)
+    site = urlsplit(settings.SITE_URL)
+    if parts.netloc.lower() != site.netloc.lower():
+        return False
+    tip_prefix = unquote(site.path.rstrip("/") + reverse("qa:tip_detail_short", kwargs={"pk": tip.pk}))
+    return unquote(parts.path).startswith(tip_prefix)
+
+
+# --- Text helpers -----------------------------------------------------------------------
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text or "")
+
+
+def graphemes(text: str) -> list[str]:
+    """User-perceived characters: a ZWJ emoji family, a flag or a letter with
+    combining marks is one item, so cutting between items never breaks one."""
+    return regex.findall(r"\X", text)
+
+
+def truncate_graphemes(text: str, max_graphemes: int) -> str:
+    """`text` cut to at most `max_graphemes` user-perceived characters,
+    ending with "…" when it was cut."""
+    parts = graphemes(text)
+    if len(parts) <= max_graphemes:
+        return text
+    return "".join(parts[: max(max_graphemes - 1, 0)]).rstrip() + ELLIPSIS
+
+
+def hashtags_for_tags(tag_names) -> list[str]:
+    """'#' + tag without spaces or punctuation, in a stable order. Japanese
+    tags are valid hashtags; tags with nothing left, or only digits (X does
+    not link those), are skipped."""
+    result = []
+    for name in sorted(tag_names, key=str.casefold):
+        word = _NOT_HASHTAG_CHARACTER.sub("", nfc(name))
+        tag = f"#{word}"
+        if word and not word.isdigit() and tag not in result:
+            result.append(tag)
+    return result
+
+
+def fill_placeholders(template: str, values: dict[str, str]) -> str:
+    """Replace {title} {url} {hashtags} in one pass, so braces inside the
+    values (or other braces in the template) are left alone."""
+    return _PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), template)
+
+
+# --- X ----------------------------------------------------------------------------------
+
+
+def x_weighted_length(text: str) -> int:
+    return parse_tweet(nfc(text)).weightedLength
+
+
+def fit_cutting(render: Callable[[str], str], cuttable: str, *, fits: Callable[[str], bool]) -> str:
+    """render(cuttable), with `cuttable` cut at a grapheme boundary (ending
+    with "…") just enough for the result to fit. Raises TooLong when even an
+    empty cuttable part does not fit."""
+    text = render(cuttable)
+    if fits(text):
+        return text
+    parts = graphemes(cuttable)
+
+    def render_first(count: int) -> str:
+        if count == 0:
+            return render("")
+        return render("".join(parts[:count]).rstrip() + ELLIPSIS)
+
+    if not fits(render_first(0)):
+        raise TooLong
+    # Largest count that fits: the length grows with the count, so bisect.
+    low, high = 0, len(parts) - 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(render_first(middle)):
+            low = middle
+        else:
+            high = middle - 1
+    return render_first(low)
+
+
+def x_text(*, title: str, url: str, hashtags: list[str], template: str, text_override: str = "") -> str:
+    """The tweet text: within X's 280 weighted characters, cutting only the
+    title (or the override's text) and never the URL; hashtags are dropped
+    from the end only when even an empty title does not fit. Raises TooLong."""
+
+    def fits(text: str) -> bool:
+        return x_weighted_length(text) <= X_MAX_WEIGHTED_LENGTH
+
+    title, text_override = nfc(title), nfc(text_override)
+    if text_override:
+        return _x_override_text(text_override, title=title, url=url, hashtags=hashtags, fits=fits)
+    tags = list(hashtags)
+    while True:
+        values = {"url": url, "hashtags": " ".join(tags)}
+
+        def render(cut_title: str) -> str:
+            return nfc(fill_placeholders(template, {**values, "title": cut_title})).strip()
+
+        try:
+            return fit_cutting(render, title, fits=fits)
+        except TooLong:
+            if not tags:
+                raise
+            tags.pop()
+
+
+def _x_override_text(override: str, *, title: str, url: str, hashtags: list[str], fits) -> str:
+    """Staff's own text: placeholders are filled, the link is appended when
+    the text lacks {url}, and only the part before the link is cut."""
+    before, has_url, after = override.partition("{url}")
+    values = {"title": title, "hashtags": " ".join(hashtags), "url": url}
+    head = fill_placeholders(before, values)
+    tail = url + fill_placeholders(after, values) if has_url else "\n" + url
+    if not has_url:
+        head = head.rstrip()
+    return fit_cutting(lambda cut: nfc(cut + tail).strip(), head, fits=fits)
+
+
+# --- Facebook ---------------------------------------------------------------------------
+
+FACEBOOK_MESSAGE_MAX_GRAPHEMES = 500
+# Facebook's own hard limit for a post's message.
+FACEBOOK_MESSAGE_HARD_LIMIT = 63206
+
+
+def facebook_message(*, title: str, answer_markdown: str, text_override: str = "") -> str:
+    """Title, a blank line, and a plain-text excerpt of the answer (no
+    Markdown syntax), at most FACEBOOK_MESSAGE_MAX_GRAPHEMES characters. The
+    link travels separately (as the link card), so it is not in the text."""
+    if text_override:
+        return truncate_graphemes(nfc(text_override).strip(), FACEBOOK_MESSAGE_HARD_LIMIT)
+    title = nfc(title).strip()
+    excerpt = nfc(markdown_to_text(answer_markdown))
+    room = FACEBOOK_MESSAGE_MAX_GRAPHEMES - len(graphemes(title)) - 2
+    if not excerpt or room <= 1:
+        return truncate_graphemes(title, FACEBOOK_MESSAGE_MAX_GRAPHEMES)
+    return f"{title}\n\n{truncate_graphemes(excerpt, room)}"
