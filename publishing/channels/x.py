@@ -1,0 +1,155 @@
+"""X (Twitter) through tweepy's API v2 Client, OAuth 1.0a user context.
+
+OAuth 1.0a tokens never expire, which suits an unattended worker. The client
+never waits on rate limits (wait_on_rate_limit=False): sleeping inside a worker
+blocks it, so a 429 becomes a PublishError with retry_after instead and the
+pipeline reschedules the delivery.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+
+import requests
+import tweepy
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from publishing import compose
+from publishing.channels.base import Channel, Post, PublishError, Remote
+from publishing.http import session_build
+
+STATUS_URL = "https://x.com/i/web/status/{id}"
+# How far back find() looks: one page of the account's most recent posts.
+RECENT_POSTS_LIMIT = 100
+
+
+class XChannel(Channel):
+    kind = "x"
+    label = _("X (Twitter)")
+
+    @property
+    def enabled(self) -> bool:
+        return all(
+            self.config.get(name) for name in ("api_key", "api_secret", "access_token", "access_token_secret")
+        )
+
+    def client(self) -> tweepy.Client:
+        client = tweepy.Client(
+            consumer_key=self.config.get("api_key"),
+            consumer_secret=self.config.get("api_secret"),
+            access_token=self.config.get("access_token"),
+            access_token_secret=self.config.get("access_token_secret"),
+            return_type=dict,
+            wait_on_rate_limit=False,
+        )
+        # tweepy sends its own User-Agent on every request, so a replaced
+        # session needs nothing else; it brings the timeout tweepy lacks.
+        client.session = session_build()
+        return client
+
+    def compose(self, tip, *, text_override: str = "") -> Post:
+        link = compose.tip_link(tip, source="x")
+        try:
+            text = compose.x_text(
+                title=tip.title,
+                url=link,
+                hashtags=compose.hashtags_for_tags(tip.tags.names()),
+                template=settings.PUBLISHING_X_TEMPLATE,
+                text_override=text_override,
+            )
+        except compose.TooLong:
+            raise PublishError(
+                "The X post does not fit in 280 weighted characters even without its title and hashtags.",
+                permanent=True,
+                code="too_long",
+            ) from None
+        details = {"weighted_length": compose.x_weighted_length(text), "max": compose.X_MAX_WEIGHTED_LENGTH}
+        return Post(text=text, link=link, details=details)
+
+    def send(self, post: Post) -> Remote:
+        with _errors_mapped():
+            response = self.client().create_tweet(text=post.text, user_auth=True)
+        try:
+            tweet_id = str(response["data"]["id"])
+        except (KeyError, TypeError) as exc:
+            # X accepted the request, so the post may exist: retrying could
+            # post twice, which the budget (one post per tip) forbids.
+            raise PublishError(
+                f"X accepted the post but its reply has no post id: {response!r}", permanent=True, code="no_id"
+            ) from exc
+        return Remote(id=tweet_id, url=STATUS_URL.format(id=tweet_id))
+
+    def find(self, tip) -> Remote | None:
+        """The newest of the account's recent posts that links to `tip`. X
+        wraps links in t.co, so the expanded (or unwound) URLs from the
+        entities are compared, not the text."""
+        client = self.client()
+        with _errors_mapped():
+            me = client.get_me(user_auth=True)
+            response = client.get_users_tweets(
+                me["data"]["id"],
+                max_results=RECENT_POSTS_LIMIT,
+                tweet_fields=["entities", "created_at"],
+                user_auth=True,
+            )
+        for tweet in response.get("data") or []:
+            for url in (tweet.get("entities") or {}).get("urls") or []:
+                candidates = (url.get("expanded_url"), url.get("unwound_url"))
+                if any(compose.link_points_to_tip(candidate, tip) for candidate in candidates):
+                    tweet_id = str(tweet["id"])
+                    return Remote(id=tweet_id, url=STATUS_URL.format(id=tweet_id))
+        return None
+
+    def delete(self, remote: Remote) -> None:
+        try:
+            with _errors_mapped(missing_is_gone=True):
+                self.client().delete_tweet(remote.id, user_auth=True)
+        except _AlreadyGone:
+            pass
+
+
+class _AlreadyGone(Exception):
+    """A 404 on delete: the post is gone already, which is what we wanted."""
+
+
+@contextmanager
+def _errors_mapped(*, missing_is_gone: bool = False):
+    """Turn tweepy's and requests' exceptions into PublishError with the
+    flags the pipeline acts on."""
+    try:
+        yield
+    except tweepy.NotFound as exc:
+        if missing_is_gone:
+            raise _AlreadyGone from exc
+        raise PublishError(f"X has no such resource: {_api_message(exc)}", permanent=True, code="404") from exc
+    except (tweepy.TweepyException, requests.RequestException, KeyError, TypeError, ValueError) as exc:
+        raise _publish_error(exc) from exc
+
+
+def _api_message(exc: tweepy.HTTPException) -> str:
+    return "; ".join(str(message) for message in exc.api_messages) or str(exc)
+
+
+def _publish_error(exc: BaseException) -> PublishError:
+    if isinstance(exc, tweepy.TooManyRequests):
+        reset = exc.reset_time
+        retry_after = max(reset - time.time(), 1.0) if reset else None
+        return PublishError(f"X rate limit: {_api_message(exc)}", retry_after=retry_after, code="429")
+    if isinstance(exc, tweepy.TwitterServerError):
+        return PublishError(f"X server error: {exc}", code=str(exc.response.status_code))
+    if isinstance(exc, tweepy.Unauthorized):
+        return PublishError(f"X rejected the credentials: {_api_message(exc)}", needs_reauth=True, code="401")
+    if isinstance(exc, tweepy.Forbidden):
+        message = _api_message(exc)
+        if "duplicate content" in message.lower():
+            return PublishError(f"X says this is a duplicate: {message}", duplicate=True, code="403-duplicate")
+        return PublishError(f"X refused: {message}", permanent=True, code="403")
+    if isinstance(exc, tweepy.BadRequest):
+        return PublishError(f"X refused the request: {_api_message(exc)}", permanent=True, code="400")
+    if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
+        return PublishError(f"Could not reach X: {exc}", code=type(exc).__name__)
+    # Anything else (an unexpected status, a malformed response): assume it
+    # may pass; the pipeline gives up after its last attempt.
+    return PublishError(f"Unexpected error from X: {exc!r}", code=type(exc).__name__)
