@@ -4,15 +4,19 @@ Plain functions with keyword arguments, named <entity>_<action>. Views, the
 admin, management commands and tasks call them and hold no logic of their own.
 """
 
+import hashlib
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from qa import notifications
 from qa.markup import render_markdown
 from qa.models import Answer, Category, Question, SavedReply, Tip, TipVote
+from qa.pii import PiiFinding, pii_find
 from qa.search import normalize
 
 # --- Questions ----------------------------------------------------------------------
@@ -202,3 +206,115 @@ def saved_reply_create(*, title: str, body: str, order: int = 0) -> SavedReply:
     reply.save()
     return reply
 
+
+# --- Importing (import_faq, seed_demo) -------------------------------------------------------
+
+# Longest imported answer: far above any real FAQ entry, low enough to catch a
+# CSV whose quoting went wrong and swallowed the rest of the file into one cell.
+TIP_IMPORT_ANSWER_MAX_LENGTH = 20000
+
+
+def tip_import_key(*, question: str) -> str:
+    """What identifies an imported row: its question, normalised (NFKC, case,
+    whitespace). Fixing a typo in the answer or moving the row updates the same
+    tip; rewording the question makes a new one."""
+    canonical = " ".join(normalize(question).split())
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def category_get_or_create(*, name: str) -> Category:
+    """The category with this name (or its slug), created when missing."""
+    name = " ".join(name.split())
+    slug = slugify(name, allow_unicode=True)
+    if not slug:
+        raise ValidationError(_("The category name %(name)r has no letters or digits.") % {"name": name})
+    existing = Category.objects.filter(slug=slug).first()
+    if existing is not None:
+        return existing
+    category = Category(name=name, slug=slug)
+    category.full_clean()
+    category.save()
+    return category
+
+
+@transaction.atomic
+def tip_import_row(
+    *, question: str, answer: str, category_name: str = "", tags: list[str] | None = None, announce: bool = False
+) -> tuple[Tip, str]:
+    """Create or update the published tip for one imported FAQ entry.
+
+    Returns the tip and what happened: "created", "updated" or "unchanged".
+    A new tip is published; `announce` decides whether it is also posted to the
+    social channels. An existing tip keeps its status, so a tip staff
+    unpublished stays unpublished when the file is imported again.
+    """
+    question = question.strip()
+    answer = answer.strip()
+    tags = sorted({tag.strip() for tag in tags or [] if tag.strip()})
+    max_title = Tip._meta.get_field("title").max_length
+    if not question:
+        raise ValidationError(_("The question is empty."))
+    if not answer:
+        raise ValidationError(_("The answer is empty."))
+    if len(question) > max_title:
+        raise ValidationError(
+            _("The question is %(length)d characters long; at most %(max)d are allowed.")
+            % {"length": len(question), "max": max_title}
+        )
+    if len(answer) > TIP_IMPORT_ANSWER_MAX_LENGTH:
+        raise ValidationError(
+            _("The answer is %(length)d characters long; at most %(max)d are allowed.")
+            % {"length": len(answer), "max": TIP_IMPORT_ANSWER_MAX_LENGTH}
+        )
+    for tag in tags:
+        if len(tag) > 100:
+            raise ValidationError(_("The tag %(tag)r is longer than 100 characters.") % {"tag": tag[:20] + "…"})
+    category = category_get_or_create(name=category_name) if category_name.strip() else None
+    import_key = tip_import_key(question=question)
+
+    tip = Tip.objects.filter(import_key=import_key).first()
+    if tip is None:
+        tip = tip_create(title=question, answer_text=answer, category=category, tags=tags, import_key=import_key)
+        return tip_publish(tip=tip, announce=announce), "created"
+
+    current_tags = sorted(tip.tags.names())
+    if (tip.title, tip.answer_text, tip.category_id, current_tags) == (
+        question,
+        answer,
+        category.pk if category else None,
+        tags,
+    ):
+        return tip, "unchanged"
+    tip = tip_update(tip=tip, title=question, answer_text=answer, category=category, tags=tags)
+    return tip, "updated"
+
+
+# --- Publishing with a personal-data check (staff admin) ---------------------------------
+
+
+class PiiFound(Exception):
+    """The tip's public text looks like it contains personal data; staff must
+    confirm they checked it before it is published."""
+
+    def __init__(self, findings):
+        super().__init__(", ".join(f"{label}: {finding.text}" for label, finding in findings))
+        self.findings = findings
+
+
+def tip_pii_findings(*, tip: Tip) -> list[tuple[str, PiiFinding]]:
+    """Personal data spotted in the text a tip would publish, as (field label, finding)."""
+    findings = []
+    for name in ("title", "question_text", "answer_text"):
+        label = str(Tip._meta.get_field(name).verbose_name)
+        findings.extend((label, finding) for finding in pii_find(getattr(tip, name)))
+    return findings
+
+
+def tip_publish_checked(*, tip: Tip, pii_confirmed: bool = False, announce: bool = True) -> Tip:
+    """Publish a tip unless its public text shows personal data that staff have
+    not confirmed as checked; raises PiiFound then, and nothing changes."""
+    findings = tip_pii_findings(tip=tip)
+    if findings and not pii_confirmed:
+        raise PiiFound(findings)
+    return tip_publish(tip=tip, announce=announce)
