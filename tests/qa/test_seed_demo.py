@@ -1,0 +1,95 @@
+"""`manage.py seed_demo`: the content `make run` starts with."""
+
+from io import StringIO
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from taggit.models import Tag
+
+from qa import selectors
+from qa.models import Answer, Category, Question, SavedReply, Tip
+
+
+def seed():
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def counts():
+    return {
+        model.__name__: model.objects.count()
+        for model in (get_user_model(), EmailAddress, Category, Tip, Tag, Question, Answer, SavedReply)
+    }
+
+
+@pytest.mark.django_db
+def test_seed_demo_loads_published_tips_in_japanese_and_english():
+    out = seed()
+
+    assert Category.objects.count() >= 3
+    published = Tip.objects.published()
+    assert published.count() >= 12
+    assert published.filter(title__contains="送料").exists()
+    assert published.filter(title__startswith="How").exists()
+    assert Tag.objects.count() >= 10
+    assert all(tip.answer_html.startswith("<p>") for tip in published)
+    assert "Staff login:    staff@example.com / tipcast-staff" in out
+    assert "Customer login: customer@example.com / tipcast-customer" in out
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["返品", "送料", "会員", "iPhone 設定", "password"])
+def test_seeded_tips_answer_the_searches_people_try_first(query):
+    seed()
+
+    assert selectors.tip_search(query=query).exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_creates_accounts_that_can_sign_in(client):
+    seed()
+
+    staff = get_user_model().objects.get(email="staff@example.com")
+    assert staff.is_staff and staff.is_superuser
+    for email, password in [("staff@example.com", "tipcast-staff"), ("customer@example.com", "tipcast-customer")]:
+        assert EmailAddress.objects.get(email=email).verified
+        assert client.login(username=email.split("@")[0], password=password)
+    customer = get_user_model().objects.get(email="customer@example.com")
+    assert not customer.is_staff
+
+
+@pytest.mark.django_db
+def test_seed_demo_adds_customer_questions_one_answered_and_saved_replies():
+    seed()
+
+    questions = Question.objects.filter(asker__email="customer@example.com")
+    assert questions.count() == 2
+    answered = questions.get(status=Question.Status.ANSWERED)
+    assert answered.answers.get().author.email == "staff@example.com"
+    assert questions.filter(status=Question.Status.NEW).count() == 1
+    assert 2 <= SavedReply.objects.count() <= 3
+
+
+@pytest.mark.django_db
+def test_seed_demo_twice_duplicates_nothing():
+    seed()
+    first = counts()
+
+    out = seed()
+
+    assert counts() == first
+    assert "0 tips, 0 questions and 0 saved replies added." in out
+
+
+@pytest.mark.django_db
+def test_seed_demo_keeps_existing_users_passwords():
+    user = get_user_model().objects.create_user(username="staff", email="staff@example.com", password="changed-pw-1")
+
+    seed()
+
+    user.refresh_from_db()
+    assert user.check_password("changed-pw-1")
+    assert EmailAddress.objects.get(user=user).verified
