@@ -23,6 +23,15 @@ def tip_get_published(*, pk: int) -> Tip:
         raise Http404("No such tip") from None
 
 
+def tip_list_latest(*, limit: int = 10) -> list[Tip]:
+    """The newest published tips, for the home page."""
+    return list(tip_list_published()[:limit])
+
+
+def tip_list_for_category(*, category: Category) -> QuerySet[Tip]:
+    return tip_list_published().filter(category=category)
+
+
 def tip_search(*, query: str) -> QuerySet[Tip]:
     """Published tips containing every term of `query`, best first.
 
@@ -61,11 +70,22 @@ def tip_related(*, tip: Tip, limit: int = 5) -> list[Tip]:
     return list(related)
 
 
-def category_list() -> QuerySet[Category]:
-    """Categories with their number of published tips."""
-    return Category.objects.annotate(
+def category_list(*, with_tips_only: bool = False) -> QuerySet[Category]:
+    """Categories with their number of published tips (`tip_count`)."""
+    categories = Category.objects.annotate(
         tip_count=Count("tips", filter=Q(tips__status=Tip.Status.PUBLISHED))
     ).order_by("order", "name")
+    if with_tips_only:
+        categories = categories.filter(tip_count__gt=0)
+    return categories
+
+
+def category_get(*, slug: str) -> Category:
+    """A category by slug, or 404."""
+    try:
+        return Category.objects.get(slug=slug)
+    except Category.DoesNotExist:
+        raise Http404("No such category") from None
 
 
 def question_list_for_user(*, user) -> QuerySet[Question]:

@@ -1,6 +1,174 @@
-# PLACEHOLDER: replaced by the public-site work in progress.
-def _todo(*args, **kwargs):
-    raise NotImplementedError
+"""The public, read-only site: home, tips, categories, search, robots.txt.
+
+Views stay thin: selectors read, services change (the helpful vote), and the
+templates present. Canonical and social URLs come from SITE_URL, never from
+the Host header.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django_ratelimit.decorators import ratelimit
+
+from qa import selectors, services
+from qa.markup import markdown_to_text
+from qa.search import query_terms
+
+HOME_LATEST_TIPS = 10
+# Session key remembering which tips this visitor voted on, so the page can
+# thank them instead of showing the form again.
+VOTED_TIPS_SESSION_KEY = "qa_voted_tips"
 
 
-home = tip_list = tip_detail = tip_vote = category_detail = search = robots_txt = _todo
+def _page(request, object_list):
+    return Paginator(object_list, settings.TIPS_PER_PAGE).get_page(request.GET.get("page"))
+
+
+@require_GET
+def home(request):
+    return render(
+        request,
+        "qa/home.html",
+        {
+            "latest_tips": selectors.tip_list_latest(limit=HOME_LATEST_TIPS),
+            "categories": selectors.category_list(with_tips_only=True),
+        },
+    )
+
+
+@require_GET
+def tip_list(request):
+    return render(request, "qa/tip_list.html", {"page_obj": _page(request, selectors.tip_list_published())})
+
+
+@require_GET
+def category_detail(request, slug):
+    category = selectors.category_get(slug=slug)
+    return render(
+        request,
+        "qa/category.html",
+        {"category": category, "page_obj": _page(request, selectors.tip_list_for_category(category=category))},
+    )
+
+
+@require_GET
+def search(request):
+    query = request.GET.get("q", "").strip()
+    terms = query_terms(query)
+    page_obj = _page(request, selectors.tip_search(query=query)) if terms else None
+    return render(request, "qa/search.html", {"query": query, "terms": terms, "page_obj": page_obj})
+
+
+@require_GET
+def tip_detail(request, pk, slug=None):
+    tip = selectors.tip_get_published(pk=pk)
+    if slug != tip.slug:
+        # One canonical address per tip; keep the query string so UTM tags survive.
+        target = tip.get_absolute_url()
+        if request.META.get("QUERY_STRING"):
+            target += "?" + request.META["QUERY_STRING"]
+        return HttpResponsePermanentRedirect(target)
+    description = markdown_to_text(tip.answer_text)
+    voted = request.session.get(VOTED_TIPS_SESSION_KEY, {}) if request.session.session_key else {}
+    return render(
+        request,
+        "qa/tip_detail.html",
+        {
+            "tip": tip,
+            "related_tips": selectors.tip_related(tip=tip, limit=5),
+            "description": description[:300],
+            "json_ld": _tip_structured_data(tip, description=description),
+            "my_vote": voted.get(str(tip.pk)),
+            "og_image_width": settings.OG_IMAGE_WIDTH,
+            "og_image_height": settings.OG_IMAGE_HEIGHT,
+        },
+    )
+
+
+def _tip_structured_data(tip, *, description: str) -> dict:
+    """schema.org QAPage: the tip's question with its one accepted answer."""
+    url = tip.get_canonical_url()
+    published = tip.published_at.isoformat() if tip.published_at else None
+    question_text = markdown_to_text(tip.question_text) or tip.title
+    return {
+        "@context": "https://schema.org",
+        "@type": "QAPage",
+        "url": url,
+        "mainEntity": {
+            "@type": "Question",
+            "name": tip.title,
+            "text": question_text,
+            "answerCount": 1,
+            "datePublished": published,
+            "author": {"@type": "Organization", "name": settings.SITE_NAME},
+            "acceptedAnswer": {
+                "@type": "Answer",
+                "text": description,
+                "url": url,
+                "datePublished": published,
+                "upvoteCount": tip.helpful_yes,
+                "author": {"@type": "Organization", "name": settings.SITE_NAME},
+            },
+        },
+    }
+
+
+def _voter_key(request) -> str:
+    """A stable, anonymous identity for one vote per visitor: a hash of the
+    user id when signed in, else of the session key (created if needed)."""
+    if request.user.is_authenticated:
+        raw = f"user:{request.user.pk}"
+    else:
+        if not request.session.session_key:
+            request.session.create()
+        raw = f"session:{request.session.session_key}"
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _vote_rate(group, request):
+    # Read per request (not at import) so that override_settings applies.
+    return settings.VOTE_RATE_PER_IP
+
+
+@require_POST
+@ratelimit(key="ip", rate=_vote_rate, method="POST", block=True)
+def tip_vote(request, pk):
+    tip = selectors.tip_get_published(pk=pk)
+    choice = request.POST.get("helpful")
+    if choice not in {"yes", "no"}:
+        messages.error(request, _("Please choose Yes or No."))
+        return redirect(tip.get_absolute_url() + "#vote")
+    helpful = choice == "yes"
+    counted = services.tip_vote(tip=tip, voter_key=_voter_key(request), helpful=helpful)
+    voted = request.session.get(VOTED_TIPS_SESSION_KEY, {})
+    # Only a counted vote is remembered as this visitor's answer; a repeat keeps the first.
+    voted.setdefault(str(tip.pk), choice if counted else "already")
+    request.session[VOTED_TIPS_SESSION_KEY] = voted
+    if counted:
+        messages.success(request, _("Thank you for your feedback!"))
+    else:
+        messages.info(request, _("You have already voted on this tip. Thank you!"))
+    return redirect(tip.get_absolute_url() + "#vote")
+
+
+@require_GET
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Allow: /",
+        "Disallow: /admin/",
+        "Disallow: /accounts/",
+        "Disallow: /my/",
+        "Disallow: /ask/",
+        "",
+        f"Sitemap: {settings.SITE_URL}{reverse('qa:sitemap')}",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

@@ -1,0 +1,75 @@
+"""Template helpers for the public pages.
+
+They only present data: search highlighting reuses qa.search, plain-text
+excerpts reuse the one sanitiser's qa.markup.markdown_to_text.
+"""
+
+import json
+
+from django import template
+from django.conf import settings
+from django.templatetags.static import static
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+
+from qa.markup import markdown_to_text
+from qa.search import excerpt, highlight
+
+register = template.Library()
+
+# The characters that could end a <script> element or open an HTML comment,
+# escaped the same way django.utils.html.json_script does.
+_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+# OpenGraph wants a territory; these are the site's languages.
+_OG_LOCALES = {"en": "en_US", "ja": "ja_JP"}
+
+
+@register.filter
+def json_ld(data) -> str:
+    """A schema.org JSON-LD block, safe inside HTML even when the text
+    contains "</script>" (every <, > and & is a JSON unicode escape)."""
+    payload = json.dumps(data, ensure_ascii=False).translate(_JSON_SCRIPT_ESCAPES)
+    return mark_safe(f'<script type="application/ld+json">{payload}</script>')
+
+
+@register.filter
+def plain_text(markdown_source: str, length: int = 200) -> str:
+    """Plain text of Markdown, cut at `length` characters with an ellipsis."""
+    text = markdown_to_text(markdown_source)
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+@register.filter
+def highlight_terms(text: str, terms) -> str:
+    """`text` escaped, with every search term wrapped in <mark>."""
+    return highlight(text or "", list(terms or []))
+
+
+@register.simple_tag
+def search_excerpt(tip, terms) -> str:
+    """A highlighted window of the tip's answer (or question) around the first match."""
+    terms = list(terms or [])
+    text = markdown_to_text(f"{tip.question_text}\n\n{tip.answer_text}")
+    return highlight(excerpt(text, terms), terms)
+
+
+@register.simple_tag
+def og_image_url() -> str:
+    """The absolute URL of the default OpenGraph image (a static path or a URL)."""
+    image = settings.OG_IMAGE
+    if image.startswith(("http://", "https://")):
+        return image
+    return settings.SITE_URL + static(image)
+
+
+@register.simple_tag
+def og_locale() -> str:
+    language = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    return _OG_LOCALES.get(language, language)
+
+
+@register.simple_tag
+def absolute_url(path: str) -> str:
+    """SITE_URL + a site path: canonical links never trust the Host header."""
+    return settings.SITE_URL + path
