@@ -11,8 +11,9 @@ urlpatterns = [
     path("", public.home, name="home"),
     path("tips/", public.tip_list, name="tip_list"),
     path("tips/<int:pk>/", public.tip_detail, name="tip_detail_short"),
-    path("tips/<int:pk>/<str:slug>/", public.tip_detail, name="tip_detail"),
+    # Before tip_detail: its <str:slug> would otherwise swallow "vote".
     path("tips/<int:pk>/vote/", public.tip_vote, name="tip_vote"),
+    path("tips/<int:pk>/<str:slug>/", public.tip_detail, name="tip_detail"),
     path("categories/<str:slug>/", public.category_detail, name="category"),
     path("search/", public.search, name="search"),
 
