@@ -1,6 +1,135 @@
-# PLACEHOLDER: replaced by the customer-pages work in progress.
-def _todo(*args, **kwargs):
-    raise NotImplementedError
+"""Pages for signed-in customers: asking a question and reading the answers.
+
+Views stay thin: forms check input, qa.services.question_create saves (and
+e-mails staff), qa.selectors reads. Suggestions come from selectors.tip_search.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit import ALL
+from django_ratelimit.core import is_ratelimited
+from django_ratelimit.exceptions import Ratelimited
+
+from qa import selectors, services
+from qa.forms import QuestionForm
+from qa.markup import markdown_to_text, render_markdown
+from qa.search import excerpt, query_terms
+
+SUGGESTION_LIMIT = 5
+SUGGESTION_EXCERPT_LENGTH = 120
+MY_QUESTIONS_PER_PAGE = 20
+
+# The buttons of the ask form (<button name="action" value="…">).
+ACTION_PREVIEW = "preview"  # show the rendered Markdown, save nothing
+ACTION_SUBMIT = "submit"  # first send: show similar tips if there are any
+ACTION_CONFIRM = "confirm"  # "none of these tips answer me": save
+ACTION_EDIT = "edit"  # back from the confirmation step to the form
 
 
-ask = suggest = markdown_preview = my_questions = my_question = _todo
+def _suggestions(query: str) -> list[dict]:
+    """Up to five published tips similar to `query`, ready for JSON or a template."""
+    terms = query_terms(query)
+    tips = selectors.tip_search(query=query)[:SUGGESTION_LIMIT]
+    return [
+        {
+            "title": tip.title,
+            "url": tip.get_canonical_url(),
+            "excerpt": excerpt(markdown_to_text(tip.answer_text), terms, SUGGESTION_EXCERPT_LENGTH),
+        }
+        for tip in tips
+    ]
+
+
+def _check_ask_rate(request) -> None:
+    """Count one question against the per-user and the per-IP limit, and raise
+    Ratelimited (the project's 429 page) when either is exceeded.
+
+    Only sending a question counts: previewing or going back to edit does not,
+    so a careful customer is never blocked for re-reading their text.
+    """
+    limits = [("qa.ask.user", "user", settings.ASK_RATE_PER_USER), ("qa.ask.ip", "ip", settings.ASK_RATE_PER_IP)]
+    limited = [
+        is_ratelimited(request, group=group, key=key, rate=rate, method=ALL, increment=True)
+        for group, key, rate in limits
+    ]
+    if any(limited):
+        raise Ratelimited()
+
+
+def _render_ask(request, form, *, preview_html="", status=200):
+    return render(request, "qa/ask.html", {"form": form, "preview_html": preview_html}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ask(request):
+    if request.method == "GET":
+        return _render_ask(request, QuestionForm())
+
+    form = QuestionForm(request.POST)
+    action = request.POST.get("action", ACTION_SUBMIT)
+    if action == ACTION_EDIT:
+        return _render_ask(request, form)
+    if action == ACTION_PREVIEW:
+        # The preview is shown even when the form still has errors: the
+        # customer sees both what they wrote and what is missing.
+        body = form.data.get("body", "")[: settings.QUESTION_BODY_MAX_LENGTH]
+        return _render_ask(request, form, preview_html=render_markdown(body))
+    if not form.is_valid():
+        status = 400 if form.has_error("__all__", code="rejected") else 200
+        return _render_ask(request, form, status=status)
+
+    data = form.cleaned_data
+    if action != ACTION_CONFIRM:
+        suggestions = _suggestions(data["title"])
+        if suggestions:
+            return render(request, "qa/ask_confirm.html", {"form": form, "suggestions": suggestions})
+
+    _check_ask_rate(request)
+    try:
+        question = services.question_create(
+            asker=request.user, title=data["title"], body=data["body"], category=data["category"]
+        )
+    except ValidationError as error:
+        for field, field_errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, field_errors)
+        return _render_ask(request, form)
+    messages.success(request, _("Thank you. Your question was sent; we will e-mail you when it is answered."))
+    return redirect(question.get_absolute_url())
+
+
+@require_GET
+def suggest(request):
+    """Published tips similar to ?q= (the title being typed), as JSON."""
+    query = request.GET.get("q", "")[: settings.QUESTION_TITLE_MAX_LENGTH]
+    return JsonResponse({"results": _suggestions(query)})
+
+
+@login_required
+@require_POST
+def markdown_preview(request):
+    """The sanitised HTML of the posted Markdown `body`, for ask.js's preview."""
+    body = request.POST.get("body", "")
+    if len(body) > settings.QUESTION_BODY_MAX_LENGTH:
+        return HttpResponseBadRequest(_("The text is too long to preview."))
+    return JsonResponse({"html": render_markdown(body)})
+
+
+@login_required
+def my_questions(request):
+    paginator = Paginator(selectors.question_list_for_user(user=request.user), MY_QUESTIONS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(request, "qa/my_questions.html", {"page_obj": page, "questions": page.object_list})
+
+
+@login_required
+def my_question(request, pk: int):
+    question = selectors.question_get_for_user(user=request.user, pk=pk)
+    return render(request, "qa/my_question.html", {"question": question})

@@ -1,0 +1,126 @@
+/* Ask a question: suggestions while the title is typed, and a Markdown preview.
+   Progressive enhancement only: without this file the form works through
+   server round-trips (the Preview button and the confirmation step). */
+(function () {
+  "use strict";
+
+  var form = document.getElementById("ask-form");
+  if (!form || !window.fetch) {
+    return;
+  }
+  var DEBOUNCE_MS = 300;
+  var MIN_QUERY_LENGTH = 1; // Japanese: one character (e.g. 箱) is already a word
+
+  var titleInput = form.querySelector("[name=title]");
+  var bodyInput = form.querySelector("[name=body]");
+  var suggestions = document.getElementById("ask-suggestions");
+  var suggestionList = suggestions && suggestions.querySelector("ul");
+  var previewSection = document.getElementById("ask-preview");
+  var previewBody = document.getElementById("ask-preview-body");
+  var previewButton = document.getElementById("ask-preview-button");
+  var csrfInput = form.querySelector("[name=csrfmiddlewaretoken]");
+
+  // --- Suggestions -----------------------------------------------------------
+  var timer = null;
+  var latestRequest = 0;
+
+  function showSuggestions(results) {
+    suggestionList.replaceChildren();
+    results.forEach(function (tip) {
+      var item = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = tip.url;
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.textContent = tip.title;
+      var text = document.createElement("p");
+      text.className = "muted";
+      text.textContent = tip.excerpt;
+      item.append(link, text);
+      suggestionList.append(item);
+    });
+    suggestions.hidden = results.length === 0;
+  }
+
+  function fetchSuggestions() {
+    var query = titleInput.value.trim();
+    if (query.length < MIN_QUERY_LENGTH) {
+      showSuggestions([]);
+      return;
+    }
+    var requestNumber = ++latestRequest;
+    var url = form.dataset.suggestUrl + "?q=" + encodeURIComponent(query);
+    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) {
+        return response.ok ? response.json() : { results: [] };
+      })
+      .then(function (data) {
+        // Answers can arrive out of order: only the newest query counts.
+        if (requestNumber === latestRequest) {
+          showSuggestions(data.results || []);
+        }
+      })
+      .catch(function () {
+        /* Suggestions are a help, not a requirement: stay quiet offline. */
+      });
+  }
+
+  if (titleInput && suggestionList) {
+    titleInput.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(fetchSuggestions, DEBOUNCE_MS);
+    });
+    if (titleInput.value.trim()) {
+      fetchSuggestions();
+    }
+  }
+
+  // --- Preview ---------------------------------------------------------------
+  function showPreview(html, message) {
+    if (message) {
+      var note = document.createElement("p");
+      note.className = "muted";
+      note.textContent = message;
+      previewBody.replaceChildren(note);
+    } else {
+      // The HTML comes from the server's sanitiser (qa.markup.render_markdown).
+      previewBody.innerHTML = html;
+    }
+    previewSection.hidden = false;
+  }
+
+  if (previewButton && bodyInput && previewBody) {
+    previewButton.addEventListener("click", function (event) {
+      event.preventDefault();
+      if (!bodyInput.value.trim()) {
+        showPreview("", form.dataset.noPreview);
+        return;
+      }
+      var data = new FormData();
+      data.append("body", bodyInput.value);
+      data.append("csrfmiddlewaretoken", csrfInput.value);
+      previewButton.disabled = true;
+      fetch(form.dataset.previewUrl, {
+        method: "POST",
+        body: data,
+        headers: { "X-CSRFToken": csrfInput.value, Accept: "application/json" },
+        credentials: "same-origin",
+      })
+        .then(function (response) {
+          if (!response.ok) {
+            throw new Error(response.status);
+          }
+          return response.json();
+        })
+        .then(function (result) {
+          showPreview(result.html);
+        })
+        .catch(function () {
+          showPreview("", form.dataset.previewFailed);
+        })
+        .finally(function () {
+          previewButton.disabled = false;
+        });
+    });
+  }
+})();
