@@ -1,0 +1,91 @@
+"""The channel registry: which channels exist and which are enabled."""
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from publishing.channels.console import ConsoleChannel
+from publishing.channels.facebook import FacebookChannel
+from publishing.channels.registry import all_channels, enabled_channels, get_channel
+from publishing.channels.x import XChannel
+
+
+@pytest.fixture
+def no_networks(settings):
+    settings.X_API_KEY = settings.X_API_SECRET = settings.X_ACCESS_TOKEN = settings.X_ACCESS_TOKEN_SECRET = ""
+    settings.FACEBOOK_PAGE_ID = settings.FACEBOOK_PAGE_ACCESS_TOKEN = ""
+    settings.CONSOLE_CHANNEL = "auto"
+    return settings
+
+
+def enable_x(settings):
+    settings.X_API_KEY, settings.X_API_SECRET = "key", "secret"
+    settings.X_ACCESS_TOKEN, settings.X_ACCESS_TOKEN_SECRET = "token", "token-secret"
+
+
+def enable_facebook(settings):
+    settings.FACEBOOK_PAGE_ID, settings.FACEBOOK_PAGE_ACCESS_TOKEN = "123", "page-token"
+
+
+def kinds(channels):
+    return [channel.kind for channel in channels]
+
+
+def test_get_channel_configures_from_settings(no_networks):
+    enable_x(no_networks)
+    enable_facebook(no_networks)
+    x = get_channel("x")
+    assert isinstance(x, XChannel) and x.kind == "x" and str(x.label) == "X (Twitter)"
+    assert x.config["api_key"] == "key" and x.enabled
+    facebook = get_channel("facebook")
+    assert isinstance(facebook, FacebookChannel)
+    assert facebook.config["page_id"] == "123" and facebook.config["graph_api_version"] == "v24.0"
+    assert isinstance(get_channel("console"), ConsoleChannel)
+
+
+def test_all_channels_in_settings_order(no_networks):
+    assert kinds(all_channels()) == ["console", "x", "facebook"]
+    no_networks.PUBLISHING_CHANNEL_CLASSES = {
+        "facebook": "publishing.channels.facebook.FacebookChannel",
+        "console": "publishing.channels.console.ConsoleChannel",
+    }
+    assert kinds(all_channels()) == ["facebook", "console"]
+
+
+def test_auto_console_only_without_networks(no_networks):
+    assert kinds(enabled_channels()) == ["console"]
+    enable_x(no_networks)
+    assert kinds(enabled_channels()) == ["x"]
+    enable_facebook(no_networks)
+    assert kinds(enabled_channels()) == ["x", "facebook"]
+
+
+def test_facebook_alone(no_networks):
+    enable_facebook(no_networks)
+    assert kinds(enabled_channels()) == ["facebook"]
+
+
+def test_console_on_and_off(no_networks):
+    enable_x(no_networks)
+    no_networks.CONSOLE_CHANNEL = "on"
+    assert kinds(enabled_channels()) == ["console", "x"]
+    no_networks.CONSOLE_CHANNEL = "off"
+    assert kinds(enabled_channels()) == ["x"]
+    no_networks.X_API_KEY = ""
+    assert enabled_channels() == []
+
+
+def test_unknown_kind(no_networks):
+    with pytest.raises(ImproperlyConfigured, match="Unknown publishing channel 'mastodon'"):
+        get_channel("mastodon")
+
+
+def test_unknown_dotted_path_is_a_clear_error(no_networks):
+    no_networks.PUBLISHING_CHANNEL_CLASSES = {"x": "publishing.channels.nowhere.Missing"}
+    with pytest.raises(ImproperlyConfigured, match=r"PUBLISHING_CHANNEL_CLASSES\['x'\].*nowhere\.Missing"):
+        enabled_channels()
+
+
+def test_a_class_that_is_not_a_channel_is_rejected(no_networks):
+    no_networks.PUBLISHING_CHANNEL_CLASSES = {"x": "requests.Session"}
+    with pytest.raises(ImproperlyConfigured, match="not a subclass"):
+        get_channel("x")
