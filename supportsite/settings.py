@@ -165,6 +165,8 @@ def _social_app(client_id_var: str, secret_var: str) -> dict | None:
     secret = env.str(secret_var, default="")
     if bool(client_id) != bool(secret):
         raise ImproperlyConfigured(f"Set both {client_id_var} and {secret_var}, or neither.")
+# Failed logins past the limit above get the 429 page (see the adapter).
+ACCOUNT_ADAPTER = "supportsite.account_adapter.AccountAdapter"
     return {"client_id": client_id, "secret": secret, "key": ""} if client_id else None
 
 
