@@ -1,0 +1,68 @@
+"""Forms for the staff pages: answering a question, editing and publishing a tip."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from qa.models import Question, Tip
+
+# Submit-button names on the question page; each one sends the answer its own way.
+ANSWER_PRIVATELY = "_answer_private"
+ANSWER_PUBLICLY = "_answer_public"
+
+
+class QuestionAdminForm(forms.ModelForm):
+    """The question's metadata plus the staff answer, so that one click can set
+    the category and send the answer together."""
+
+    answer_body = forms.CharField(
+        label=_("Your answer"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 12, "class": "vLargeTextField tipcast-answer-body"}),
+        help_text=_("Markdown. The asker is e-mailed when you send it."),
+    )
+
+    class Meta:
+        model = Question
+        fields = ["status", "category", "assignee"]
+
+    def answer_requested(self) -> str | None:
+        """Which answer button was pressed, if any."""
+        for button in (ANSWER_PUBLICLY, ANSWER_PRIVATELY):
+            if button in self.data:
+                return button
+        return None
+
+    def clean_answer_body(self):
+        body = self.cleaned_data["answer_body"]
+        if self.answer_requested() and not body.strip():
+            raise forms.ValidationError(_("Write an answer before sending it."))
+        if not self.answer_requested() and body.strip():
+            # Saving the metadata must not silently drop a written answer.
+            raise forms.ValidationError(
+                _("You wrote an answer: send it with one of the answer buttons, or clear it before saving.")
+            )
+        return body
+
+
+class TipAdminForm(forms.ModelForm):
+    class Meta:
+        model = Tip
+        fields = ["title", "slug", "category", "tags", "question_text", "answer_text"]
+        widgets = {
+            "question_text": forms.Textarea(attrs={"rows": 8, "class": "vLargeTextField"}),
+            "answer_text": forms.Textarea(attrs={"rows": 14, "class": "vLargeTextField"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The service derives a slug from the title when none is given.
+        self.fields["slug"].required = False
+        self.fields["slug"].help_text = _("Part of the public address. Leave empty to derive it from the title.")
+
+
+class PublishConfirmForm(forms.Form):
+    confirm_checked = forms.BooleanField(
+        label=_("I have checked the public text: it contains no personal data of the customer."),
+        required=True,
+    )
