@@ -12,6 +12,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from supportsite.logging import default_log_format, logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Everything the running site writes locally (SQLite file, broker queue, media,
 # dev e-mails) lives under var/, which is git-ignored.
@@ -136,6 +138,11 @@ if IS_PRODUCTION and CACHES["default"]["BACKEND"].endswith("LocMemCache"):
         "CACHE_URL must point at a shared cache (redis://…) when DJANGO_ENV=production: "
         "rate limits and sessions need one cache for every process."
     )
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # Fail fast instead of hanging a request (or /healthz) when Redis is unreachable.
+    CACHES["default"].setdefault("OPTIONS", {})
+    CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", 2)
+    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 2)
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Auth (django-allauth) ----------------------------------------------------------
@@ -207,7 +214,8 @@ USE_TZ = True
 
 # --- Static and media -------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# collectstatic writes here (the Docker image collects at build time).
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
@@ -338,17 +346,10 @@ PUBLISHING_HTTP_TIMEOUT = env.float("PUBLISHING_HTTP_TIMEOUT", default=15.0)
 PUBLISHING_REQUESTS_SESSION_FACTORY = env.str("PUBLISHING_REQUESTS_SESSION_FACTORY", default="")
 
 # --- Logging -----------------------------------------------------------------------------------
+# Stdout only; JSON lines in production, a plain line in development (see supportsite/logging.py).
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+LOG_FORMAT = env.str("LOG_FORMAT", default=default_log_format(DJANGO_ENV))
+LOGGING = logging_config(level=LOG_LEVEL, log_format=LOG_FORMAT)
 
 # --- Production hardening ---------------------------------------------------------------------
 if IS_PRODUCTION:
@@ -359,6 +360,8 @@ if IS_PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+# Container healthchecks call /healthz over plain HTTP from inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

@@ -1,0 +1,46 @@
+"""Logging configuration shared by Django (settings.LOGGING) and gunicorn.
+
+Everything goes to stdout, where a container platform collects it. Production
+writes one JSON object per line (python-json-logger) so a log system can index
+the fields; development keeps a plain line a person can read. Gunicorn's
+master process never loads Django, so docker/gunicorn.conf.py applies the same
+dictionary through `logconfig_dict`: web, worker and beat logs look alike.
+"""
+
+LOG_FORMATS = ("json", "plain")
+
+
+def default_log_format(django_env: str) -> str:
+    return "json" if django_env == "production" else "plain"
+
+
+def logging_config(*, level: str, log_format: str) -> dict:
+    if log_format not in LOG_FORMATS:
+        # Imported lazily: gunicorn reads this module before Django is set up.
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, not {log_format!r}.")
+    stdout = {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": log_format}
+    own_handler = {"handlers": ["stdout"], "level": level, "propagate": False}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+            "json": {
+                "()": "pythonjsonlogger.json.JsonFormatter",
+                "format": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+                "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            },
+        },
+        "handlers": {"stdout": stdout},
+        "root": {"handlers": ["stdout"], "level": level},
+        "loggers": {
+            # SQL at DEBUG would drown everything else.
+            "django.db.backends": {"level": "WARNING"},
+            # Gunicorn installs its own handlers on these; replace them so that
+            # a request line is one record in the same format as the rest.
+            "gunicorn.error": own_handler,
+            "gunicorn.access": own_handler,
+        },
+    }
