@@ -1,0 +1,89 @@
+"""RSS/Atom feeds and sitemap.xml: absolute links from SITE_URL, published tips only."""
+
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from qa.models import Category
+
+pytestmark = pytest.mark.django_db
+
+SITE = "https://help.example.com"
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+@pytest.fixture(autouse=True)
+def _site_url(settings):
+    settings.SITE_URL = SITE
+
+
+def test_rss_feed_lists_published_tips_with_absolute_links(client, make_tip):
+    tip = make_tip(title="送料はいくら？", answer_text="**500円**です。", tags=["送料"])
+    make_tip(title="Draft", publish=False)
+    response = client.get(reverse("qa:feed_rss"))
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/rss+xml")
+    channel = ET.fromstring(response.content).find("channel")
+    assert channel.findtext("link") == SITE + reverse("qa:tip_list")
+    items = channel.findall("item")
+    assert [item.findtext("title") for item in items] == ["送料はいくら？"]
+    assert items[0].findtext("link") == SITE + tip.get_absolute_url()
+    assert items[0].findtext("guid") == SITE + tip.get_absolute_url()
+    assert "<strong>500円</strong>" in items[0].findtext("description")
+    assert {c.text for c in items[0].findall("category")} == {"Shipping", "送料"}
+    assert items[0].findtext("pubDate")
+
+
+def test_atom_feed_has_absolute_self_and_entry_links(client, make_tip):
+    tip = make_tip(title="Returns")
+    root = ET.fromstring(client.get(reverse("qa:feed_atom")).content)
+    assert root.tag == f"{ATOM}feed"
+    self_link = [link for link in root.findall(f"{ATOM}link") if link.get("rel") == "self"][0]
+    assert self_link.get("href") == SITE + reverse("qa:feed_atom")
+    entry = root.find(f"{ATOM}entry")
+    assert entry.find(f"{ATOM}link").get("href") == SITE + tip.get_absolute_url()
+    assert entry.findtext(f"{ATOM}updated")
+
+
+def test_category_feeds_only_have_that_category(client, make_tip, category):
+    returns = Category.objects.create(name="返品", slug="返品")
+    make_tip(title="Shipping tip")
+    make_tip(title="返品の手順", category=returns)
+    rss = ET.fromstring(client.get(reverse("qa:category_feed_rss", kwargs={"slug": "返品"})).content)
+    assert [item.findtext("title") for item in rss.find("channel").findall("item")] == ["返品の手順"]
+    assert rss.find("channel").findtext("link") == SITE + returns.get_absolute_url()
+    atom = ET.fromstring(client.get(reverse("qa:category_feed_atom", kwargs={"slug": category.slug})).content)
+    assert [entry.findtext(f"{ATOM}title") for entry in atom.findall(f"{ATOM}entry")] == ["Shipping tip"]
+    assert client.get(reverse("qa:category_feed_rss", kwargs={"slug": "missing"})).status_code == 404
+
+
+def test_sitemap_uses_site_url_not_the_sites_framework(client, make_tip, category):
+    tip = make_tip(title="配送について")
+    draft = make_tip(title="Draft", publish=False)
+    Category.objects.create(name="Empty", slug="empty")
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200
+    locations = [loc.text for loc in ET.fromstring(response.content).iter(f"{SITEMAP}loc")]
+    # Japanese slugs are percent-encoded, as URLs in XML must be.
+    assert SITE + _iri(tip.get_absolute_url()) in locations
+    assert SITE + draft.get_absolute_url() not in locations
+    assert SITE + category.get_absolute_url() in locations
+    assert SITE + "/categories/empty/" not in locations
+    assert SITE + "/" in locations and SITE + "/tips/" in locations
+    assert all(loc.startswith(SITE + "/") for loc in locations)
+    assert "example.com/" not in response.content.decode().replace("help.example.com", "")
+
+
+def _iri(path):
+    from django.utils.encoding import iri_to_uri
+
+    return iri_to_uri(path)
+
+
+@override_settings(SITE_URL="http://localhost:8000")
+def test_sitemap_follows_site_url_scheme(client, make_tip):
+    make_tip()
+    locations = [loc.text for loc in ET.fromstring(client.get("/sitemap.xml").content).iter(f"{SITEMAP}loc")]
+    assert locations and all(loc.startswith("http://localhost:8000/") for loc in locations)
