@@ -1,5 +1,6 @@
 """Tips: edit the public text, check it for personal data, publish, preview."""
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qa import services
 from qa.admin.forms import PublishConfirmForm, TipAdminForm
+from qa.markup import markdown_to_text
 from qa.models import Tip
 
 PUBLISH_BUTTON = "_publish"
@@ -150,7 +152,17 @@ class TipAdmin(admin.ModelAdmin):
         """The public tip page, drafts included, for staff only."""
         tip = self._get_tip_or_deny(request, object_id, change=False)
         template = select_template(["qa/tip_detail.html", "admin/qa/tip/preview_fallback.html"])
-        context = {"tip": tip, "related_tips": [], "is_preview": True}
+        messages.info(request, gettext("Preview: only staff can see this page until the tip is published."))
+        context = {
+            "tip": tip,
+            "related_tips": [],
+            "description": markdown_to_text(tip.answer_text)[:300],
+            # No structured data: a preview must not look like a real page to anything reading it.
+            "json_ld": {},
+            "og_image_width": settings.OG_IMAGE_WIDTH,
+            "og_image_height": settings.OG_IMAGE_HEIGHT,
+            "is_preview": True,
+        }
         response = TemplateResponse(request, template, context)
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
