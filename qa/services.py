@@ -171,6 +171,12 @@ def tip_publish(*, tip: Tip, announce: bool = True) -> Tip:
     tip.status = Tip.Status.PUBLISHED
     tip.published_at = tip.published_at or timezone.now()
     tip.save(update_fields=["status", "published_at", "updated_at"])
+    if announce:
+        # Deliveries are created in this transaction (the outbox): a rolled
+        # back publish posts nothing, a committed one cannot lose its posts.
+        from publishing.services import deliveries_create_for_tip
+
+        deliveries_create_for_tip(tip=tip)
     return tip
 
 
@@ -181,6 +187,9 @@ def tip_unpublish(*, tip: Tip) -> Tip:
         return tip
     tip.status = Tip.Status.UNPUBLISHED
     tip.save(update_fields=["status", "updated_at"])
+    from publishing.services import deliveries_withdraw_for_tip
+
+    deliveries_withdraw_for_tip(tip=tip)
     return tip
 
 

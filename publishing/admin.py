@@ -1,0 +1,251 @@
+"""The staff side of publishing: deliveries, channel health, per-tip settings.
+
+Thin: every change goes through publishing.services, every read that needs
+care through publishing.selectors. TipAdmin (qa/admin/tips.py) shows the two
+inlines and the tip actions defined here.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from publishing import selectors, services
+from publishing.channels import registry
+from publishing.models import ChannelState, Delivery, TipChannelSetting
+from qa.models import Tip
+
+
+def _remote_link(delivery: Delivery):
+    if delivery.remote_url:
+        return format_html('<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>', delivery.remote_url,
+                           _("View post"))
+    return delivery.remote_id or "—"
+
+
+def _report(request, done: int, message, *, skipped: int = 0) -> None:
+    """`message(count)` is the ngettext'd success text."""
+    if done:
+        messages.success(request, message(done) % {"count": done})
+    if skipped:
+        messages.warning(
+            request,
+            ngettext("%(count)d delivery was skipped: its status does not allow this action.",
+                     "%(count)d deliveries were skipped: their status does not allow this action.", skipped)
+            % {"count": skipped},
+        )
+
+
+# --- Deliveries ----------------------------------------------------------------------------------------
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = ["tip", "channel", "status", "scheduled_for", "attempts", "remote", "error_summary", "sent_at"]
+    list_filter = ["status", "channel", "error_kind"]
+    search_fields = ["tip__title", "remote_id"]
+    list_select_related = ["tip"]
+    date_hierarchy = "scheduled_for"
+    ordering = ["-scheduled_for", "-id"]
+    actions = ["retry_now", "post_now", "send_anyway", "cancel"]
+    readonly_fields = [
+        "tip", "channel", "status", "scheduled_for", "attempts", "remote", "post_text", "last_error", "error_code",
+        "error_kind", "created_at", "claimed_at", "sent_at", "updated_at", "deleted_at", "delete_error",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # The audit trail stays; staff cancel instead.
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Every field is read-only: changes go through the actions.
+        extra_context = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False,
+                         "show_save_and_add_another": False}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description=_("remote post"))
+    def remote(self, delivery):
+        return _remote_link(delivery)
+
+    @admin.display(description=_("error"))
+    def error_summary(self, delivery):
+        if not delivery.last_error:
+            return ""
+        return f"{delivery.get_error_kind_display()}: {delivery.last_error[:120]}"
+
+    def _run(self, request, queryset, service, *, message):
+        done = sum(1 for delivery in queryset if service(delivery=delivery))
+        _report(request, done, message, skipped=queryset.count() - done)
+
+    @admin.action(description=_("Retry now (failed or waiting deliveries)"), permissions=["change"])
+    def retry_now(self, request, queryset):
+        self._run(request, queryset, services.delivery_retry_now,
+                  message=lambda n: ngettext("%(count)d delivery will be retried now.", "%(count)d deliveries will be retried now.", n))
+
+    @admin.action(description=_("Post now, skipping the drip schedule"), permissions=["change"])
+    def post_now(self, request, queryset):
+        tips = Tip.objects.filter(pk__in=queryset.values("tip_id"))
+        done = sum(services.tip_post_now(tip=tip) for tip in tips)
+        _report(request, done, lambda n: ngettext("%(count)d post will be sent now.", "%(count)d posts will be sent now.", n))
+
+    @admin.action(description=_("Send anyway (status unknown, checked by hand)"), permissions=["change"])
+    def send_anyway(self, request, queryset):
+        self._run(request, queryset, services.delivery_send_anyway,
+                  message=lambda n: ngettext("%(count)d delivery will be sent.", "%(count)d deliveries will be sent.", n))
+
+    @admin.action(description=_("Cancel"), permissions=["change"])
+    def cancel(self, request, queryset):
+        self._run(request, queryset, services.delivery_cancel,
+                  message=lambda n: ngettext("%(count)d delivery was cancelled.", "%(count)d deliveries were cancelled.", n))
+
+    def get_urls(self):
+        preview = self.admin_site.admin_view(post_preview_view)
+        return [path("preview/", preview, name="publishing_delivery_preview"), *super().get_urls()]
+
+
+@require_GET
+def post_preview_view(request):
+    """Staff-only JSON for the live character counter: what the channel would
+    receive for this tip with this override text."""
+    if not request.user.has_perm("publishing.view_delivery") and not request.user.has_perm("qa.change_tip"):
+        raise PermissionDenied
+    tip = get_object_or_404(Tip, pk=request.GET.get("tip") or 0)
+    kind = request.GET.get("channel", "")
+    if kind not in {channel.kind for channel in registry.all_channels()}:
+        raise Http404
+    return JsonResponse(selectors.post_preview(tip=tip, kind=kind, text_override=request.GET.get("text", "")))
+
+
+# --- Channel health ------------------------------------------------------------------------------------
+
+
+@admin.register(ChannelState)
+class ChannelStateAdmin(admin.ModelAdmin):
+    """The channel list is the health page: every configured channel, whether
+    or not it has a state row yet."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Channel health"),
+            "opts": self.model._meta,
+            "channels": selectors.channel_health_list(),
+            "backlog": selectors.delivery_backlog_counts(),
+            "can_change": self.has_change_permission(request),
+        }
+        return TemplateResponse(request, "admin/publishing/channel_health.html", context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return HttpResponseRedirect(reverse("admin:publishing_channelstate_changelist"))
+
+    def get_urls(self):
+        clear = self.admin_site.admin_view(require_POST(self.clear_reauth_view))
+        return [path("<str:kind>/clear-reauth/", clear, name="publishing_channelstate_clear_reauth"),
+                *super().get_urls()]
+
+    def clear_reauth_view(self, request, kind):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        services.channel_clear_reauth(kind=kind)
+        messages.success(request, _("The warning is cleared; waiting posts go out at the next sweep."))
+        return HttpResponseRedirect(reverse("admin:publishing_channelstate_changelist"))
+
+
+# --- On the tip's page (appended to TipAdmin) ----------------------------------------------------------------
+
+
+class DeliveryInline(admin.TabularInline):
+    model = Delivery
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("deliveries (use the actions on the tip list or the delivery list)")
+    fields = ["channel", "status", "scheduled_for", "attempts", "remote", "error_kind", "last_error", "sent_at"]
+    readonly_fields = fields
+    ordering = ["channel"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("remote post"))
+    def remote(self, delivery):
+        return _remote_link(delivery)
+
+
+class TipChannelSettingForm(forms.ModelForm):
+    channel = forms.ChoiceField(label=_("channel"))
+
+    class Meta:
+        model = TipChannelSetting
+        fields = ["channel", "enabled", "text_override"]
+
+    def __init__(self, *args, tip=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].choices = [(c.kind, c.label or c.kind) for c in registry.all_channels()]
+        attrs = {
+            "rows": 3,
+            "class": "tipcast-char-count",
+            "data-preview-url": reverse("admin:publishing_delivery_preview"),
+            # The script reads its (translated) labels from here.
+            "data-label-weighted": _("Weighted length:"),
+            "data-label-characters": _("Characters:"),
+            "data-label-savefirst": _("Save the tip once to see the character count."),
+            "data-label-unavailable": _("The count is unavailable right now."),
+        }
+        if tip is not None and tip.pk:
+            attrs["data-tip"] = tip.pk
+        self.fields["text_override"].widget = forms.Textarea(attrs=attrs)
+
+
+class TipChannelSettingInline(admin.TabularInline):
+    model = TipChannelSetting
+    form = TipChannelSettingForm
+    extra = 0
+    verbose_name_plural = _("posting per channel (untick to skip a channel, or write this channel's own text)")
+
+    class Media:
+        js = ["publishing/admin_char_count.js"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        base_form = self.form
+
+        class FormForThisTip(base_form):
+            # The live counter needs the tip; the admin builds forms without it.
+            def __init__(self, *args, **form_kwargs):
+                super().__init__(*args, tip=obj, **form_kwargs)
+
+        kwargs["form"] = FormForThisTip
+        return super().get_formset(request, obj, **kwargs)
+
+
+@admin.action(description=_("Post now, skipping the drip schedule"))
+def tip_post_now_action(modeladmin, request, queryset):
+    done = sum(services.tip_post_now(tip=tip) for tip in queryset)
+    _report(request, done, lambda n: ngettext("%(count)d post will be sent now.", "%(count)d posts will be sent now.", n))
+
+
+@admin.action(description=_("Post again to every channel (reposts!)"))
+def tip_post_again_action(modeladmin, request, queryset):
+    done = sum(services.tip_post_again(tip=tip) for tip in queryset)
+    _report(request, done, lambda n: ngettext("%(count)d post is scheduled again.", "%(count)d posts are scheduled again.", n))

@@ -1,0 +1,123 @@
+"""Deliveries (the outbox), per-tip channel settings and channel health.
+
+Models hold data and constraints only; publishing.services makes every change.
+"""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from qa.models import Tip
+
+
+class DeliveryQuerySet(models.QuerySet):
+    def due(self, *, now):
+        return self.filter(status=Delivery.Status.PENDING, scheduled_for__lte=now)
+
+    def backlog(self):
+        """Rows staff may need to look at or wait for."""
+        return self.filter(
+            status__in=[Delivery.Status.PENDING, Delivery.Status.FAILED, Delivery.Status.UNKNOWN]
+        )
+
+
+class Delivery(models.Model):
+    """One tip on one channel: the audit trail of its post.
+
+    pending -> sending -> sent | failed | unknown; pending -> cancelled.
+    A row is claimed (pending -> sending, committed) before any network call,
+    so a post is sent at most once.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        UNKNOWN = "unknown", _("Unknown")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class ErrorKind(models.TextChoices):
+        NONE = "", _("None")
+        TRANSIENT = "transient", _("Temporary failure")
+        RATE_LIMITED = "rate_limited", _("Rate limited")
+        PERMANENT = "permanent", _("Refused")
+        NEEDS_REAUTH = "needs_reauth", _("Needs re-authorisation")
+        DUPLICATE = "duplicate", _("Duplicate")
+        LOOKUP_FAILED = "lookup_failed", _("Look-up failed")
+        DISABLED = "disabled", _("Channel disabled")
+
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("tip"))
+    channel = models.CharField(_("channel"), max_length=32)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    scheduled_for = models.DateTimeField(_("scheduled for"), default=timezone.now)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    remote_id = models.CharField(_("remote id"), max_length=200, blank=True)
+    remote_url = models.URLField(_("remote URL"), max_length=500, blank=True)
+    post_text = models.TextField(_("posted text"), blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    error_code = models.CharField(_("error code"), max_length=64, blank=True)
+    error_kind = models.CharField(_("error kind"), max_length=16, choices=ErrorKind.choices, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # Set when a worker claims the row; also the fencing token that lets only
+    # that worker record the outcome.
+    claimed_at = models.DateTimeField(_("sending since"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    deleted_at = models.DateTimeField(_("remote post deleted at"), null=True, blank=True)
+    delete_error = models.TextField(_("delete error"), blank=True)
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["scheduled_for", "id"]
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [models.UniqueConstraint(fields=["tip", "channel"], name="one_delivery_per_tip_and_channel")]
+        indexes = [
+            models.Index(fields=["status", "scheduled_for"]),
+            models.Index(fields=["channel", "status"]),
+        ]
+
+    def __str__(self):
+        return f"{self.tip} → {self.channel} ({self.get_status_display()})"
+
+
+class TipChannelSetting(models.Model):
+    """Staff's choice for one tip on one channel: skip it, or post other text."""
+
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="channel_settings", verbose_name=_("tip"))
+    channel = models.CharField(_("channel"), max_length=32)
+    enabled = models.BooleanField(_("post to this channel"), default=True)
+    text_override = models.TextField(
+        _("text override"),
+        blank=True,
+        help_text=_("Leave empty to use the standard text. The link to the tip is added for you."),
+    )
+
+    class Meta:
+        verbose_name = _("channel setting")
+        verbose_name_plural = _("channel settings")
+        constraints = [models.UniqueConstraint(fields=["tip", "channel"], name="one_setting_per_tip_and_channel")]
+
+    def __str__(self):
+        return f"{self.tip} / {self.channel}"
+
+
+class ChannelState(models.Model):
+    """The health of one channel, shown to staff."""
+
+    kind = models.CharField(_("channel"), max_length=32, unique=True)
+    needs_reauth = models.BooleanField(_("needs re-authorisation"), default=False)
+    last_success_at = models.DateTimeField(_("last success"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind"]
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+
+    def __str__(self):
+        return self.kind

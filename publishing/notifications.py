@@ -1,0 +1,18 @@
+"""E-mails to staff about channels. Called after commit by publishing.services."""
+
+from django.conf import settings
+from django.urls import reverse
+
+from qa.notifications import _send, staff_recipients
+
+
+def staff_channel_needs_reauth(*, kind: str, message: str) -> None:
+    from publishing.channels.registry import get_channel
+
+    context = {
+        "channel": get_channel(kind),
+        "kind": kind,
+        "message": message,
+        "health_url": settings.SITE_URL + reverse("admin:publishing_channelstate_changelist"),
+    }
+    _send(template="publishing/email/channel_needs_reauth", context=context, recipients=staff_recipients())

@@ -1,0 +1,53 @@
+"""Reads for the publishing admin: backlog counts, channel health, previews."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+
+from publishing.channels import registry
+from publishing.channels.base import Channel, PublishError
+from publishing.models import ChannelState, Delivery
+
+
+def delivery_backlog_counts() -> dict[str, int]:
+    """Pending, failed and unknown deliveries, in one query."""
+    Status = Delivery.Status
+    return Delivery.objects.aggregate(
+        pending=Count("pk", filter=Q(status=Status.PENDING)),
+        failed=Count("pk", filter=Q(status=Status.FAILED)),
+        unknown=Count("pk", filter=Q(status=Status.UNKNOWN)),
+    )
+
+
+@dataclass(frozen=True)
+class ChannelHealth:
+    channel: Channel
+    enabled: bool
+    state: ChannelState | None
+
+    @property
+    def needs_reauth(self) -> bool:
+        return bool(self.state and self.state.needs_reauth)
+
+
+def channel_health_list() -> list[ChannelHealth]:
+    """Every configured channel with its recorded health (one query)."""
+    enabled_kinds = {channel.kind for channel in registry.enabled_channels()}
+    states = {state.kind: state for state in ChannelState.objects.all()}
+    return [
+        ChannelHealth(channel=channel, enabled=channel.kind in enabled_kinds, state=states.get(channel.kind))
+        for channel in registry.all_channels()
+    ]
+
+
+def post_preview(*, tip, kind: str, text_override: str = "") -> dict:
+    """What `kind` would receive for `tip`, with the network's own counts
+    (e.g. X's weighted length), for the admin's live character counter."""
+    channel = registry.get_channel(kind)
+    try:
+        post = channel.compose(tip, text_override=text_override)
+    except PublishError as error:
+        return {"ok": False, "error": error.message}
+    return {"ok": True, "text": post.text, "link": post.link, "length": len(post.text), "details": post.details}
