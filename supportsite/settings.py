@@ -193,6 +193,8 @@ RATELIMIT_VIEW = "supportsite.views.rate_limited"
 
 # --- Email ----------------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Used by the file-based backend (EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend).
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
@@ -283,6 +285,17 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = False
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# The publishing sweeper: sends due deliveries (drip, retries, anything enqueued
+# while the broker was down) and reconciles rows stuck in "sending".
+PUBLISHING_SWEEP_INTERVAL_SECONDS = env.float("PUBLISHING_SWEEP_INTERVAL_SECONDS", default=60.0)
+CELERY_BEAT_SCHEDULE = {
+    "publishing-sweep": {
+        "task": "publishing.sweep_deliveries",
+        "schedule": PUBLISHING_SWEEP_INTERVAL_SECONDS,
+        # A sweep that cannot start within one interval is replaced by the next.
+        "options": {"expires": PUBLISHING_SWEEP_INTERVAL_SECONDS},
+    },
+}
 
 # --- Publishing (channels, deliveries, drip) ----------------------------------------
 # Each network is one class, found by kind in this registry of dotted paths.
