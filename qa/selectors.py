@@ -4,6 +4,8 @@ Query counts are controlled here (select_related / prefetch_related), so that
 each page runs a fixed number of queries however many rows exist.
 """
 
+import re
+
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 
@@ -105,3 +107,49 @@ def question_get_for_user(*, user, pk: int) -> Question:
         return question_list_for_user(user=user).get(pk=pk)
     except Question.DoesNotExist:
         raise Http404("No such question") from None
+
+
+# Han, hiragana, katakana (and the prolonged-sound mark): scripts written without spaces.
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]{3,}")
+MAX_SUGGEST_KEYS = 16
+
+
+def _suggest_keys(text: str) -> list[str]:
+    """Search keys for a sentence being typed: its terms, with each run of
+    Japanese longer than two characters split into overlapping pairs, since a
+    Japanese sentence has no spaces to split on."""
+    keys: list[str] = []
+    for term in query_terms(text):
+        pieces = [term]
+        if _CJK_RUN.search(term):
+            pieces = [term[i : i + 2] for i in range(len(term) - 1)]
+        keys.extend(piece for piece in pieces if piece not in keys)
+    return keys[:MAX_SUGGEST_KEYS]
+
+
+def tip_suggest(*, text: str, limit: int = 5) -> list[Tip]:
+    """Published tips similar to a question title being typed, best first.
+
+    tip_search (every term must match) is tried first. A full sentence such as
+    沖縄への送料はいくらですか rarely matches whole, so the fallback ranks tips
+    by how many of its keys (words, or pairs of Japanese characters) they
+    contain, and keeps those that contain at least a third of them.
+    """
+    exact = list(tip_search(query=text)[:limit])
+    keys = _suggest_keys(text)
+    if exact or len(keys) < 2:
+        return exact
+    matched = Value(0)
+    score = Value(0)
+    for key in keys:
+        in_title = Q(search_title__contains=key)
+        in_any = in_title | Q(search_body__contains=key)
+        matched = matched + Case(When(in_any, then=Value(1)), default=Value(0), output_field=IntegerField())
+        score = score + Case(When(in_title, then=Value(2)), default=Value(0), output_field=IntegerField())
+    needed = max(2, -(-len(keys) // 3))  # ceil(len / 3)
+    return list(
+        tip_list_published()
+        .annotate(matched=matched, score=matched + score)
+        .filter(matched__gte=needed)
+        .order_by("-score", "-published_at", "-id")[:limit]
+    )

@@ -1,7 +1,8 @@
 """Pages for signed-in customers: asking a question and reading the answers.
 
 Views stay thin: forms check input, qa.services.question_create saves (and
-e-mails staff), qa.selectors reads. Suggestions come from selectors.tip_search.
+e-mails staff), qa.selectors reads. Suggestions come from selectors.tip_suggest
+(tip_search first, then a looser match for whole sentences).
 """
 
 from django.conf import settings
@@ -36,7 +37,7 @@ ACTION_EDIT = "edit"  # back from the confirmation step to the form
 def _suggestions(query: str) -> list[dict]:
     """Up to five published tips similar to `query`, ready for JSON or a template."""
     terms = query_terms(query)
-    tips = selectors.tip_search(query=query)[:SUGGESTION_LIMIT]
+    tips = selectors.tip_suggest(text=query, limit=SUGGESTION_LIMIT)
     return [
         {
             "title": tip.title,

@@ -216,3 +216,19 @@ def test_rate_limit_per_ip_covers_several_accounts(client, customer, other_custo
     client.force_login(other_customer)
     assert post_ask(client, title="Third", body="text").status_code == 429
     assert Question.objects.count() == 2
+
+
+def test_suggest_matches_a_whole_japanese_sentence(client, make_tip, django_assert_max_num_queries):
+    make_tip(title="送料はいくらですか？", answer_text="全国一律500円です。")
+    make_tip(title="送料無料の条件", answer_text="5,000円以上のご注文で無料です。")
+    make_tip(title="返品の方法", answer_text="マイページから申し込めます。")
+    for number in range(20):
+        make_tip(title=f"Other tip {number}", answer_text="Nothing in common.", tags=[f"t{number}"])
+    with django_assert_max_num_queries(3):
+        results = client.get(reverse("qa:suggest"), {"q": "沖縄への送料はいくらですか"}).json()["results"]
+    assert [r["title"] for r in results] == ["送料はいくらですか？"]
+    assert client.get(reverse("qa:suggest"), {"q": "ポイントの有効期限を知りたい"}).json() == {"results": []}
+    # Latin words are matched as words: two of three are enough for a suggestion.
+    make_tip(title="Track a parcel", answer_text="Use the tracking link.")
+    results = client.get(reverse("qa:suggest"), {"q": "where parcel tracking"}).json()["results"]
+    assert [r["title"] for r in results] == ["Track a parcel"]
