@@ -21,6 +21,9 @@ class PublishError(Exception):
     needs_reauth: the credentials are dead; staff must re-authorise the channel.
     duplicate: the network says this exact post already exists.
     code: the network's own error code, for the audit trail.
+    ambiguous: the request may have reached the network before it failed (a
+        timeout, a dropped connection, a server error while sending), so the
+        post may exist: look it up with find() before sending it again.
     """
 
     def __init__(
@@ -32,6 +35,7 @@ class PublishError(Exception):
         needs_reauth: bool = False,
         duplicate: bool = False,
         code: str = "",
+        ambiguous: bool = False,
     ):
         super().__init__(message)
         self.message = message
@@ -40,6 +44,7 @@ class PublishError(Exception):
         self.needs_reauth = needs_reauth
         self.duplicate = duplicate
         self.code = code
+        self.ambiguous = ambiguous
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,7 @@ class FacebookChannel(Channel):
         return Post(text=text, link=link, details={"length": len(compose.graphemes(text))})
 
     def send(self, post: Post) -> Remote:
-        with _errors_mapped():
+        with _errors_mapped(sending=True):
             result = self.client().put_object(self.page_id, "feed", message=post.text, link=post.link)
         post_id = str((result or {}).get("id") or "")
         if not post_id:
@@ -113,13 +113,19 @@ def _already_gone(error: PublishError) -> bool:
 
 
 @contextmanager
-def _errors_mapped():
+def _errors_mapped(*, sending: bool = False):
+    """Turn facebook-sdk's and requests' exceptions into PublishError. While
+    `sending`, a timeout or a dropped connection may come after Facebook
+    created the post, so it is flagged ambiguous (a refused connection is not)."""
     try:
         yield
     except facebook.GraphAPIError as exc:
         raise _publish_error(exc) from exc
     except (requests.ConnectionError, requests.Timeout) as exc:
-        raise PublishError(f"Could not reach Facebook: {exc}", code=type(exc).__name__) from exc
+        ambiguous = sending and not isinstance(exc, requests.ConnectTimeout)
+        raise PublishError(
+            f"Could not reach Facebook: {exc}", code=type(exc).__name__, ambiguous=ambiguous
+        ) from exc
     except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
         raise PublishError(f"Unexpected error from Facebook: {exc!r}", code=type(exc).__name__) from exc
 

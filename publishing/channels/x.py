@@ -69,7 +69,7 @@ class XChannel(Channel):
         return Post(text=text, link=link, details=details)
 
     def send(self, post: Post) -> Remote:
-        with _errors_mapped():
+        with _errors_mapped(sending=True):
             response = self.client().create_tweet(text=post.text, user_auth=True)
         try:
             tweet_id = str(response["data"]["id"])
@@ -115,9 +115,10 @@ class _AlreadyGone(Exception):
 
 
 @contextmanager
-def _errors_mapped(*, missing_is_gone: bool = False):
+def _errors_mapped(*, missing_is_gone: bool = False, sending: bool = False):
     """Turn tweepy's and requests' exceptions into PublishError with the
-    flags the pipeline acts on."""
+    flags the pipeline acts on. While `sending`, a failure that may come after
+    X created the post is flagged ambiguous."""
     try:
         yield
     except tweepy.NotFound as exc:
@@ -125,7 +126,17 @@ def _errors_mapped(*, missing_is_gone: bool = False):
             raise _AlreadyGone from exc
         raise PublishError(f"X has no such resource: {_api_message(exc)}", permanent=True, code="404") from exc
     except (tweepy.TweepyException, requests.RequestException, KeyError, TypeError, ValueError) as exc:
-        raise _publish_error(exc) from exc
+        error = _publish_error(exc)
+        error.ambiguous = sending and _may_have_posted(exc)
+        raise error from exc
+
+
+def _may_have_posted(exc: BaseException) -> bool:
+    """A refused connection never reached X; a read timeout, a dropped
+    connection or a server error may come after the post was created."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    return isinstance(exc, (requests.ConnectionError, requests.Timeout, tweepy.TwitterServerError))
 
 
 def _api_message(exc: tweepy.HTTPException) -> str:

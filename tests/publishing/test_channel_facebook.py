@@ -179,10 +179,15 @@ def test_link_not_fetched_is_permanent(fb_channel, api, code, subcode):
     assert error.code == "1609005"
 
 
-@pytest.mark.parametrize("failure", [requests.ConnectionError("refused"), requests.Timeout("slow")])
-def test_network_failures_are_transient(fb_channel, api, failure):
+@pytest.mark.parametrize("failure, ambiguous", [
+    (requests.ConnectionError("connection reset"), True),
+    (requests.ReadTimeout("slow"), True),
+    (requests.ConnectTimeout("unreachable"), False),
+])
+def test_network_failures_are_transient(fb_channel, api, failure, ambiguous):
     error = _send_error(fb_channel, api, body=failure)
     assert not error.permanent
+    assert error.ambiguous is ambiguous
 
 
 def test_unknown_code_and_non_json_are_transient(fb_channel, api):

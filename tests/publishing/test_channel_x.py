@@ -134,11 +134,12 @@ def test_429_with_a_past_reset_waits_at_least_a_second(x_channel, api):
 def test_server_errors_are_transient(x_channel, api, status):
     error = _send_error(x_channel, api, status=status, body="upstream error")
     assert not error.permanent and error.retry_after is None and error.code == str(status)
+    assert error.ambiguous  # X may have created the post before failing
 
 
 def test_401_needs_reauth(x_channel, api):
     error = _send_error(x_channel, api, status=401, json={"title": "Unauthorized", "detail": "Unauthorized", "status": 401})
-    assert error.needs_reauth and error.permanent
+    assert error.needs_reauth and error.permanent and not error.ambiguous
 
 
 def test_403_duplicate_content(x_channel, api):
@@ -163,10 +164,15 @@ def test_400_is_permanent_with_the_api_message(x_channel, api):
     assert error.permanent and "Invalid text" in error.message
 
 
-@pytest.mark.parametrize("failure", [requests.ConnectionError("refused"), requests.Timeout("slow")])
-def test_network_failures_are_transient(x_channel, api, failure):
+@pytest.mark.parametrize("failure, ambiguous", [
+    (requests.ConnectionError("connection reset"), True),
+    (requests.ReadTimeout("slow"), True),
+    (requests.ConnectTimeout("unreachable"), False),
+])
+def test_network_failures_are_transient(x_channel, api, failure, ambiguous):
     error = _send_error(x_channel, api, body=failure)
     assert not error.permanent and error.retry_after is None
+    assert error.ambiguous is ambiguous
 
 
 def test_unknown_status_is_transient(x_channel, api):
@@ -178,9 +184,13 @@ def test_find_failure_raises_publish_error(x_channel, make_tip, api):
     from publishing.channels.base import PublishError
 
     api.get(f"{API}/users/me", status=401, json={"detail": "Unauthorized"})
+    api.get(f"{API}/users/me", body=requests.ReadTimeout("slow"))
     with pytest.raises(PublishError) as caught:
         x_channel.find(make_tip())
     assert caught.value.needs_reauth
+    with pytest.raises(PublishError) as caught:
+        x_channel.find(make_tip())
+    assert not caught.value.permanent and not caught.value.ambiguous  # a look-up creates nothing
     assert_oauth1(api.calls[0])
 
 
