@@ -165,6 +165,8 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
 }
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+# Failed logins past the limit above get the 429 page (see the adapter).
+ACCOUNT_ADAPTER = "supportsite.account_adapter.AccountAdapter"
 
 
 def _social_app(client_id_var: str, secret_var: str) -> dict | None:
@@ -172,8 +174,6 @@ def _social_app(client_id_var: str, secret_var: str) -> dict | None:
     secret = env.str(secret_var, default="")
     if bool(client_id) != bool(secret):
         raise ImproperlyConfigured(f"Set both {client_id_var} and {secret_var}, or neither.")
-# Failed logins past the limit above get the 429 page (see the adapter).
-ACCOUNT_ADAPTER = "supportsite.account_adapter.AccountAdapter"
     return {"client_id": client_id, "secret": secret, "key": ""} if client_id else None
 
 
@@ -272,6 +272,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        # Exchange tables; the transport would otherwise write ./control.
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
