@@ -9,6 +9,14 @@ class TipcastAdminSite(admin.AdminSite):
     site_header = _("Tipcast support")
     site_title = _("Tipcast")
     index_title = _("Support desk")
+    # The publishing backlog (pending, failed, unknown deliveries) heads the index.
+    index_template = "admin/publishing/index.html"
+
+    def index(self, request, extra_context=None):
+        from publishing.selectors import delivery_backlog_counts
+
+        extra_context = {"backlog": delivery_backlog_counts(), **(extra_context or {})}
+        return super().index(request, extra_context)
 
     # Password guessing against the admin is throttled per client IP; the
     # RatelimitMiddleware turns a refusal into a readable 429 page.

@@ -1,0 +1,115 @@
+"""The publishing admin: delivery list and actions, channel health, backlog,
+the live character count endpoint."""
+
+import pytest
+from django.urls import reverse
+
+from publishing import services
+from publishing.models import ChannelState, Delivery
+from qa import services as qa_services
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
+def many_deliveries(make_tip, django_capture_on_commit_callbacks):
+    """60 published tips queued on the console channel (not sent)."""
+    tips = [make_tip(title=f"配送について {n}", publish=False) for n in range(60)]
+    with django_capture_on_commit_callbacks(execute=False):
+        for tip in tips:
+            qa_services.tip_publish(tip=tip)
+    return list(Delivery.objects.order_by("pk"))
+
+
+def test_delivery_list_under_a_query_budget(staff_client, many_deliveries, django_assert_max_num_queries):
+    Delivery.objects.filter(pk=many_deliveries[0].pk).update(status="failed", last_error="X said: 401 Unauthorized")
+    with django_assert_max_num_queries(12):
+        response = staff_client.get(reverse("admin:publishing_delivery_changelist"))
+    assert response.status_code == 200
+    assert "配送について" in response.content.decode()
+    assert "401 Unauthorized" in response.content.decode()
+
+
+def test_delivery_detail_is_read_only(staff_client, many_deliveries):
+    response = staff_client.get(reverse("admin:publishing_delivery_change", args=[many_deliveries[0].pk]))
+    assert response.status_code == 200
+    assert 'name="_save"' not in response.content.decode()
+
+
+def test_actions_retry_cancel_and_send_anyway(staff_client, many_deliveries, django_capture_on_commit_callbacks):
+    failed, unknown, pending = many_deliveries[:3]
+    Delivery.objects.filter(pk=failed.pk).update(status="failed", attempts=8, last_error="gave up")
+    Delivery.objects.filter(pk=unknown.pk).update(status="unknown", error_kind="lookup_failed")
+    url = reverse("admin:publishing_delivery_changelist")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        staff_client.post(url, {"action": "retry_now", "_selected_action": [failed.pk]})
+        staff_client.post(url, {"action": "send_anyway", "_selected_action": [unknown.pk, pending.pk]})
+    assert len(callbacks) == 2
+    response = staff_client.post(url, {"action": "cancel", "_selected_action": [pending.pk]}, follow=True)
+    assert "1 delivery was cancelled." in response.content.decode()
+    statuses = dict(Delivery.objects.filter(pk__in=[failed.pk, unknown.pk, pending.pk]).values_list("pk", "status"))
+    assert statuses == {failed.pk: "pending", unknown.pk: "pending", pending.pk: "cancelled"}
+    assert Delivery.objects.get(pk=failed.pk).attempts == 0
+
+
+def test_channel_health_page_and_clearing_reauth(staff_client, many_deliveries, django_assert_max_num_queries):
+    ChannelState.objects.update_or_create(kind="x", defaults={"needs_reauth": True, "last_error": "401 Unauthorized"})
+    url = reverse("admin:publishing_channelstate_changelist")
+    with django_assert_max_num_queries(8):
+        response = staff_client.get(url)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Needs re-authorisation" in page and "401 Unauthorized" in page
+    assert "console" in page and "facebook" in page
+    assert "60 pending" in page
+    clear_url = reverse("admin:publishing_channelstate_clear_reauth", args=["x"])
+    assert staff_client.get(clear_url).status_code == 405
+    staff_client.post(clear_url)
+    assert not ChannelState.objects.get(kind="x").needs_reauth
+
+
+def test_admin_index_shows_the_backlog(staff_client, many_deliveries, django_assert_max_num_queries):
+    Delivery.objects.filter(pk__in=[d.pk for d in many_deliveries[:2]]).update(status="failed")
+    Delivery.objects.filter(pk=many_deliveries[2].pk).update(status="unknown")
+    with django_assert_max_num_queries(10):
+        response = staff_client.get(reverse("admin:index"))
+    page = response.content.decode()
+    assert "57 pending" in page and "2 failed" in page and "1 unknown" in page
+
+
+def test_preview_endpoint_counts_with_the_channel_rules(staff_client, make_tip, settings):
+    settings.SITE_URL = "https://support.example.com"
+    tip = make_tip(title="返品")
+    url = reverse("admin:publishing_delivery_preview")
+    data = staff_client.get(url, {"tip": tip.pk, "channel": "console", "text": "送料は無料です"}).json()
+    assert data["ok"] and data["text"].startswith("送料は無料です")
+    # Seven CJK characters weigh 14, the URL 23, the newline 1.
+    assert data["details"]["weighted_length"] == 14 + 1 + 23
+    assert staff_client.get(url, {"tip": tip.pk, "channel": "myspace"}).status_code == 404
+
+
+def test_preview_endpoint_is_staff_only(client, customer, make_tip):
+    tip = make_tip()
+    url = reverse("admin:publishing_delivery_preview")
+    assert client.get(url, {"tip": tip.pk, "channel": "console"}).status_code == 302
+    client.force_login(customer)
+    assert client.get(url, {"tip": tip.pk, "channel": "console"}).status_code == 302
+
+
+def test_post_now_from_the_delivery_list(staff_client, make_tip, settings, django_capture_on_commit_callbacks):
+    settings.PUBLISHING_CHANNEL_OVERRIDES["console"]["drip_interval_minutes"] = 600
+    tips = [make_tip(title=f"Tip {n}", publish=False) for n in range(2)]
+    with django_capture_on_commit_callbacks(execute=False):
+        for tip in tips:
+            qa_services.tip_publish(tip=tip)
+    later = Delivery.objects.get(tip=tips[1])
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        staff_client.post(reverse("admin:publishing_delivery_changelist"),
+                          {"action": "post_now", "_selected_action": [later.pk]})
+    assert callbacks
+    later.refresh_from_db()
+    assert later.scheduled_for <= services.timezone.now()
