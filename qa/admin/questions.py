@@ -78,7 +78,7 @@ class AnswerInline(admin.StackedInline):
     model = Answer
     extra = 0
     can_delete = False
-    fields = ["author", "created_at", "is_public", "rendered_body"]
+    fields = ["author", "created_at", "visibility", "rendered_body"]
     readonly_fields = fields
     verbose_name_plural = _("previous answers")
 
@@ -91,6 +91,10 @@ class AnswerInline(admin.StackedInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    @admin.display(description=_("visibility"))
+    def visibility(self, answer):
+        return _("Public") if answer.is_public else _("Private: only the asker sees it")
+
     @admin.display(description=_("answer"))
     def rendered_body(self, answer):
         # body_html is the sanitiser's stored output (qa.markup.render_markdown).
@@ -99,9 +103,12 @@ class AnswerInline(admin.StackedInline):
 
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
+    class Media:
+        css = {"all": ["admin-tipcast/admin.css"]}
+
     form = QuestionAdminForm
     change_form_template = "admin/qa/question/change_form.html"
-    list_display = ["title", "asker_email", "status", "category", "assignee", "waiting", "created_at"]
+    list_display = ["title", "waiting", "status", "asker_email", "category", "assignee", "created_at"]
     list_filter = ["status", "category", AssigneeFilter, WaitingAgeFilter]
     list_select_related = ["asker", "category", "assignee"]
     search_fields = ["title", "body", "asker__email"]

@@ -22,6 +22,9 @@ PUBLISH_BUTTON = "_publish"
 
 @admin.register(Tip)
 class TipAdmin(admin.ModelAdmin):
+    class Media:
+        css = {"all": ["admin-tipcast/admin.css"]}
+
     form = TipAdminForm
     change_form_template = "admin/qa/tip/change_form.html"
     list_display = ["title", "status", "category", "published_at", "updated_at"]

@@ -183,6 +183,7 @@ def test_answer_page_shows_question_previous_answers_and_saved_replies(staff_cli
     assert response.status_code == 200
     assert "<strong>箱を開けました</strong>" in html
     assert "<em>30日以内</em>" in html
+    assert "Private: only the asker sees it" in html
     # The saved reply is offered to the JS picker and, for copying, as plain text.
     assert 'data-body="お問い合わせありがとうございます。\n担当: サポート"' in html
     assert "<pre>お問い合わせありがとうございます。\n担当: サポート</pre>" in html

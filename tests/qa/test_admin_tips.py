@@ -97,7 +97,8 @@ def test_change_page_shows_private_original_and_pii_warning(staff_client, make_q
     assert "The public text may contain personal data" in html
     assert "phone number" in html
     assert reverse("admin:qa_tip_preview", args=[tip.pk]) in html
-    assert 'name="_publish"' in html
+    # Enter in a text field submits the first button: that must be Save, never publish.
+    assert html.index('name="_save"') < html.index('name="_publish"')
 
 
 # --- Publishing -----------------------------------------------------------------------------
