@@ -60,6 +60,13 @@ class TipAdminForm(forms.ModelForm):
         self.fields["slug"].required = False
         self.fields["slug"].help_text = _("Part of the public address. Leave empty to derive it from the title.")
 
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if not slug and self.instance.pk and self.instance.is_published:
+            # Its address is already shared in social posts; services.tip_update refuses too.
+            raise forms.ValidationError(_("A published tip keeps its slug."))
+        return slug
+
 
 class PublishConfirmForm(forms.Form):
     confirm_checked = forms.BooleanField(

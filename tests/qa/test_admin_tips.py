@@ -70,6 +70,17 @@ def test_editing_a_tip_goes_through_the_service(staff_client, make_tip, category
     assert sorted(tip.tags.names()) == ["追跡", "配送"]
 
 
+def test_published_tip_cannot_lose_its_slug(staff_client, make_tip):
+    tip = make_tip(title="送料")
+
+    response = staff_client.post(_change_url(tip), _form_data(tip, slug=""))
+
+    assert response.status_code == 200
+    assert "A published tip keeps its slug." in response.content.decode()
+    tip.refresh_from_db()
+    assert tip.slug == "送料"
+
+
 def test_adding_a_tip_derives_slug_and_html(staff_client, category):
     response = staff_client.post(
         reverse("admin:qa_tip_add"),
