@@ -337,6 +337,9 @@ def _record_error(delivery: Delivery, channel, error: PublishError, *, text: str
     if error.permanent:
         return _record_failure(delivery, status=Status.FAILED, kind=Kind.PERMANENT, message=error.message,
                                code=error.code)
+    if error.ambiguous:
+        return _record_ambiguous(delivery, channel, message=error.message, code=error.code, text=text,
+                                 retry_after=error.retry_after)
     return _record_transient(delivery, message=error.message, code=error.code, retry_after=error.retry_after)
 
 
@@ -350,17 +353,21 @@ def channel_mark_needs_reauth(*, kind: str, message: str) -> None:
         transaction.on_commit(lambda: notifications.staff_channel_needs_reauth(kind=kind, message=message))
 
 
-def _record_ambiguous(delivery: Delivery, channel, error: Exception, *, text: str) -> SendOutcome:
-    """The send failed in a way that does not say whether the post exists:
-    look before trying again."""
+def _record_ambiguous(delivery: Delivery, channel, *, message: str, text: str, code: str = "",
+                      retry_after: float | None = None) -> SendOutcome:
+    """The send failed in a way that does not say whether the post exists
+    (a timeout, a dropped connection): look before trying again."""
     try:
         remote = channel.find(delivery.tip)
     except Exception as lookup_error:
-        return _record_failure(delivery, status=Status.UNKNOWN, kind=Kind.LOOKUP_FAILED,
-                               message=f"Sending failed ({error}) and the post could not be looked up ({lookup_error}).")
+        return _record_failure(
+            delivery, status=Status.UNKNOWN, kind=Kind.LOOKUP_FAILED, code=code,
+            message=f"Sending failed ({message}) and the network could not be asked whether the post exists "
+                    f"({lookup_error}). Check the account, then use “send anyway” if the post is missing.",
+        )
     if remote is not None:
         return _record_sent(delivery, remote, text=text)
-    return _record_transient(delivery, message=f"Unexpected error: {error}")
+    return _record_transient(delivery, message=message, code=code, retry_after=retry_after)
 
 
 def _delivery_post(delivery: Delivery) -> SendOutcome:
@@ -384,7 +391,7 @@ def _delivery_post(delivery: Delivery) -> SendOutcome:
         return _record_error(delivery, channel, error, text=post.text)
     except Exception as error:
         logger.exception("Unexpected error sending delivery %s", delivery.pk)
-        return _record_ambiguous(delivery, channel, error, text=post.text)
+        return _record_ambiguous(delivery, channel, message=f"Unexpected error: {error}", text=post.text)
     return _record_sent(delivery, remote, text=post.text)
 
 

@@ -371,3 +371,18 @@ def test_disabled_after_publish_is_cancelled_at_send_time(draft, scripted, djang
     TipChannelSetting.objects.create(tip=draft, channel="alpha", enabled=False)
     assert services.delivery_send(delivery_id=alpha.pk).status == Status.CANCELLED
     assert scripted.sent == []
+
+
+def test_ambiguous_error_not_found_retries_and_lookup_failure_is_unknown(
+        make_tip, scripted, django_capture_on_commit_callbacks):
+    first, second = (make_tip(title=t, publish=False) for t in ("接続切れ", "検索不可"))
+    for tip in (first, second):
+        publish(tip, django_capture_on_commit_callbacks, execute=False)
+    scripted.send_results = [PublishError("Connection dropped while posting", ambiguous=True, code="ReadTimeout")]
+    outcome = services.delivery_send(delivery_id=deliveries(first)["alpha"].pk)
+    assert outcome.status == Status.PENDING and scripted.finds == 1
+    scripted.send_results = [PublishError("X server error 503", ambiguous=True, code="503")]
+    scripted.find_result = PublishError("timeline unavailable")
+    assert services.delivery_send(delivery_id=deliveries(second)["alpha"].pk).status == Status.UNKNOWN
+    unknown = deliveries(second)["alpha"]
+    assert unknown.error_kind == "lookup_failed" and "X server error 503" in unknown.last_error
