@@ -46,7 +46,8 @@ class ConsoleChannel(Channel):
             )
         except compose.TooLong:
             raise PublishError("The post does not fit even without its title.", permanent=True) from None
-        return Post(text=text, link=link, details={"weighted_length": compose.x_weighted_length(text)})
+        details = {"weighted_length": compose.x_weighted_length(text), "max": compose.X_MAX_WEIGHTED_LENGTH}
+        return Post(text=text, link=link, details=details)
 
     def send(self, post: Post) -> Remote:
         remote = Remote(id=f"console-{uuid.uuid4()}", url="")
