@@ -200,3 +200,33 @@ def test_verbosity_zero_prints_no_progress_bar_and_no_summary(tmp_path):
 
     assert out == "" and err == ""
     assert Tip.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_imported_tips_are_not_announced_by_default(tmp_path):
+    from publishing.models import Delivery
+
+    run(write(tmp_path, HEADER + JAPANESE_ROWS))
+
+    assert Tip.objects.published().count() == 2
+    assert not Delivery.objects.exists()
+
+
+@pytest.mark.django_db
+def test_announce_queues_one_delivery_per_enabled_channel_for_new_tips_only(tmp_path, settings):
+    from publishing.models import Delivery
+
+    settings.CONSOLE_CHANNEL = "on"
+    path = write(tmp_path, HEADER + JAPANESE_ROWS)
+
+    run(path, "--announce", "--dry-run")
+    assert not Delivery.objects.exists()
+
+    run(path, "--announce")
+    deliveries = Delivery.objects.all()
+    assert sorted(d.tip.title for d in deliveries) == sorted(["送料はいくらですか？", "返品できますか？"])
+    assert {(d.channel, d.status) for d in deliveries} == {("console", Delivery.Status.PENDING)}
+
+    # Importing again (even with changes) never posts a tip a second time.
+    run(write(tmp_path, HEADER + JAPANESE_ROWS.replace("500円", "600円"), name="faq2.csv"), "--announce")
+    assert Delivery.objects.count() == 2
