@@ -108,7 +108,7 @@ class QuestionAdmin(admin.ModelAdmin):
 
     form = QuestionAdminForm
     change_form_template = "admin/qa/question/change_form.html"
-    list_display = ["title", "waiting", "status", "asker_email", "category", "assignee", "created_at"]
+    list_display = ["title", "waiting", "status", "asker_email", "category", "assignee"]
     list_filter = ["status", "category", AssigneeFilter, WaitingAgeFilter]
     list_select_related = ["asker", "category", "assignee"]
     search_fields = ["title", "body", "asker__email"]
