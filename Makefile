@@ -2,10 +2,12 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.requirements-installed
+# npm ci writes this file; axe-core (package-lock.json) is only used by tests/browser.
+NODE_STAMP := node_modules/.package-lock.json
 
 .PHONY: run test install bench messages
 
-install: $(STAMP)
+install: $(STAMP) $(NODE_STAMP)
 
 $(STAMP): requirements.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -13,12 +15,16 @@ $(STAMP): requirements.txt
 	$(VENV)/bin/python -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
+$(NODE_STAMP): package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm is not installed: the accessibility tests in tests/browser cannot run (they fail with CI=true)"; fi
+
 ## run: the site, a Celery worker and beat, with embedded defaults (SQLite, filesystem broker, console channel)
 run: $(STAMP)
 	$(VENV)/bin/python scripts/run.py
 
 ## test: the whole test suite (SQLite, then PostgreSQL when it is reachable)
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	bash scripts/test.sh
 
 ## bench: the benchmarks in bench/ (numbers go in the README)
