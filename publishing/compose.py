@@ -165,6 +165,30 @@ def x_text(*, title: str, url: str, hashtags: list[str], template: str, text_ove
             tags.pop()
 
 
+def x_post(tip, *, source: str, text_override: str = ""):
+    """The Post an X-shaped channel sends for `tip` (text, link, weighted
+    length). Raises PublishError (permanent) when it cannot fit."""
+    from publishing.channels.base import Post, PublishError
+
+    link = tip_link(tip, source=source)
+    try:
+        text = x_text(
+            title=tip.title,
+            url=link,
+            hashtags=hashtags_for_tags(tip.tags.names()),
+            template=settings.PUBLISHING_X_TEMPLATE,
+            text_override=text_override,
+        )
+    except TooLong:
+        raise PublishError(
+            "The X post does not fit in 280 weighted characters even without its title and hashtags.",
+            permanent=True,
+            code="too_long",
+        ) from None
+    details = {"weighted_length": x_weighted_length(text), "max": X_MAX_WEIGHTED_LENGTH}
+    return Post(text=text, link=link, details=details)
+
+
 def _x_override_text(override: str, *, title: str, url: str, hashtags: list[str], fits) -> str:
     """Staff's own text: placeholders are filled, the link is appended when
     the text lacks {url}, and only the part before the link is cut."""

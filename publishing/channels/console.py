@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from publishing import compose
-from publishing.channels.base import Channel, Post, PublishError, Remote
+from publishing.channels.base import Channel, Post, Remote
 
 logger = logging.getLogger("publishing.console")
 
@@ -35,19 +35,7 @@ class ConsoleChannel(Channel):
 
     def compose(self, tip, *, text_override: str = "") -> Post:
         # Shaped like an X post, so development shows realistic text.
-        link = compose.tip_link(tip, source=self.kind)
-        try:
-            text = compose.x_text(
-                title=tip.title,
-                url=link,
-                hashtags=compose.hashtags_for_tags(tip.tags.names()),
-                template=settings.PUBLISHING_X_TEMPLATE,
-                text_override=text_override,
-            )
-        except compose.TooLong:
-            raise PublishError("The post does not fit even without its title.", permanent=True) from None
-        details = {"weighted_length": compose.x_weighted_length(text), "max": compose.X_MAX_WEIGHTED_LENGTH}
-        return Post(text=text, link=link, details=details)
+        return compose.x_post(tip, source=self.kind, text_override=text_override)
 
     def send(self, post: Post) -> Remote:
         remote = Remote(id=f"console-{uuid.uuid4()}", url="")

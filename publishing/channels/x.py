@@ -13,7 +13,6 @@ from contextlib import contextmanager
 
 import requests
 import tweepy
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from publishing import compose
@@ -50,23 +49,7 @@ class XChannel(Channel):
         return client
 
     def compose(self, tip, *, text_override: str = "") -> Post:
-        link = compose.tip_link(tip, source="x")
-        try:
-            text = compose.x_text(
-                title=tip.title,
-                url=link,
-                hashtags=compose.hashtags_for_tags(tip.tags.names()),
-                template=settings.PUBLISHING_X_TEMPLATE,
-                text_override=text_override,
-            )
-        except compose.TooLong:
-            raise PublishError(
-                "The X post does not fit in 280 weighted characters even without its title and hashtags.",
-                permanent=True,
-                code="too_long",
-            ) from None
-        details = {"weighted_length": compose.x_weighted_length(text), "max": compose.X_MAX_WEIGHTED_LENGTH}
-        return Post(text=text, link=link, details=details)
+        return compose.x_post(tip, source=self.kind, text_override=text_override)
 
     def send(self, post: Post) -> Remote:
         with _errors_mapped(sending=True):
