@@ -6,11 +6,11 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from publishing import services
+from publishing import sending, services
 from publishing.channels.base import PublishError, Remote
 from publishing.models import ChannelState, Delivery, TipChannelSetting
 from qa import services as qa_services
-from tests.publishing.test_pipeline_fakes import scripted  # noqa: F401  (fixture)
+from tests.publishing.test_pipeline_fakes import scripted_fixture  # noqa: F401  (the `scripted` fixture)
 
 Status = Delivery.Status
 
@@ -319,12 +319,12 @@ def test_a_fresh_sending_row_is_left_alone(draft, scripted, django_capture_on_co
 def test_a_late_outcome_from_a_reconciled_worker_is_discarded(draft, scripted, settings,
                                                               django_capture_on_commit_callbacks):
     alpha = _publish_without_sending(draft, django_capture_on_commit_callbacks)
-    claimed = services._delivery_claim(delivery_id=alpha.pk, now=timezone.now())
+    claimed = sending._delivery_claim(delivery_id=alpha.pk, now=timezone.now())
     # Meanwhile a sweeper decides the worker died and reconciles the row.
     Delivery.objects.filter(pk=alpha.pk).update(claimed_at=timezone.now() - dt.timedelta(hours=1))
     scripted.find_result = Remote(id="found", url="https://x.example/found")
     assert services.delivery_reconcile(delivery_id=alpha.pk) == Status.SENT
-    assert not services._finish(claimed, status=Status.FAILED)
+    assert not sending._finish(claimed, status=Status.FAILED)
     alpha.refresh_from_db()
     assert alpha.status == Status.SENT and alpha.remote_id == "found"
 

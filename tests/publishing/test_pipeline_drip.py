@@ -1,6 +1,7 @@
 """The drip: spacing posts per channel and keeping them within posting hours."""
 
 import datetime as dt
+import itertools
 import zoneinfo
 
 import pytest
@@ -10,7 +11,7 @@ from django.utils import timezone
 from publishing.models import Delivery
 from publishing.scheduling import next_slot, retry_delay
 from qa import services as qa_services
-from tests.publishing.test_pipeline_fakes import scripted  # noqa: F401  (fixture)
+from tests.publishing.test_pipeline_fakes import scripted_fixture  # noqa: F401  (the `scripted` fixture)
 
 TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
 
@@ -75,7 +76,7 @@ def test_tips_published_together_are_spread_in_publishing_order(make_tip, settin
         for tip in tips:
             qa_services.tip_publish(tip=tip)
     alpha = list(Delivery.objects.filter(channel="alpha").order_by("tip_id"))
-    gaps = [(b.scheduled_for - a.scheduled_for) for a, b in zip(alpha, alpha[1:])]
+    gaps = [(b.scheduled_for - a.scheduled_for) for a, b in itertools.pairwise(alpha)]
     assert all(dt.timedelta(minutes=30) <= gap < dt.timedelta(minutes=31) for gap in gaps)
     # Only the first alpha post went out at once; beta has no drip.
     assert [d.status for d in alpha] == ["sent", "pending", "pending", "pending", "pending"]

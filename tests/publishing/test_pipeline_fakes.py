@@ -56,11 +56,10 @@ class ScriptedChannel(Channel):
         SCRIPT.deleted.append(remote.id)
 
 
-@pytest.fixture
-def scripted(settings):
+@pytest.fixture(name="scripted")
+def scripted_fixture(settings):
     """Two scripted channels ("alpha", "beta"), no drip, posting all day, and
     Celery tasks run eagerly so after-commit enqueues execute in-process."""
-    global SCRIPT
     path = "tests.publishing.test_pipeline_fakes.ScriptedChannel"
     settings.PUBLISHING_CHANNEL_CLASSES = {"alpha": path, "beta": path}
     settings.PUBLISHING_CHANNEL_OVERRIDES = {
@@ -70,8 +69,8 @@ def scripted(settings):
     settings.PUBLISHING_RETRY_MAX_SECONDS = 3600
     settings.PUBLISHING_MAX_ATTEMPTS = 4
     settings.STAFF_NOTIFY_EMAILS = ["ops@example.com"]
-    fresh = Script()
-    SCRIPT.__dict__.update(fresh.__dict__)
+    # Reset in place: ScriptedChannel instances read the module's SCRIPT.
+    SCRIPT.__dict__.update(Script().__dict__)
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     yield SCRIPT
