@@ -11,12 +11,11 @@ urlpatterns = [
     path("", public.home, name="home"),
     path("tips/", public.tip_list, name="tip_list"),
     path("tips/<int:pk>/", public.tip_detail, name="tip_detail_short"),
-    # Before tip_detail: its <str:slug> would otherwise swallow "vote".
-    path("tips/<int:pk>/vote/", public.tip_vote, name="tip_vote"),
     path("tips/<int:pk>/<str:slug>/", public.tip_detail, name="tip_detail"),
+    # Outside tips/<pk>/ so that no slug (not even "vote") can shadow it.
+    path("votes/tips/<int:pk>/", public.tip_vote, name="tip_vote"),
     path("categories/<str:slug>/", public.category_detail, name="category"),
     path("search/", public.search, name="search"),
-
     path("feeds/tips.rss", feeds.LatestTipsRss(), name="feed_rss"),
     path("feeds/tips.atom", feeds.LatestTipsAtom(), name="feed_atom"),
     path("feeds/categories/<str:slug>.rss", feeds.CategoryTipsRss(), name="category_feed_rss"),
