@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 
 from publishing.channels import registry
 from publishing.channels.base import Channel, PublishError
-from publishing.models import ChannelState, Delivery
+from publishing.models import ChannelState, Delivery, TipChannelSetting
 
 
 def delivery_backlog_counts() -> dict[str, int]:
@@ -51,3 +51,9 @@ def post_preview(*, tip, kind: str, text_override: str = "") -> dict:
     except PublishError as error:
         return {"ok": False, "error": error.message}
     return {"ok": True, "text": post.text, "link": post.link, "length": len(post.text), "details": post.details}
+
+
+def tip_text_override(*, tip, kind: str) -> str:
+    """Staff's own text for this tip on this channel, or "" for the standard text."""
+    setting = TipChannelSetting.objects.filter(tip=tip, channel=kind).only("text_override").first()
+    return setting.text_override if setting else ""

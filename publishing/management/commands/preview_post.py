@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from publishing.channels.base import PublishError
 from publishing.channels.registry import get_channel
+from publishing.selectors import tip_text_override
 from qa.models import Tip
 
 
@@ -32,7 +33,8 @@ class Command(BaseCommand):
         for index, kind in enumerate(kinds):
             target = get_channel(kind)
             try:
-                post = target.compose(tip, text_override=text)
+                # Without --text, show what will really be posted: staff's stored override, if any.
+                post = target.compose(tip, text_override=text or tip_text_override(tip=tip, kind=kind))
             except PublishError as error:
                 raise CommandError(f"{target.label}: {error.message}") from error
             if index:
