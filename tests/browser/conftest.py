@@ -102,6 +102,7 @@ class PageProblems:
         self.dialogs: list[str] = []
         self.page_errors: list[str] = []
         self.console: list[str] = []
+        self.bad_responses: list[str] = []
 
     def attach(self, page) -> None:
         def on_dialog(dialog):
@@ -111,9 +112,24 @@ class PageProblems:
         page.on("dialog", on_dialog)
         page.on("pageerror", lambda error: self.page_errors.append(f"{error} on {page.url}"))
         page.on("console", lambda message: self.console.append(f"{message.type}: {message.text} on {page.url}"))
+        page.on("response", self._on_response)
+
+    def _on_response(self, response) -> None:
+        # Browsers ask for /favicon.ico on pages that name no icon (the admin's);
+        # that 404 is noise, not a broken page.
+        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
+            self.bad_responses.append(f"{response.status} {response.request.method} {response.url}")
 
     def console_errors(self) -> list[str]:
-        return [line for line in self.console if line.startswith("error:")]
+        """Console errors, except failed loads: bad_responses names those with their URL."""
+        return [line for line in self.console
+                if line.startswith("error:") and "Failed to load resource" not in line]
+
+    def assert_clean(self) -> None:
+        assert not self.dialogs, self.dialogs
+        assert not self.page_errors, self.page_errors
+        assert not self.console_errors(), self.console_errors()
+        assert not self.bad_responses, self.bad_responses
 
 
 @pytest.fixture
