@@ -6,6 +6,8 @@ inlines and the tip actions defined here.
 """
 
 from django import forms
+from django.forms.formsets import INITIAL_FORM_COUNT, TOTAL_FORM_COUNT
+from django.forms.models import BaseInlineFormSet
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect, JsonResponse
@@ -173,8 +175,22 @@ class ChannelStateAdmin(admin.ModelAdmin):
 # --- On the tip's page (appended to TipAdmin) ----------------------------------------------------------------
 
 
+class UntouchedWhenAbsentFormSet(BaseInlineFormSet):
+    """A POST that carries only the tip's own fields (no management form for
+    this inline, e.g. a script or an older form) leaves these rows as they
+    are, instead of failing the whole tip form."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        total = f"{self.prefix}-{TOTAL_FORM_COUNT}"
+        if self.is_bound and total not in self.data:
+            self.data = self.data.copy()
+            self.data[total] = self.data[f"{self.prefix}-{INITIAL_FORM_COUNT}"] = "0"
+
+
 class DeliveryInline(admin.TabularInline):
     model = Delivery
+    formset = UntouchedWhenAbsentFormSet
     extra = 0
     can_delete = False
     verbose_name_plural = _("deliveries (use the actions on the tip list or the delivery list)")
@@ -220,6 +236,7 @@ class TipChannelSettingForm(forms.ModelForm):
 
 class TipChannelSettingInline(admin.TabularInline):
     model = TipChannelSetting
+    formset = UntouchedWhenAbsentFormSet
     form = TipChannelSettingForm
     extra = 0
     verbose_name_plural = _("posting per channel (untick to skip a channel, or write this channel's own text)")

@@ -12,6 +12,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from publishing.admin import DeliveryInline, TipChannelSettingInline, tip_post_again_action, tip_post_now_action
 from qa import services
 from qa.admin.forms import PublishConfirmForm, TipAdminForm
 from qa.markup import markdown_to_text
@@ -38,9 +39,9 @@ class TipAdmin(admin.ModelAdmin):
         (_("Status"), {"fields": ["status", "published_at"]}),
         (_("Customer's original (private, never published)"), {"fields": ["customer_original"]}),
     ]
-    actions = ["publish_selected", "unpublish_selected"]
-    # The publishing pipeline appends its inlines (deliveries, per-channel text) here.
-    inlines = []
+    actions = ["publish_selected", "unpublish_selected", tip_post_now_action, tip_post_again_action]
+    # Publishing: per-channel choice and text (with a live count), then each delivery's status.
+    inlines = [TipChannelSettingInline, DeliveryInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("category", "question", "answer")
