@@ -44,7 +44,7 @@ from django.utils import timezone  # noqa: E402
 from taggit.models import Tag, TaggedItem  # noqa: E402
 
 from qa import services  # noqa: E402
-from qa.models import Category, Tip  # noqa: E402
+from qa.models import Tip  # noqa: E402
 
 
 def minimal_view(request):
