@@ -249,5 +249,5 @@ def test_tip_page_vote_is_japanese(japanese_client, make_tip):
     html = japanese_client.get(tip.get_absolute_url()).content.decode()
     assert "返品の送料は誰が払いますか？" in html
     assert "この回答は役に立ちましたか？" in html
-    assert "0人が役に立ったと回答" in html
+    assert "役に立った：0人" in html and "役に立たなかった：0人" in html
     assert "解決しませんでしたか？" in html
