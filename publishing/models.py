@@ -38,7 +38,7 @@ class Delivery(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     class ErrorKind(models.TextChoices):
-        NONE = "", _("None")
+        NONE = "", "—"
         TRANSIENT = "transient", _("Temporary failure")
         RATE_LIMITED = "rate_limited", _("Rate limited")
         PERMANENT = "permanent", _("Refused")

@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
                 ('post_text', models.TextField(blank=True, verbose_name='posted text')),
                 ('last_error', models.TextField(blank=True, verbose_name='last error')),
                 ('error_code', models.CharField(blank=True, max_length=64, verbose_name='error code')),
-                ('error_kind', models.CharField(blank=True, choices=[('', 'None'), ('transient', 'Temporary failure'), ('rate_limited', 'Rate limited'), ('permanent', 'Refused'), ('needs_reauth', 'Needs re-authorisation'), ('duplicate', 'Duplicate'), ('lookup_failed', 'Look-up failed'), ('disabled', 'Channel disabled')], max_length=16, verbose_name='error kind')),
+                ('error_kind', models.CharField(blank=True, choices=[('', '—'), ('transient', 'Temporary failure'), ('rate_limited', 'Rate limited'), ('permanent', 'Refused'), ('needs_reauth', 'Needs re-authorisation'), ('duplicate', 'Duplicate'), ('lookup_failed', 'Look-up failed'), ('disabled', 'Channel disabled')], max_length=16, verbose_name='error kind')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
                 ('claimed_at', models.DateTimeField(blank=True, null=True, verbose_name='sending since')),
                 ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent at')),
