@@ -51,6 +51,17 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request in Japanese leaves its language active on the thread; start
+    every test in the site's default language instead of the last test's."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def customer(db):
     return _verified_user("customer@example.com")
