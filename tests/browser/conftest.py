@@ -22,12 +22,6 @@ import pytest
 
 from tests.conftest import require_service
 
-# Playwright's sync API keeps an asyncio event loop in the main thread, and
-# Django refuses ORM calls from a thread with a running loop. Only the test
-# body's own reads (assertions, seeding) are affected; the live server answers
-# in its own threads.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("TIPCAST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -45,24 +39,41 @@ DEFAULT_TIMEOUT_MS = 10_000
 PASSWORD = "pw-123456!"  # the password tests/conftest.py gives its users
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
-    """The system Chromium (Debian package), started once per session.
-    Without CI it skips with the reason; with CI=true it fails the run."""
+    """The system Chromium (Debian package), started once for this package and
+    stopped after it. Without CI it skips with the reason; with CI=true it fails.
+
+    While Playwright's sync API runs, an asyncio loop is "running" in the main
+    thread and Django refuses ORM calls there (SynchronousOnlyOperation). The
+    tests' own seeding and assertions are plain synchronous code, so the check is
+    switched off for exactly as long as the browser runs: the rest of the suite
+    runs after it is stopped, with the check on."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as error:  # pragma: no cover - playwright is in requirements.txt
         require_service("Playwright", False, f"cannot import playwright: {error}")
     require_service("Chromium", os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} is missing; apt-get install chromium")
+    previous_async_unsafe = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     playwright = sync_playwright().start()
     try:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     except Exception as error:
         playwright.stop()
+        _restore_env("DJANGO_ALLOW_ASYNC_UNSAFE", previous_async_unsafe)
         require_service("Chromium", False, f"{CHROMIUM} did not start: {str(error).splitlines()[0]}")
     yield instance
     instance.close()
     playwright.stop()
+    _restore_env("DJANGO_ALLOW_ASYNC_UNSAFE", previous_async_unsafe)
+
+
+def _restore_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
 
 @pytest.fixture
@@ -170,7 +181,7 @@ def signed_in(site):
     return sign_in
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def screenshot_dir():
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     print(f"\nScreenshots are written to {SCREENSHOT_DIR}")
