@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from tests.conftest import require_service
 
@@ -198,6 +199,14 @@ def test_no_string_in_the_code_is_missing_from_the_japanese_catalog(domain, extr
 
 
 # --- (c) Pages speak Japanese when the visitor chose it -----------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _back_to_the_default_language():
+    """LocaleMiddleware activates the visitor's language for the whole thread and never
+    resets it: without this, tests that run after these ones would see Japanese."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
