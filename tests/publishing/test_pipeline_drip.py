@@ -94,3 +94,18 @@ def test_outside_posting_hours_waits_for_the_window(make_tip, settings, scripted
     alpha = Delivery.objects.get(channel="alpha")
     assert alpha.status == "pending" and timezone.localtime(alpha.scheduled_for) == opens
     assert [kind for kind, _ in scripted.sent] == ["beta"]
+
+
+def test_import_faq_announce_drips(tmp_path, settings, db, django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+
+    settings.CONSOLE_CHANNEL = "on"
+    settings.PUBLISHING_CHANNEL_OVERRIDES["console"] = {"drip_interval_minutes": 45, "posting_hours": "00:00-24:00"}
+    csv = tmp_path / "faq.csv"
+    csv.write_text("question,answer\n送料はいくらですか？,500円です。\n返品できますか？,はい。\n支払い方法は？,カードです。\n",
+                   encoding="utf-8")
+    with django_capture_on_commit_callbacks(execute=False):
+        call_command("import_faq", str(csv), "--announce", verbosity=0)
+    times = sorted(Delivery.objects.filter(channel="console").values_list("scheduled_for", flat=True))
+    assert len(times) == 3
+    assert [b - a for a, b in itertools.pairwise(times)] == [dt.timedelta(minutes=45)] * 2
