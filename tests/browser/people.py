@@ -60,7 +60,8 @@ def verify_email(page, *, email: str) -> None:
 
 
 def sign_in(page, *, email: str, password: str) -> None:
-    nav_link(page, "account_login").click()
+    """On the sign-in page (where confirming the address leads): fill it in."""
+    expect(page).to_have_url(re.compile(re.escape(reverse("account_login")) + r"(\?.*)?$"))
     form = page.locator(f"main form[action^='{reverse('account_login')}']")
     form.locator("input[name=login]").fill(email)
     form.locator("input[name=password]").fill(password)
