@@ -264,7 +264,12 @@ PII_ORDER_NUMBER_PATTERN = env.str(
 
 # --- Celery -------------------------------------------------------------------------------------
 # The filesystem transport needs no server: `make run` uses it. Production uses Redis.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_URL = env.str(
+    "CELERY_BROKER_URL",
+    # Tests get an in-process broker: a task a test enqueues must never land in
+    # the queue a `make run` worker reads.
+    default="memory://" if DJANGO_ENV == "test" else "filesystem://",
+)
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
@@ -344,12 +349,19 @@ PUBLISHING_SENDING_TIMEOUT_SECONDS = env.int("PUBLISHING_SENDING_TIMEOUT_SECONDS
 # TIME_ZONE ("HH:MM-HH:MM"). Per channel: PUBLISHING_DRIP_INTERVAL_MINUTES_X etc.
 PUBLISHING_DRIP_INTERVAL_MINUTES = env.int("PUBLISHING_DRIP_INTERVAL_MINUTES", default=30)
 PUBLISHING_POSTING_HOURS = env.str("PUBLISHING_POSTING_HOURS", default="09:00-21:00")
+# The console channel has no followers to flood, so by default it posts at
+# once, at any hour: in `make run` a published tip shows up within seconds.
+_DRIP_DEFAULTS = {"console": (0, "00:00-24:00")}
 PUBLISHING_CHANNEL_OVERRIDES = {
     kind: {
         "drip_interval_minutes": env.int(
-            f"PUBLISHING_DRIP_INTERVAL_MINUTES_{kind.upper()}", default=PUBLISHING_DRIP_INTERVAL_MINUTES
+            f"PUBLISHING_DRIP_INTERVAL_MINUTES_{kind.upper()}",
+            default=_DRIP_DEFAULTS.get(kind, (PUBLISHING_DRIP_INTERVAL_MINUTES,))[0],
         ),
-        "posting_hours": env.str(f"PUBLISHING_POSTING_HOURS_{kind.upper()}", default=PUBLISHING_POSTING_HOURS),
+        "posting_hours": env.str(
+            f"PUBLISHING_POSTING_HOURS_{kind.upper()}",
+            default=_DRIP_DEFAULTS.get(kind, (None, PUBLISHING_POSTING_HOURS))[1],
+        ),
     }
     for kind in PUBLISHING_CHANNEL_CLASSES
 }
