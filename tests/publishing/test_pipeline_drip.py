@@ -114,11 +114,12 @@ def test_import_faq_announce_drips(tmp_path, settings, db, django_capture_on_com
 def test_console_channel_posts_at_once_at_any_hour_by_default(settings):
     """`make run` uses the console channel: a tip published at 03:00, right
     after another one, must still show up within seconds."""
-    from django.conf import settings as live_settings
+    # The settings module as shipped (fixtures in this file override the live settings).
+    import supportsite.settings as shipped
 
-    console = live_settings.PUBLISHING_CHANNEL_OVERRIDES["console"]
-    assert console == {"drip_interval_minutes": 0, "posting_hours": "00:00-24:00"}
+    settings.PUBLISHING_CHANNEL_OVERRIDES = shipped.PUBLISHING_CHANNEL_OVERRIDES
+    assert shipped.PUBLISHING_CHANNEL_OVERRIDES["console"] == {"drip_interval_minutes": 0, "posting_hours": "00:00-24:00"}
     night = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.timezone.utc)
     assert next_slot(kind="console", now=night, last_post=night) == night
     # The real networks keep the drip.
-    assert live_settings.PUBLISHING_CHANNEL_OVERRIDES["x"]["drip_interval_minutes"] == 30
+    assert next_slot(kind="x", now=night, last_post=None) > night
