@@ -62,6 +62,15 @@ def _default_language():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _private_channel_overrides(settings):
+    """Tests change per-channel drip rules in place; give each test its own
+    copy so no change outlives the test that made it."""
+    import copy
+
+    settings.PUBLISHING_CHANNEL_OVERRIDES = copy.deepcopy(settings.PUBLISHING_CHANNEL_OVERRIDES)
+
+
 @pytest.fixture
 def customer(db):
     return _verified_user("customer@example.com")
