@@ -50,6 +50,7 @@ def browser():
     switched off for exactly as long as the browser runs: the rest of the suite
     runs after it is stopped, with the check on."""
     try:
+        from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import sync_playwright
     except ImportError as error:  # pragma: no cover - playwright is in requirements.txt
         require_service("Playwright", False, f"cannot import playwright: {error}")
@@ -59,7 +60,7 @@ def browser():
     playwright = sync_playwright().start()
     try:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    except Exception as error:
+    except PlaywrightError as error:
         playwright.stop()
         _restore_env("DJANGO_ALLOW_ASYNC_UNSAFE", previous_async_unsafe)
         require_service("Chromium", False, f"{CHROMIUM} did not start: {str(error).splitlines()[0]}")

@@ -55,7 +55,7 @@ def confirmation_link(email: str) -> str:
 
 def verify_email(page, *, email: str) -> None:
     page.goto(confirmation_link(email))
-    page.locator(f"main form[action*='/accounts/confirm-email/'] button[type=submit]").click()
+    page.locator("main form[action*='/accounts/confirm-email/'] button[type=submit]").click()
     page.wait_for_load_state()
 
 
@@ -84,7 +84,7 @@ def ask_question(page, *, title: str, body: str, expected_suggestion: str) -> No
     form.locator("textarea[name=body]").fill(body)
     form.locator("button[name=action][value=submit]").click()
     # The server shows the similar tips once more before saving ...
-    confirm_form = page.locator("main form[action='%s']" % reverse("qa:ask"))
+    confirm_form = page.locator(f"main form[action='{reverse('qa:ask')}']")
     expect(page.locator("main .suggestions__list a", has_text=expected_suggestion)).to_be_visible()
     # ... and the customer sends it anyway.
     confirm_form.locator("button[name=action][value=confirm]").click()

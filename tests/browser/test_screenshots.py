@@ -25,7 +25,8 @@ OVERFLOW = """() => {
   const scrolls = (element) => {
     for (let node = element.parentElement; node; node = node.parentElement) {
       const style = getComputedStyle(node);
-      if (/(auto|scroll)/.test(style.overflowX) && node !== document.body && node !== document.documentElement) return true;
+      const isPage = node === document.body || node === document.documentElement;
+      if (/(auto|scroll)/.test(style.overflowX) && !isPage) return true;
     }
     return false;
   };
@@ -33,7 +34,9 @@ OVERFLOW = """() => {
   for (const element of document.body.querySelectorAll("*")) {
     const box = element.getBoundingClientRect();
     if (box.width > 0 && box.right > width + 1 && !scrolls(element)) {
-      wide.push(`${element.tagName.toLowerCase()}${element.id ? "#" + element.id : ""}${element.className && typeof element.className === "string" ? "." + element.className.trim().split(/\\s+/).join(".") : ""} ends at ${Math.round(box.right)}px`);
+      const classes = typeof element.className === "string" && element.className.trim()
+        ? "." + element.className.trim().split(/\\s+/).join(".") : "";
+      wide.push(`${element.tagName.toLowerCase()}${element.id ? "#" + element.id : ""}${classes} ends at ${Math.round(box.right)}px`);
     }
   }
   return {scrollWidth: document.documentElement.scrollWidth, width, wide: wide.slice(0, 5)};
