@@ -149,10 +149,16 @@ def tip_update(*, tip: Tip, tags: list[str] | None = None, **fields) -> Tip:
     unknown = set(fields) - editable
     if unknown:
         raise TypeError(f"tip_update() cannot change {', '.join(sorted(unknown))}")
+    slug_edited = "slug" in fields and fields["slug"] != tip.slug
     for name, value in fields.items():
         setattr(tip, name, value)
     if tip.is_published and "slug" in fields and not fields["slug"]:
         raise ValidationError({"slug": "A published tip keeps its slug."})
+    if tip.published_at is None and not slug_edited:
+        # Until a tip first goes public, its address follows the public title:
+        # the first draft copies the customer's title, and their wording must
+        # not survive in the URL once staff have rewritten it.
+        tip.slug = _tip_slug(tip.title)
     _tip_refresh_derived(tip)
     tip.full_clean(exclude=["tags"])
     tip.save()

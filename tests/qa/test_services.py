@@ -60,3 +60,17 @@ def test_tip_vote_counts_one_per_visitor(make_tip):
     assert services.tip_vote(tip=tip, voter_key="b", helpful=False) is True
     tip.refresh_from_db()
     assert (tip.helpful_yes, tip.helpful_no) == (1, 1)
+
+
+def test_draft_slug_follows_the_public_title_until_first_published(make_question, staff):
+    question = make_question(title="Order 12345678 never came")
+    answer = services.question_answer(question=question, author=staff, body="We resent it.", is_public=True)
+    tip = services.tip_create_from_answer(answer=answer)
+    assert "12345678" in tip.slug  # the first draft copies the customer's title
+    tip = services.tip_update(tip=tip, title="What if my parcel never arrives?", slug=tip.slug)
+    assert tip.slug == "what-if-my-parcel-never-arrives"
+    tip = services.tip_update(tip=tip, slug="parcel-missing")  # staff's own choice stands
+    assert tip.slug == "parcel-missing"
+    services.tip_publish(tip=tip, announce=False)
+    tip = services.tip_update(tip=Tip.objects.get(pk=tip.pk), title="Renamed after publishing")
+    assert tip.slug == "parcel-missing"  # a published permalink never moves
