@@ -15,7 +15,7 @@ import pytest
 from django.urls import reverse
 
 from qa import services
-from tests.browser import xss_vectors
+from tests import xss_vectors
 
 pytestmark = pytest.mark.browser
 

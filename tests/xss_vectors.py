@@ -55,6 +55,34 @@ VECTORS = [
     f"<![CDATA[<script>{PAYLOAD}</script>]]>",
     # Template syntax (must stay text)
     "{{ request }} {% csrf_token %} ${alert(1)}",
+    # More from the cheat sheet: encodings, whitespace and odd quoting
+    "<IMG SRC=`javascript:alert(1)`>",
+    "<IMG SRC=javascript:alert(&quot;XSS&quot;)>",
+    "<a href=\"&#0000106&#0000097&#0000118&#0000097&#0000115&#0000099&#0000114&#0000105&#0000112&#0000116&#0000058alert(1)\">x</a>",
+    "<a href=\"&#x6A&#x61&#x76&#x61&#x73&#x63&#x72&#x69&#x70&#x74&#x3A&#x61&#x6C&#x65&#x72&#x74&#x28&#x31&#x29\">x</a>",
+    "<a href=\"jav&#x0A;ascript:alert(1)\">x</a>",
+    "<a href=\" &#14;  javascript:alert(1)\">x</a>",
+    "<a href=\"vbscript:msgbox(1)\">x</a>",
+    "<SCRIPT/XSS SRC=\"http://xss.example/xss.js\"></SCRIPT>",
+    "<BODY onload!#$%&()*~+-_.,:;?@[/|\\]^`=alert(1)>",
+    "<IMG SRC=\"jav\tascript:alert(1);\">",
+    "<svg/onload=alert(1)>",
+    "<BGSOUND SRC=\"javascript:alert(1);\">",
+    "<TABLE BACKGROUND=\"javascript:alert(1)\"><tr><td>x</td></tr></TABLE>",
+    "<DIV STYLE=\"width: expression(alert(1));\">x</DIV>",
+    "<BASE HREF=\"javascript:alert(1);//\">",
+    "<IFRAME SRC=# onmouseover=\"alert(1)\"></IFRAME>",
+    "<math href=\"javascript:alert(1)\">CLICKME</math>",
+    "<a href=\"javas\x00cript:alert(1)\">nul</a>",
+    # Markdown specifics: entity-encoded schemes, autolinks, reference definitions with titles
+    "[x](&#106;avascript:alert(1))",
+    "[x](&#x6A;avascript&#x3A;alert(1))",
+    "[x](java%0ascript:alert(1))",
+    "<javascript:alert(1)>",
+    "[x][r]\n\n[r]: vbscript:msgbox(1) \"title\"",
+    "[x][r]\n\n[r]: <javascript:alert(1)>",
+    "![img](javascript:alert(1))",
+    "[x](javascript:alert(1) \"t\")",
 ]
 
 # A title fits in 200 characters: the attribute and element breakouts matter most there.

@@ -1,0 +1,132 @@
+"""The one sanitiser, attacked with the OWASP XSS Filter Evasion Cheat Sheet's
+vectors and the Markdown-specific ones.
+
+Rather than comparing strings, each output is parsed as a browser would parse
+it, and every element, attribute and URL is checked against the allow-list.
+"""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from qa.markup import ALLOWED_ATTRIBUTES, ALLOWED_PROTOCOLS, ALLOWED_TAGS, LINK_REL, markdown_to_text, render_markdown
+from tests.xss_vectors import VECTORS
+
+FORBIDDEN_ELEMENTS = {"script", "style", "iframe", "svg", "math", "object", "embed", "form", "meta", "link", "base"}
+# As the WHATWG URL parser reads an href (already entity-decoded by the HTML
+# parser): leading C0 controls and spaces are dropped, tabs and newlines are
+# removed anywhere, and a scheme is a letter then letters, digits, + - .
+_STRIPPED = re.compile(r"^[\x00-\x20]+")
+_REMOVED = re.compile(r"[\t\n\r]")
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+
+
+class _Inspector(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, dict(attrs)))
+
+    handle_startendtag = handle_starttag
+
+
+def _elements(rendered: str):
+    inspector = _Inspector()
+    inspector.feed(rendered)
+    inspector.close()
+    return inspector.elements
+
+
+def _scheme(url: str) -> str:
+    match = _SCHEME.match(_REMOVED.sub("", _STRIPPED.sub("", url)))
+    return match.group(1).lower() if match else ""
+
+
+def assert_safe(rendered: str) -> None:
+    for tag, attrs in _elements(rendered):
+        assert tag in ALLOWED_TAGS and tag not in FORBIDDEN_ELEMENTS, f"<{tag}> survived in {rendered!r}"
+        for name, value in attrs.items():
+            assert not name.startswith("on"), f"event handler {name} survived in {rendered!r}"
+            assert name in ALLOWED_ATTRIBUTES.get(tag, []), f"attribute {name} on <{tag}> survived in {rendered!r}"
+            if name == "href":
+                assert _scheme(value or "") in ALLOWED_PROTOCOLS | {""}, f"href {value!r} survived in {rendered!r}"
+        if tag == "a":
+            assert attrs.get("rel") == LINK_REL
+
+
+def test_there_are_at_least_forty_owasp_and_markdown_vectors():
+    assert len(VECTORS) >= 40
+
+
+@pytest.mark.parametrize("vector", VECTORS)
+def test_vector_is_neutralised(vector):
+    assert_safe(render_markdown(vector))
+
+
+@pytest.mark.parametrize("vector", VECTORS)
+def test_vector_is_neutralised_inside_markdown_structures(vector):
+    # The same vector inside a list item, a quote and a table cell.
+    source = f"- item {vector}\n\n> {vector}\n\n| a | b |\n|---|---|\n| {vector} | x |\n"
+    assert_safe(render_markdown(source))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "[x](javascript:alert(1))",
+        "[x](&#106;avascript:alert(1))",
+        "[x](&#x6A;&#x61;&#x76;&#x61;&#x73;&#x63;&#x72;&#x69;&#x70;&#x74;&#x3A;alert(1))",
+        "[x][evil]\n\n[evil]: javascript:alert(1)",
+        "[x][evil]\n\n[evil]: &#106;avascript:alert(1)",
+        "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+        "[x](vbscript:msgbox(1))",
+    ],
+)
+def test_markdown_links_with_dangerous_schemes_lose_their_href(source):
+    rendered = render_markdown(source)
+    assert_safe(rendered)
+    assert "href" not in rendered
+    assert ">x<" in rendered  # the link text itself is kept
+
+
+def test_safe_links_survive_with_rel_nofollow_ugc_noopener():
+    rendered = render_markdown("[shop](https://shop.example/返品) and https://example.com/a?b=1 and [m](mailto:a@example.com)")
+    hrefs = [attrs["href"] for tag, attrs in _elements(rendered) if tag == "a"]
+    assert hrefs == ["https://shop.example/返品", "https://example.com/a?b=1", "mailto:a@example.com"]
+    assert rendered.count(f'rel="{LINK_REL}"') == 3
+
+
+def test_disallowed_html_is_shown_as_text_not_lost():
+    rendered = render_markdown("Paste: <script>alert(1)</script>")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in rendered
+    assert_safe(rendered)
+
+
+def test_ordinary_markdown_and_japanese_render():
+    rendered = render_markdown("## 返品について\n\n**30日以内**なら返品できます。\n\n1. 注文履歴\n2. `返品`ボタン")
+    assert "<h2>返品について</h2>" in rendered
+    assert "<strong>30日以内</strong>" in rendered
+    assert "<ol>" in rendered and "<code>返品</code>" in rendered
+
+
+def test_markdown_to_text_has_no_syntax_or_tags():
+    text = markdown_to_text("## 送料\n\n**全国一律** 500円です。[詳しく](https://example.com) <b>x</b> &amp;")
+    assert text == "送料 全国一律 500円です。詳しく x &"
+
+
+@pytest.mark.parametrize(
+    "unsafe",
+    [
+        '<a href="javascript:alert(1)" rel="nofollow ugc noopener">x</a>',
+        '<a href=" &#x09;java&#x0A;script:alert(1)" rel="nofollow ugc noopener">x</a>',
+        '<img src=x onerror="alert(1)">',
+        "<script>alert(1)</script>",
+        '<p onclick="alert(1)">x</p>',
+    ],
+)
+def test_the_checker_itself_catches_unsafe_html(unsafe):
+    with pytest.raises(AssertionError):
+        assert_safe(unsafe)
