@@ -52,6 +52,8 @@ class Question(models.Model):
     )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NEW)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.WEB)
+    # The language the customer used when asking: their e-mails are written in it.
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -55,7 +55,6 @@ def asker_question_answered(*, answer_id: int) -> None:
         "answer": answer,
         "question_url": settings.SITE_URL + question.get_absolute_url(),
     }
-    # Customers read their mail in the language they last used on the site,
-    # which allauth/LocaleMiddleware cannot know here; the site default is used.
-    with translation.override(settings.LANGUAGE_CODE):
+    # Written in the language the customer asked in.
+    with translation.override(question.language or settings.LANGUAGE_CODE):
         _send(template="qa/email/question_answered", context=context, recipients=[question.asker.email])

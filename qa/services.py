@@ -23,8 +23,10 @@ from qa.search import normalize
 
 
 @transaction.atomic
-def question_create(*, asker, title: str, body: str, category: Category | None = None) -> Question:
-    question = Question(asker=asker, title=title.strip(), body=body, category=category)
+def question_create(
+    *, asker, title: str, body: str, category: Category | None = None, language: str = ""
+) -> Question:
+    question = Question(asker=asker, title=title.strip(), body=body, category=category, language=language)
     question.body_html = render_markdown(body)
     question.full_clean()
     question.save()

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit import ALL
@@ -96,7 +97,11 @@ def ask(request):
     _check_ask_rate(request)
     try:
         question = services.question_create(
-            asker=request.user, title=data["title"], body=data["body"], category=data["category"]
+            asker=request.user,
+            title=data["title"],
+            body=data["body"],
+            category=data["category"],
+            language=translation.get_language() or "",
         )
     except ValidationError as error:
         for field, field_errors in error.message_dict.items():

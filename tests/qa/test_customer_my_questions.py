@@ -97,3 +97,18 @@ def test_anonymous_visitor_is_sent_to_login_and_comes_back(client, make_question
     response = client.get(url)
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('account_login')}?next={url}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_answer_email_is_written_in_the_language_the_customer_asked_in(client, customer, staff, category):
+    client.force_login(customer)
+    client.cookies["django_language"] = "ja"
+    client.post(
+        "/ask/",
+        {"title": "送料はいくらですか", "body": "沖縄への送料を教えてください。", "category": category.pk},
+    )
+    question = Question.objects.get(title="送料はいくらですか")
+    assert question.language == "ja"
+    mail.outbox.clear()
+    services.question_answer(question=question, author=staff, body="全国一律500円です。", is_public=False)
+    assert mail.outbox[0].subject.startswith("ご質問に回答しました")
