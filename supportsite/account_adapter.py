@@ -3,7 +3,10 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.core.ratelimit import respond_429
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialApp
 from django.core.exceptions import ValidationError
+from django.http import Http404
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -19,3 +22,20 @@ class AccountAdapter(DefaultAccountAdapter):
             super().pre_authenticate(request, **credentials)
         except ValidationError:
             raise ImmediateHttpResponse(respond_429(request)) from None
+
+
+class SocialAppNotConfigured(SocialApp.DoesNotExist, Http404):
+    """A provider's app is not configured. Still a SocialApp.DoesNotExist for
+    allauth's own code that catches it; an Http404 for everything else."""
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def get_app(self, request, provider, client_id=None):
+        """Every installed provider has URLs, configured or not (see
+        SOCIALACCOUNT_PROVIDERS in settings). allauth raises SocialApp.DoesNotExist
+        for one without credentials, which is a 500 for anyone who opens
+        /accounts/facebook/login/; answer 404 instead."""
+        try:
+            return super().get_app(request, provider, client_id=client_id)
+        except SocialApp.DoesNotExist:
+            raise SocialAppNotConfigured(f"The {provider} sign-in is not configured.") from None

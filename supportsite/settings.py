@@ -167,6 +167,8 @@ ACCOUNT_RATE_LIMITS = {
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 # Failed logins past the limit above get the 429 page (see the adapter).
 ACCOUNT_ADAPTER = "supportsite.account_adapter.AccountAdapter"
+# A social provider without credentials answers 404 instead of a 500.
+SOCIALACCOUNT_ADAPTER = "supportsite.account_adapter.SocialAccountAdapter"
 
 
 def _social_app(client_id_var: str, secret_var: str) -> dict | None:

@@ -4,11 +4,20 @@
 - tips.py: editing, checking and publishing tips (TipAdmin keeps an `inlines`
   list that the publishing pipeline appends to);
 - library.py: categories and saved replies;
+- imports.py: the "Import FAQ from CSV" page (TipAdmin plus one URL, registered here);
 - forms.py: the forms these pages use.
 """
 
+from django.contrib import admin
+
+from qa.admin.imports import TipImportAdmin
 from qa.admin.library import CategoryAdmin, SavedReplyAdmin
 from qa.admin.questions import QuestionAdmin
 from qa.admin.tips import TipAdmin
+from qa.models import Tip
 
-__all__ = ["CategoryAdmin", "QuestionAdmin", "SavedReplyAdmin", "TipAdmin"]
+# tips.py registers TipAdmin; the tip list is served with the import page added.
+admin.site.unregister(Tip)
+admin.site.register(Tip, TipImportAdmin)
+
+__all__ = ["CategoryAdmin", "QuestionAdmin", "SavedReplyAdmin", "TipAdmin", "TipImportAdmin"]
