@@ -44,6 +44,8 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = env.str("SITE_NAME", default="Tipcast")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
+# A failed CSRF check keeps the text typed on the ask and sign-up pages (see the view).
+CSRF_FAILURE_VIEW = "supportsite.csrf.csrf_failure"
 
 # Links shown on the home page. Plain links: no third-party widgets or trackers.
 COMPANY_X_URL = env.str("COMPANY_X_URL", default="")
