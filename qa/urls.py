@@ -1,5 +1,8 @@
 from django.contrib.sitemaps.views import sitemap
+from django.templatetags.static import static
 from django.urls import path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 
 from qa import feeds, sitemaps
 from qa.views import customer, public
@@ -22,6 +25,10 @@ urlpatterns = [
     path("feeds/categories/<str:slug>.atom", feeds.CategoryTipsAtom(), name="category_feed_atom"),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps.SITEMAPS}, name="sitemap"),
     path("robots.txt", public.robots_txt, name="robots_txt"),
+    # Browsers ask for /favicon.ico wherever a page names no icon (feeds, the admin's
+    # popups). Temporary and resolved per request: the hashed static name changes
+    # with each collectstatic.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("img/favicon.ico")), name="favicon"),
     # Signed-in customers
     path("ask/", customer.ask, name="ask"),
     path("ask/preview/", customer.markdown_preview, name="markdown_preview"),
