@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.urls import reverse
 
-from qa.notifications import _send, staff_recipients
+from qa.notifications import send_templated_mail, staff_recipients
 
 
 def staff_channel_needs_reauth(*, kind: str, message: str) -> None:
@@ -15,4 +15,4 @@ def staff_channel_needs_reauth(*, kind: str, message: str) -> None:
         "message": message,
         "health_url": settings.SITE_URL + reverse("admin:publishing_channelstate_changelist"),
     }
-    _send(template="publishing/email/channel_needs_reauth", context=context, recipients=staff_recipients())
+    send_templated_mail(template="publishing/email/channel_needs_reauth", context=context, recipients=staff_recipients())

@@ -20,7 +20,10 @@ def staff_recipients() -> list[str]:
     return sorted(users.values_list("email", flat=True))
 
 
-def _send(*, template: str, context: dict, recipients: list[str]) -> None:
+def send_templated_mail(*, template: str, context: dict, recipients: list[str]) -> None:
+    """Render `<template>_subject.txt` and `<template>_body.txt` and send them.
+    A mail-server failure is logged, never raised: the change that caused the
+    mail is already saved."""
     if not recipients:
         return
     subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
@@ -40,7 +43,7 @@ def staff_new_question(*, question_id: int) -> None:
         "question": question,
         "admin_url": settings.SITE_URL + reverse("admin:qa_question_change", args=[question.pk]),
     }
-    _send(template="qa/email/staff_new_question", context=context, recipients=staff_recipients())
+    send_templated_mail(template="qa/email/staff_new_question", context=context, recipients=staff_recipients())
 
 
 def asker_question_answered(*, answer_id: int) -> None:
@@ -57,4 +60,4 @@ def asker_question_answered(*, answer_id: int) -> None:
     }
     # Written in the language the customer asked in.
     with translation.override(question.language or settings.LANGUAGE_CODE):
-        _send(template="qa/email/question_answered", context=context, recipients=[question.asker.email])
+        send_templated_mail(template="qa/email/question_answered", context=context, recipients=[question.asker.email])
