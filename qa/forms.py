@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from qa.models import Category
+from qa.text_safety import validate_no_bidi_controls
 
 # Shown to anything that fills the honeypot. Deliberately vague: it must not
 # tell a bot which field gave it away.
@@ -65,7 +66,9 @@ class QuestionForm(forms.Form):
     )
 
     def clean_title(self):
-        return _reject_blank(self.cleaned_data["title"], blank_message=_("The title cannot be only spaces."))
+        title = _reject_blank(self.cleaned_data["title"], blank_message=_("The title cannot be only spaces."))
+        validate_no_bidi_controls(title)
+        return title
 
     def clean_body(self):
         return _reject_blank(self.cleaned_data["body"], blank_message=_("The details cannot be only spaces."))

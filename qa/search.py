@@ -20,7 +20,9 @@ MAX_TERM_LENGTH = 64
 
 
 def normalize(text: str) -> str:
-    return unicodedata.normalize("NFKC", text or "").casefold()
+    # NUL becomes a space (a term separator): PostgreSQL refuses it in a query,
+    # and a stray one in ?q= must not turn a search into a server error.
+    return unicodedata.normalize("NFKC", text or "").replace("\x00", " ").casefold()
 
 
 def query_terms(query: str) -> list[str]:

@@ -18,6 +18,7 @@ from qa.markup import render_markdown
 from qa.models import Answer, Category, Question, SavedReply, Tip, TipVote
 from qa.pii import PiiFinding, pii_find
 from qa.search import normalize
+from qa.text_safety import validate_no_nul, validate_title_characters
 
 # --- Questions ----------------------------------------------------------------------
 
@@ -270,6 +271,10 @@ def tip_import_row(
     answer = answer.strip()
     tags = sorted({tag.strip() for tag in tags or [] if tag.strip()})
     max_title = Tip._meta.get_field("title").max_length
+    # NUL would be a database error on PostgreSQL; bidi controls could disguise a title.
+    validate_title_characters(question)
+    for text in (answer, category_name, *tags):
+        validate_no_nul(text)
     if not question:
         raise ValidationError(_("The question is empty."))
     if not answer:

@@ -8,6 +8,8 @@ from qa.models import Question, Tip
 # Submit-button names on the question page; each one sends the answer its own way.
 ANSWER_PRIVATELY = "_answer_private"
 ANSWER_PUBLICLY = "_answer_public"
+# Far more than any answer needs; it bounds what one click e-mails to a customer.
+ANSWER_BODY_MAX_LENGTH = 20000
 
 
 class QuestionAdminForm(forms.ModelForm):
@@ -18,6 +20,8 @@ class QuestionAdminForm(forms.ModelForm):
         label=_("Your answer"),
         required=False,
         strip=False,
+        max_length=ANSWER_BODY_MAX_LENGTH,
+        error_messages={"max_length": _("Keep the answer under %(limit_value)d characters (it has %(show_value)d).")},
         widget=forms.Textarea(attrs={"rows": 12, "class": "vLargeTextField tipcast-answer-body"}),
         help_text=_("Markdown. The asker is e-mailed when you send it."),
     )

@@ -171,6 +171,7 @@ ROUTES: dict[str, list[Case]] = {
     "feeds/categories/<str:slug>.atom": [Case("/feeds/categories/shipping.atom", everyone(200))],
     "sitemap.xml": [Case("/sitemap.xml", everyone(200))],
     "robots.txt": [Case("/robots.txt", everyone(200))],
+    "favicon.ico": [Case("/favicon.ico", everyone(REDIRECT))],
     # Signed-in customers.
     "ask/": [Case("/ask/", SIGNED_IN_ONLY, (LOGIN, REDIRECT, REDIRECT, REDIRECT), ask_data)],
     "ask/preview/": [Case("/ask/preview/", (LOGIN, 405, 405, 405), SIGNED_IN_ONLY, {"body": "**太字**"})],
