@@ -33,6 +33,6 @@ bench: $(STAMP)
 
 ## messages: refresh and compile the translations after changing user-facing text
 messages: $(STAMP)
-	$(VENV)/bin/python manage.py makemessages -l ja -l en --ignore=.venv --ignore=bench --ignore=tests
-	$(VENV)/bin/python manage.py makemessages -d djangojs -l ja -l en --ignore=.venv --ignore=staticfiles
+	$(VENV)/bin/python manage.py makemessages -l ja -l en --ignore=.venv --ignore=bench --ignore=tests --ignore=node_modules --ignore=staticfiles
+	$(VENV)/bin/python manage.py makemessages -d djangojs -l ja -l en --ignore=.venv --ignore=staticfiles --ignore=node_modules
 	$(VENV)/bin/python manage.py compilemessages --ignore=.venv

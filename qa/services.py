@@ -40,7 +40,7 @@ def question_answer(*, question: Question, author, body: str, is_public: bool) -
     """Record a staff answer. The asker is e-mailed; a first answer moves a new
     question to answered."""
     if not body.strip():
-        raise ValidationError({"body": "An answer cannot be empty."})
+        raise ValidationError({"body": _("An answer cannot be empty.")})
     answer = Answer(question=question, author=author, body=body, is_public=is_public)
     answer.body_html = render_markdown(body)
     answer.full_clean()
@@ -156,7 +156,7 @@ def tip_update(*, tip: Tip, tags: list[str] | None = None, **fields) -> Tip:
     for name, value in fields.items():
         setattr(tip, name, value)
     if tip.is_published and "slug" in fields and not fields["slug"]:
-        raise ValidationError({"slug": "A published tip keeps its slug."})
+        raise ValidationError({"slug": _("A published tip keeps its slug.")})
     if tip.published_at is None and not slug_edited:
         # Until a tip first goes public, its address follows the public title:
         # the first draft copies the customer's title, and their wording must
