@@ -278,6 +278,14 @@ def test_500_template_renders_without_any_context():
     assert "Something went wrong" in html and "site.css" in html
 
 
+def test_a_malformed_request_gets_the_friendly_400_page(client):
+    # Django's bad_request view renders 400.html without a request context.
+    response = client.get("/", HTTP_HOST="bad host name")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "could not be read" in html and "Nothing was saved" in html
+
+
 def test_robots_txt(client):
     with override_settings(SITE_URL="https://help.example.com"):
         response = client.get("/robots.txt")
