@@ -26,7 +26,7 @@ import sys
 import tempfile
 import textwrap
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,16 +47,30 @@ def redis_reachable() -> bool:
 
 def environment(tmp: Path, fake_url: str, broker: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PUBLISHING_", "CELERY_", "X_", "FACEBOOK_"))}
-    env.update({
-        "DJANGO_ENV": "test", "DJANGO_SETTINGS_MODULE": "supportsite.settings", "PYTHONPATH": str(ROOT),
-        "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}", "TIPCAST_VAR_DIR": str(tmp / "var"),
-        "CELERY_BROKER_URL": broker, "SITE_URL": "https://support.example.com", "LOG_LEVEL": "WARNING",
-        "X_API_KEY": "ck", "X_API_SECRET": "cs", "X_ACCESS_TOKEN": "at", "X_ACCESS_TOKEN_SECRET": "as",
-        "FACEBOOK_PAGE_ID": "424242", "FACEBOOK_PAGE_ACCESS_TOKEN": "page-token", "CONSOLE_CHANNEL": "off",
-        "PUBLISHING_REQUESTS_SESSION_FACTORY": "tests.publishing.fake_social.RedirectingSession",
-        "FAKE_SOCIAL_URL": fake_url, "PUBLISHING_DRIP_INTERVAL_MINUTES": "0",
-        "PUBLISHING_POSTING_HOURS": "00:00-24:00", "PUBLISHING_SWEEP_INTERVAL_SECONDS": "5",
-    })
+    env.update(
+        {
+            "DJANGO_ENV": "test",
+            "DJANGO_SETTINGS_MODULE": "supportsite.settings",
+            "PYTHONPATH": str(ROOT),
+            "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}",
+            "TIPCAST_VAR_DIR": str(tmp / "var"),
+            "CELERY_BROKER_URL": broker,
+            "SITE_URL": "https://support.example.com",
+            "LOG_LEVEL": "WARNING",
+            "X_API_KEY": "ck",
+            "X_API_SECRET": "cs",
+            "X_ACCESS_TOKEN": "at",
+            "X_ACCESS_TOKEN_SECRET": "as",
+            "FACEBOOK_PAGE_ID": "424242",
+            "FACEBOOK_PAGE_ACCESS_TOKEN": "page-token",
+            "CONSOLE_CHANNEL": "off",
+            "PUBLISHING_REQUESTS_SESSION_FACTORY": "tests.publishing.fake_social.RedirectingSession",
+            "FAKE_SOCIAL_URL": fake_url,
+            "PUBLISHING_DRIP_INTERVAL_MINUTES": "0",
+            "PUBLISHING_POSTING_HOURS": "00:00-24:00",
+            "PUBLISHING_SWEEP_INTERVAL_SECONDS": "5",
+        }
+    )
     return env
 
 
@@ -74,8 +88,14 @@ def publish(env: dict, titles: list[str], pause: float) -> dict[int, float]:
             time.sleep({pause})
         print(json.dumps(started))
     """)
-    result = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env,
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return {int(k): v for k, v in json.loads(result.stdout.strip().splitlines()[-1]).items()}
 
 
@@ -105,9 +125,14 @@ def measure(name: str, env: dict, fake: FakeSocialServer, count: int, pause: flo
     latencies = [arrived - started[tip_id] for tip_id, _network, arrived in arrivals]
     span = max(arrived for *_rest, arrived in arrivals) - min(started.values())
     return {
-        "run": name, "tips": count, "deliveries": len(arrivals), "expected": 2 * count,
-        "p50_ms": percentile(latencies, 0.5) * 1000, "p95_ms": percentile(latencies, 0.95) * 1000,
-        "mean_ms": statistics.fmean(latencies) * 1000, "throughput": len(arrivals) / span if span else 0.0,
+        "run": name,
+        "tips": count,
+        "deliveries": len(arrivals),
+        "expected": 2 * count,
+        "p50_ms": percentile(latencies, 0.5) * 1000,
+        "p95_ms": percentile(latencies, 0.95) * 1000,
+        "mean_ms": statistics.fmean(latencies) * 1000,
+        "throughput": len(arrivals) / span if span else 0.0,
     }
 
 
@@ -127,18 +152,38 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="tipcast-bench-pub-") as directory:
         tmp = Path(directory)
         env = environment(tmp, fake.url, broker)
-        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env,
-                       capture_output=True, check=True)
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, capture_output=True, check=True
+        )
         worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "supportsite", "worker", "--beat", "--loglevel=WARNING",
-             f"--concurrency={args.concurrency}", "--schedule", str(tmp / "beat-schedule"),
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "supportsite",
+                "worker",
+                "--beat",
+                "--loglevel=WARNING",
+                f"--concurrency={args.concurrency}",
+                "--schedule",
+                str(tmp / "beat-schedule"),
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         try:
             time.sleep(4)  # let the worker connect before the clock starts
-            rows = [measure("unloaded", env, fake, args.single, pause=0.5),
-                    measure("burst", env, fake, args.burst, pause=0.0)]
+            rows = [
+                measure("unloaded", env, fake, args.single, pause=0.5),
+                measure("burst", env, fake, args.burst, pause=0.0),
+            ]
         finally:
             os.killpg(worker.pid, signal.SIGTERM)
             worker.wait(timeout=30)
@@ -148,7 +193,7 @@ def main() -> None:
     lines = [
         "# Publishing latency",
         "",
-        f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, Python {platform.python_version()}, "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, Python {platform.python_version()}, "
         f"{platform.machine()}, {os.cpu_count()} CPUs; SQLite, {broker_name} broker, one worker "
         f"(concurrency {args.concurrency}), fake X + Facebook on loopback, drip interval 0. "
         "Latency: from the call to tip_publish to the post arriving at the fake network.",
@@ -158,10 +203,15 @@ def main() -> None:
     ]
     for row in rows:
         delivered = f"{row['deliveries']}/{row['expected']}"
-        lines.append(f"| {row['run']} | {row['tips']} | {delivered} | {row['p50_ms']:.0f} | {row['p95_ms']:.0f} "
-                     f"| {row['mean_ms']:.0f} | {row['throughput']:.1f} |")
-    lines += ["", "The unloaded run pauses 0.5 s between tips, so its deliveries/s shows that pace, not capacity; "
-              "the burst run's deliveries/s is the pipeline's throughput with one worker."]
+        lines.append(
+            f"| {row['run']} | {row['tips']} | {delivered} | {row['p50_ms']:.0f} | {row['p95_ms']:.0f} "
+            f"| {row['mean_ms']:.0f} | {row['throughput']:.1f} |"
+        )
+    lines += [
+        "",
+        "The unloaded run pauses 0.5 s between tips, so its deliveries/s shows that pace, not capacity; "
+        "the burst run's deliveries/s is the pipeline's throughput with one worker.",
+    ]
     table = "\n".join(lines) + "\n"
     print(table)
     (ROOT / "bench" / "PUBLISHING_RESULTS.md").write_text(table, encoding="utf-8")

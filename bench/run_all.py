@@ -17,7 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -101,9 +101,9 @@ def main() -> int:
 
 
 def save(runs, result_table, skipped, options) -> None:
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     cpu_count = os.cpu_count()
-    text = f"""# Benchmark: public pages with {runs[0]['tips']:,} published tips
+    text = f"""# Benchmark: public pages with {runs[0]["tips"]:,} published tips
 
 Produced by `make bench` (bench/run_all.py) on {when}; Python {platform.python_version()},
 {platform.system()} {platform.machine()}, {cpu_count} CPUs.

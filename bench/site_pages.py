@@ -58,15 +58,47 @@ urlpatterns = [
 ]
 
 CATEGORIES = ["配送・送料", "返品・交換", "会員・アカウント", "アプリ・設定", "Shipping", "Returns", "Account", "Apps"]
-JAPANESE_SUBJECTS = ["送料", "返品", "会員登録", "パスワード", "iPhone の設定", "ポイント", "配達日時", "クーポン", "領収書", "ギフト包装"]
-JAPANESE_QUESTIONS = ["について教えてください", "はどうすればいいですか？", "ができません", "を変更したい", "の確認方法は？"]
+JAPANESE_SUBJECTS = [
+    "送料",
+    "返品",
+    "会員登録",
+    "パスワード",
+    "iPhone の設定",
+    "ポイント",
+    "配達日時",
+    "クーポン",
+    "領収書",
+    "ギフト包装",
+]
+JAPANESE_QUESTIONS = [
+    "について教えてください",
+    "はどうすればいいですか？",
+    "ができません",
+    "を変更したい",
+    "の確認方法は？",
+]
 JAPANESE_ANSWER = (
     "{subject}については、マイページの「{place}」からご確認いただけます。"
     "ご不明な点がございましたら、お問い合わせフォームからご連絡ください。番号 {n} の案内もご覧ください。"
 )
-ENGLISH_SUBJECTS = ["shipping", "returns", "membership", "password", "iPhone settings", "points", "delivery dates",
-                    "coupons", "receipts", "gift wrapping"]
-ENGLISH_QUESTIONS = ["How do I change my {s}?", "Where can I see my {s}?", "Why does {s} not work?", "Tell me about {s}"]
+ENGLISH_SUBJECTS = [
+    "shipping",
+    "returns",
+    "membership",
+    "password",
+    "iPhone settings",
+    "points",
+    "delivery dates",
+    "coupons",
+    "receipts",
+    "gift wrapping",
+]
+ENGLISH_QUESTIONS = [
+    "How do I change my {s}?",
+    "Where can I see my {s}?",
+    "Why does {s} not work?",
+    "Tell me about {s}",
+]
 ENGLISH_ANSWER = (
     "You can manage your {subject} under **My page → {place}**. If something still looks wrong, "
     "contact us through the form and quote reference {n}."
@@ -80,8 +112,10 @@ def fill(tip_count: int, seed: int = 2) -> None:
     code (HTML, search text, slug)."""
     rng = random.Random(seed)
     categories = [services.category_get_or_create(name=name) for name in CATEGORIES]
-    tags = [Tag.objects.get_or_create(name=name, defaults={"slug": f"t{i}"})[0]
-            for i, name in enumerate(JAPANESE_SUBJECTS + ENGLISH_SUBJECTS)]
+    tags = [
+        Tag.objects.get_or_create(name=name, defaults={"slug": f"t{i}"})[0]
+        for i, name in enumerate(JAPANESE_SUBJECTS + ENGLISH_SUBJECTS)
+    ]
     now = timezone.now()
     tips = []
     for n in range(tip_count):
@@ -108,11 +142,7 @@ def fill(tip_count: int, seed: int = 2) -> None:
     content_type = ContentType.objects.get_for_model(Tip)
     tip_ids = list(Tip.objects.values_list("pk", flat=True))
     TaggedItem.objects.bulk_create(
-        [
-            TaggedItem(tag=tag, content_type=content_type, object_id=pk)
-            for pk in tip_ids
-            for tag in rng.sample(tags, 2)
-        ],
+        [TaggedItem(tag=tag, content_type=content_type, object_id=pk) for pk in tip_ids for tag in rng.sample(tags, 2)],
         batch_size=1000,
     )
     with connection.cursor() as cursor:
@@ -167,13 +197,17 @@ def main() -> None:
         client = Client()
         for label, url in pages:
             results.append({"page": label, "url": url, **measure(client, url, options.iterations)})
-    print(json.dumps({
-        "vendor": connection.vendor,
-        "server_version": _server_version(),
-        "tips": Tip.objects.published().count(),
-        "iterations": options.iterations,
-        "results": results,
-    }))
+    print(
+        json.dumps(
+            {
+                "vendor": connection.vendor,
+                "server_version": _server_version(),
+                "tips": Tip.objects.published().count(),
+                "iterations": options.iterations,
+                "results": results,
+            }
+        )
+    )
 
 
 def _server_version() -> str:

@@ -6,10 +6,10 @@ inlines and the tip actions defined here.
 """
 
 from django import forms
-from django.forms.formsets import INITIAL_FORM_COUNT, TOTAL_FORM_COUNT
-from django.forms.models import BaseInlineFormSet
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.forms.formsets import INITIAL_FORM_COUNT, TOTAL_FORM_COUNT
+from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -27,8 +27,9 @@ from qa.models import Tip
 
 def _remote_link(delivery: Delivery):
     if delivery.remote_url:
-        return format_html('<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>', delivery.remote_url,
-                           _("View post"))
+        return format_html(
+            '<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>', delivery.remote_url, _("View post")
+        )
     return delivery.remote_id or "—"
 
 
@@ -39,8 +40,11 @@ def _report(request, done: int, message, *, skipped: int = 0) -> None:
     if skipped:
         messages.warning(
             request,
-            ngettext("%(count)d delivery was skipped: its status does not allow this action.",
-                     "%(count)d deliveries were skipped: their status does not allow this action.", skipped)
+            ngettext(
+                "%(count)d delivery was skipped: its status does not allow this action.",
+                "%(count)d deliveries were skipped: their status does not allow this action.",
+                skipped,
+            )
             % {"count": skipped},
         )
 
@@ -58,8 +62,22 @@ class DeliveryAdmin(admin.ModelAdmin):
     ordering = ["-scheduled_for", "-id"]
     actions = ["retry_now", "post_now", "send_anyway", "cancel"]
     readonly_fields = [
-        "tip", "channel", "status", "scheduled_for", "attempts", "remote", "post_text", "last_error", "error_code",
-        "error_kind", "created_at", "claimed_at", "sent_at", "updated_at", "deleted_at", "delete_error",
+        "tip",
+        "channel",
+        "status",
+        "scheduled_for",
+        "attempts",
+        "remote",
+        "post_text",
+        "last_error",
+        "error_code",
+        "error_kind",
+        "created_at",
+        "claimed_at",
+        "sent_at",
+        "updated_at",
+        "deleted_at",
+        "delete_error",
     ]
     fields = readonly_fields
 
@@ -72,8 +90,12 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # Every field is read-only: changes go through the actions.
-        extra_context = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False,
-                         "show_save_and_add_another": False}
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+        }
         return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description=_("remote post"))
@@ -92,24 +114,42 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Retry now (failed or waiting deliveries)"), permissions=["change"])
     def retry_now(self, request, queryset):
-        self._run(request, queryset, services.delivery_retry_now,
-                  message=lambda n: ngettext("%(count)d delivery will be retried now.", "%(count)d deliveries will be retried now.", n))
+        self._run(
+            request,
+            queryset,
+            services.delivery_retry_now,
+            message=lambda n: ngettext(
+                "%(count)d delivery will be retried now.", "%(count)d deliveries will be retried now.", n
+            ),
+        )
 
     @admin.action(description=_("Post now, skipping the drip schedule"), permissions=["change"])
     def post_now(self, request, queryset):
         tips = Tip.objects.filter(pk__in=queryset.values("tip_id"))
         done = sum(services.tip_post_now(tip=tip) for tip in tips)
-        _report(request, done, lambda n: ngettext("%(count)d post will be sent now.", "%(count)d posts will be sent now.", n))
+        _report(
+            request,
+            done,
+            lambda n: ngettext("%(count)d post will be sent now.", "%(count)d posts will be sent now.", n),
+        )
 
     @admin.action(description=_("Send anyway (status unknown, checked by hand)"), permissions=["change"])
     def send_anyway(self, request, queryset):
-        self._run(request, queryset, services.delivery_send_anyway,
-                  message=lambda n: ngettext("%(count)d delivery will be sent.", "%(count)d deliveries will be sent.", n))
+        self._run(
+            request,
+            queryset,
+            services.delivery_send_anyway,
+            message=lambda n: ngettext("%(count)d delivery will be sent.", "%(count)d deliveries will be sent.", n),
+        )
 
     @admin.action(description=_("Cancel"), permissions=["change"])
     def cancel(self, request, queryset):
-        self._run(request, queryset, services.delivery_cancel,
-                  message=lambda n: ngettext("%(count)d delivery was cancelled.", "%(count)d deliveries were cancelled.", n))
+        self._run(
+            request,
+            queryset,
+            services.delivery_cancel,
+            message=lambda n: ngettext("%(count)d delivery was cancelled.", "%(count)d deliveries were cancelled.", n),
+        )
 
     def get_urls(self):
         preview = self.admin_site.admin_view(post_preview_view)
@@ -161,8 +201,10 @@ class ChannelStateAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         clear = self.admin_site.admin_view(require_POST(self.clear_reauth_view))
-        return [path("<str:kind>/clear-reauth/", clear, name="publishing_channelstate_clear_reauth"),
-                *super().get_urls()]
+        return [
+            path("<str:kind>/clear-reauth/", clear, name="publishing_channelstate_clear_reauth"),
+            *super().get_urls(),
+        ]
 
     def clear_reauth_view(self, request, kind):
         if not self.has_change_permission(request):
@@ -259,10 +301,16 @@ class TipChannelSettingInline(admin.TabularInline):
 @admin.action(description=_("Post now, skipping the drip schedule"))
 def tip_post_now_action(modeladmin, request, queryset):
     done = sum(services.tip_post_now(tip=tip) for tip in queryset)
-    _report(request, done, lambda n: ngettext("%(count)d post will be sent now.", "%(count)d posts will be sent now.", n))
+    _report(
+        request, done, lambda n: ngettext("%(count)d post will be sent now.", "%(count)d posts will be sent now.", n)
+    )
 
 
 @admin.action(description=_("Post again to every channel (reposts!)"))
 def tip_post_again_action(modeladmin, request, queryset):
     done = sum(services.tip_post_again(tip=tip) for tip in queryset)
-    _report(request, done, lambda n: ngettext("%(count)d post is scheduled again.", "%(count)d posts are scheduled again.", n))
+    _report(
+        request,
+        done,
+        lambda n: ngettext("%(count)d post is scheduled again.", "%(count)d posts are scheduled again.", n),
+    )

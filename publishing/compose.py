@@ -154,7 +154,7 @@ def x_text(*, title: str, url: str, hashtags: list[str], template: str, text_ove
     while True:
         values = {"url": url, "hashtags": " ".join(tags)}
 
-        def render(cut_title: str) -> str:
+        def render(cut_title: str, values=values) -> str:
             return nfc(fill_placeholders(template, {**values, "title": cut_title})).strip()
 
         try:

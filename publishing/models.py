@@ -16,9 +16,7 @@ class DeliveryQuerySet(models.QuerySet):
 
     def backlog(self):
         """Rows staff may need to look at or wait for."""
-        return self.filter(
-            status__in=[Delivery.Status.PENDING, Delivery.Status.FAILED, Delivery.Status.UNKNOWN]
-        )
+        return self.filter(status__in=[Delivery.Status.PENDING, Delivery.Status.FAILED, Delivery.Status.UNKNOWN])
 
 
 class Delivery(models.Model):

@@ -15,4 +15,6 @@ def staff_channel_needs_reauth(*, kind: str, message: str) -> None:
         "message": message,
         "health_url": settings.SITE_URL + reverse("admin:publishing_channelstate_changelist"),
     }
-    send_templated_mail(template="publishing/email/channel_needs_reauth", context=context, recipients=staff_recipients())
+    send_templated_mail(
+        template="publishing/email/channel_needs_reauth", context=context, recipients=staff_recipients()
+    )

@@ -51,6 +51,7 @@ class SendOutcome:
     status: str
     retry_in: float | None = None
 
+
 # --- Enqueueing (after commit, never raising) ------------------------------------------------
 
 
@@ -62,8 +63,9 @@ def enqueue_task(task_name: str, delivery_id: int, *, countdown: float | None = 
     except Exception:
         # The row is in the database; the sweeper will pick it up once the
         # broker is back. Losing the publish over a broker outage is worse.
-        logger.warning("Could not enqueue %s for delivery %s; the sweeper will do it", task_name, delivery_id,
-                       exc_info=True)
+        logger.warning(
+            "Could not enqueue %s for delivery %s; the sweeper will do it", task_name, delivery_id, exc_info=True
+        )
 
 
 def delivery_enqueue_send(*, delivery_id: int, countdown: float | None = None) -> None:
@@ -83,6 +85,7 @@ def enqueue_sends_after_commit(deliveries: list[Delivery], *, now: dt.datetime) 
 
     if soon:
         transaction.on_commit(enqueue)
+
 
 def tip_is_published(tip) -> bool:
     # Asked of the database: the caller may hold an instance older than the row.
@@ -104,7 +107,9 @@ def _delivery_claim(*, delivery_id: int | None, now: dt.datetime) -> Delivery | 
         due = Delivery.objects.due(now=now).exclude(channel__in=_channels_needing_reauth())
         if delivery_id is not None:
             due = due.filter(pk=delivery_id)
-        pk = due.select_for_update(skip_locked=True).order_by("scheduled_for", "id").values_list("pk", flat=True).first()
+        pk = (
+            due.select_for_update(skip_locked=True).order_by("scheduled_for", "id").values_list("pk", flat=True).first()
+        )
         if pk is None:
             return None
         claimed = Delivery.objects.filter(pk=pk, status=Status.PENDING).update(
@@ -119,7 +124,9 @@ def _finish(delivery: Delivery, **fields) -> bool:
     """Record an outcome, only if this worker still holds the claim (a row
     reconciled meanwhile belongs to someone else)."""
     fields.setdefault("updated_at", timezone.now())
-    done = Delivery.objects.filter(pk=delivery.pk, status=Status.SENDING, claimed_at=delivery.claimed_at).update(**fields)
+    done = Delivery.objects.filter(pk=delivery.pk, status=Status.SENDING, claimed_at=delivery.claimed_at).update(
+        **fields
+    )
     if not done:
         logger.warning("Delivery %s changed hands while sending; outcome %s not recorded", delivery.pk, fields)
     return bool(done)
@@ -132,8 +139,17 @@ def _channel_state_update(kind: str, **fields) -> None:
 
 def _record_sent(delivery: Delivery, remote: Remote, *, text: str, note: str = "") -> SendOutcome:
     now = timezone.now()
-    if _finish(delivery, status=Status.SENT, sent_at=now, remote_id=remote.id, remote_url=remote.url,
-               post_text=text, last_error=note, error_code="", error_kind=Kind.NONE):
+    if _finish(
+        delivery,
+        status=Status.SENT,
+        sent_at=now,
+        remote_id=remote.id,
+        remote_url=remote.url,
+        post_text=text,
+        last_error=note,
+        error_code="",
+        error_kind=Kind.NONE,
+    ):
         _channel_state_update(delivery.channel, last_success_at=now)
         if not tip_is_published(delivery.tip):
             # Unpublished while the post was in flight: take it down again.
@@ -141,8 +157,9 @@ def _record_sent(delivery: Delivery, remote: Remote, *, text: str, note: str = "
     return SendOutcome(delivery.pk, Status.SENT)
 
 
-def _record_failure(delivery: Delivery, *, status: str, kind: str, message: str, code: str = "",
-                    retry_in: float | None = None) -> SendOutcome:
+def _record_failure(
+    delivery: Delivery, *, status: str, kind: str, message: str, code: str = "", retry_in: float | None = None
+) -> SendOutcome:
     now = timezone.now()
     fields = {"status": status, "error_kind": kind, "last_error": message, "error_code": code}
     if retry_in is not None:
@@ -152,17 +169,22 @@ def _record_failure(delivery: Delivery, *, status: str, kind: str, message: str,
     return SendOutcome(delivery.pk, status, retry_in)
 
 
-def _record_transient(delivery: Delivery, *, message: str, code: str = "",
-                      retry_after: float | None = None) -> SendOutcome:
+def _record_transient(
+    delivery: Delivery, *, message: str, code: str = "", retry_after: float | None = None
+) -> SendOutcome:
     if delivery.attempts >= settings.PUBLISHING_MAX_ATTEMPTS:
         return _record_failure(
-            delivery, status=Status.FAILED, kind=Kind.TRANSIENT, code=code,
+            delivery,
+            status=Status.FAILED,
+            kind=Kind.TRANSIENT,
+            code=code,
             message=f"Gave up after {delivery.attempts} attempts. Last error: {message}",
         )
     wait = retry_after if retry_after is not None else retry_delay(attempts=delivery.attempts)
     kind = Kind.RATE_LIMITED if retry_after is not None else Kind.TRANSIENT
-    return _record_failure(delivery, status=Status.PENDING, kind=kind, message=message, code=code,
-                           retry_in=max(0.0, wait))
+    return _record_failure(
+        delivery, status=Status.PENDING, kind=kind, message=message, code=code, retry_in=max(0.0, wait)
+    )
 
 
 def _record_error(delivery: Delivery, channel, error: PublishError, *, text: str) -> SendOutcome:
@@ -173,19 +195,23 @@ def _record_error(delivery: Delivery, channel, error: PublishError, *, text: str
             remote = None
         if remote is not None:
             return _record_sent(delivery, remote, text=text, note="The network already had this post; it was recorded.")
-        return _record_failure(delivery, status=Status.FAILED, kind=Kind.DUPLICATE, message=error.message,
-                               code=error.code)
+        return _record_failure(
+            delivery, status=Status.FAILED, kind=Kind.DUPLICATE, message=error.message, code=error.code
+        )
     if error.needs_reauth:
-        outcome = _record_failure(delivery, status=Status.FAILED, kind=Kind.NEEDS_REAUTH, message=error.message,
-                                  code=error.code)
+        outcome = _record_failure(
+            delivery, status=Status.FAILED, kind=Kind.NEEDS_REAUTH, message=error.message, code=error.code
+        )
         channel_mark_needs_reauth(kind=delivery.channel, message=error.message)
         return outcome
     if error.permanent:
-        return _record_failure(delivery, status=Status.FAILED, kind=Kind.PERMANENT, message=error.message,
-                               code=error.code)
+        return _record_failure(
+            delivery, status=Status.FAILED, kind=Kind.PERMANENT, message=error.message, code=error.code
+        )
     if error.ambiguous:
-        return _record_ambiguous(delivery, channel, message=error.message, code=error.code, text=text,
-                                 retry_after=error.retry_after)
+        return _record_ambiguous(
+            delivery, channel, message=error.message, code=error.code, text=text, retry_after=error.retry_after
+        )
     return _record_transient(delivery, message=error.message, code=error.code, retry_after=error.retry_after)
 
 
@@ -199,17 +225,21 @@ def channel_mark_needs_reauth(*, kind: str, message: str) -> None:
         transaction.on_commit(lambda: notifications.staff_channel_needs_reauth(kind=kind, message=message))
 
 
-def _record_ambiguous(delivery: Delivery, channel, *, message: str, text: str, code: str = "",
-                      retry_after: float | None = None) -> SendOutcome:
+def _record_ambiguous(
+    delivery: Delivery, channel, *, message: str, text: str, code: str = "", retry_after: float | None = None
+) -> SendOutcome:
     """The send failed in a way that does not say whether the post exists
     (a timeout, a dropped connection): look before trying again."""
     try:
         remote = channel.find(delivery.tip)
     except Exception as lookup_error:
         return _record_failure(
-            delivery, status=Status.UNKNOWN, kind=Kind.LOOKUP_FAILED, code=code,
+            delivery,
+            status=Status.UNKNOWN,
+            kind=Kind.LOOKUP_FAILED,
+            code=code,
             message=f"Sending failed ({message}) and the network could not be asked whether the post exists "
-                    f"({lookup_error}). Check the account, then use “send anyway” if the post is missing.",
+            f"({lookup_error}). Check the account, then use “send anyway” if the post is missing.",
         )
     if remote is not None:
         return _record_sent(delivery, remote, text=text)
@@ -224,13 +254,18 @@ def _delivery_post(delivery: Delivery) -> SendOutcome:
         return SendOutcome(delivery.pk, Status.CANCELLED)
     channel = registry.get_channel(delivery.channel)
     if not channel.enabled:
-        return _record_failure(delivery, status=Status.FAILED, kind=Kind.DISABLED,
-                               message="The channel is not configured: its credentials are missing.")
+        return _record_failure(
+            delivery,
+            status=Status.FAILED,
+            kind=Kind.DISABLED,
+            message="The channel is not configured: its credentials are missing.",
+        )
     try:
         post = channel.compose(tip, text_override=setting.text_override if setting else "")
     except PublishError as error:
-        return _record_failure(delivery, status=Status.FAILED, kind=Kind.PERMANENT, message=error.message,
-                               code=error.code)
+        return _record_failure(
+            delivery, status=Status.FAILED, kind=Kind.PERMANENT, message=error.message, code=error.code
+        )
     try:
         remote = channel.send(post)
     except PublishError as error:
@@ -252,8 +287,13 @@ def delivery_send(*, delivery_id: int | None = None) -> SendOutcome | None:
     outcome = _delivery_post(delivery)
     logger.info(
         "delivery=%s tip=%s channel=%s attempt=%s outcome=%s retry_in=%s duration_ms=%d",
-        delivery.pk, delivery.tip_id, delivery.channel, delivery.attempts, outcome.status,
-        None if outcome.retry_in is None else round(outcome.retry_in, 1), (time.monotonic() - started) * 1000,
+        delivery.pk,
+        delivery.tip_id,
+        delivery.channel,
+        delivery.attempts,
+        outcome.status,
+        None if outcome.retry_in is None else round(outcome.retry_in, 1),
+        (time.monotonic() - started) * 1000,
     )
     return outcome
 
@@ -270,8 +310,13 @@ def delivery_reconcile(*, delivery_id: int) -> str | None:
         return None
     delivery = Delivery.objects.select_related("tip").get(pk=delivery_id)
     status = _reconcile(delivery)
-    logger.info("delivery=%s tip=%s channel=%s reconciled after a stuck send: %s",
-                delivery.pk, delivery.tip_id, delivery.channel, status)
+    logger.info(
+        "delivery=%s tip=%s channel=%s reconciled after a stuck send: %s",
+        delivery.pk,
+        delivery.tip_id,
+        delivery.channel,
+        status,
+    )
     return status
 
 
@@ -281,14 +326,21 @@ def _reconcile(delivery: Delivery) -> str:
         remote = channel.find(delivery.tip)
     except Exception as error:
         return _record_failure(
-            delivery, status=Status.UNKNOWN, kind=Kind.LOOKUP_FAILED,
+            delivery,
+            status=Status.UNKNOWN,
+            kind=Kind.LOOKUP_FAILED,
             message=f"The worker stopped while sending, and the network could not be asked whether the post "
-                    f"exists ({error}). Check the account, then use “send anyway” if the post is missing.",
+            f"exists ({error}). Check the account, then use “send anyway” if the post is missing.",
         ).status
     if remote is not None:
         return _record_sent(delivery, remote, text=delivery.post_text).status
-    _finish(delivery, status=Status.PENDING, scheduled_for=timezone.now(), error_kind=Kind.TRANSIENT,
-            last_error="The worker stopped while sending and the network has no such post; it will be sent again.")
+    _finish(
+        delivery,
+        status=Status.PENDING,
+        scheduled_for=timezone.now(),
+        error_kind=Kind.TRANSIENT,
+        last_error="The worker stopped while sending and the network has no such post; it will be sent again.",
+    )
     delivery_enqueue_send(delivery_id=delivery.pk)
     return Status.PENDING
 
@@ -302,9 +354,13 @@ def delivery_delete_remote(*, delivery_id: int) -> None:
         registry.get_channel(delivery.channel).delete(Remote(id=delivery.remote_id, url=delivery.remote_url))
     except Exception as error:
         logger.warning("Could not delete delivery %s from %s: %s", delivery.pk, delivery.channel, error)
-        Delivery.objects.filter(pk=delivery.pk).update(delete_error=str(error) or repr(error), updated_at=timezone.now())
+        Delivery.objects.filter(pk=delivery.pk).update(
+            delete_error=str(error) or repr(error), updated_at=timezone.now()
+        )
         return
-    Delivery.objects.filter(pk=delivery.pk).update(deleted_at=timezone.now(), delete_error="", updated_at=timezone.now())
+    Delivery.objects.filter(pk=delivery.pk).update(
+        deleted_at=timezone.now(), delete_error="", updated_at=timezone.now()
+    )
 
 
 def deliveries_sweep(*, budget_seconds: float = 45.0) -> list[SendOutcome]:
@@ -315,8 +371,11 @@ def deliveries_sweep(*, budget_seconds: float = 45.0) -> list[SendOutcome]:
     stuck = Delivery.objects.filter(status=Status.SENDING, claimed_at__lt=cutoff)
     for pk in list(stuck.values_list("pk", flat=True)[:SWEEP_BATCH]):
         delivery_reconcile(delivery_id=pk)
-    undeleted = Delivery.objects.filter(status=Status.SENT, deleted_at__isnull=True, delete_error="").exclude(
-        remote_id="").exclude(tip__status=Tip.Status.PUBLISHED)
+    undeleted = (
+        Delivery.objects.filter(status=Status.SENT, deleted_at__isnull=True, delete_error="")
+        .exclude(remote_id="")
+        .exclude(tip__status=Tip.Status.PUBLISHED)
+    )
     for pk in list(undeleted.values_list("pk", flat=True)[:SWEEP_BATCH]):
         delivery_delete_remote(delivery_id=pk)
     outcomes = []

@@ -53,9 +53,19 @@ def _last_post_time(kind: str) -> dt.datetime | None:
 
 def _reset_fields(scheduled_for: dt.datetime) -> dict:
     return {
-        "status": Status.PENDING, "scheduled_for": scheduled_for, "attempts": 0, "remote_id": "", "remote_url": "",
-        "post_text": "", "last_error": "", "error_code": "", "error_kind": Kind.NONE, "claimed_at": None,
-        "sent_at": None, "deleted_at": None, "delete_error": "",
+        "status": Status.PENDING,
+        "scheduled_for": scheduled_for,
+        "attempts": 0,
+        "remote_id": "",
+        "remote_url": "",
+        "post_text": "",
+        "last_error": "",
+        "error_code": "",
+        "error_kind": Kind.NONE,
+        "claimed_at": None,
+        "sent_at": None,
+        "deleted_at": None,
+        "delete_error": "",
     }
 
 
@@ -160,8 +170,14 @@ def _delivery_requeue(*, delivery: Delivery, allowed: set[str]) -> bool:
     now = timezone.now()
     with transaction.atomic():
         changed = Delivery.objects.filter(pk=delivery.pk, status__in=allowed).update(
-            status=Status.PENDING, scheduled_for=now, attempts=0, last_error="", error_code="",
-            error_kind=Kind.NONE, claimed_at=None, updated_at=now,
+            status=Status.PENDING,
+            scheduled_for=now,
+            attempts=0,
+            last_error="",
+            error_code="",
+            error_kind=Kind.NONE,
+            claimed_at=None,
+            updated_at=now,
         )
         if changed:
             transaction.on_commit(lambda: delivery_enqueue_send(delivery_id=delivery.pk))

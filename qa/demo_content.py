@@ -62,8 +62,7 @@ TIPS = [
     (
         "会員・アカウント",
         "会員登録は無料ですか？",
-        "はい、会員登録は**無料**です。会員になると、注文履歴の確認、ポイントの利用、"
-        "お届け先の保存ができます。",
+        "はい、会員登録は**無料**です。会員になると、注文履歴の確認、ポイントの利用、お届け先の保存ができます。",
         ["会員", "ポイント"],
     ),
     (
@@ -189,9 +188,7 @@ def _demo_user(*, email: str, password: str, is_staff: bool):
         user = user_model.objects.create_user(
             username=email.split("@")[0], email=email, password=password, is_staff=is_staff, is_superuser=is_staff
         )
-    EmailAddress.objects.update_or_create(
-        user=user, email=email, defaults={"verified": True, "primary": True}
-    )
+    EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
     return user
 
 

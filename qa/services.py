@@ -24,9 +24,7 @@ from qa.text_safety import validate_no_nul, validate_title_characters
 
 
 @transaction.atomic
-def question_create(
-    *, asker, title: str, body: str, category: Category | None = None, language: str = ""
-) -> Question:
+def question_create(*, asker, title: str, body: str, category: Category | None = None, language: str = "") -> Question:
     question = Question(asker=asker, title=title.strip(), body=body, category=category, language=language)
     question.body_html = render_markdown(body)
     question.full_clean()
@@ -66,8 +64,10 @@ def question_assign(*, question: Question, assignee) -> Question:
 
 def question_mark_spam(*, questions) -> int:
     """Mark questions as spam; returns how many changed."""
-    return Question.objects.filter(pk__in=[q.pk for q in questions]).exclude(status=Question.Status.SPAM).update(
-        status=Question.Status.SPAM, updated_at=timezone.now()
+    return (
+        Question.objects.filter(pk__in=[q.pk for q in questions])
+        .exclude(status=Question.Status.SPAM)
+        .update(status=Question.Status.SPAM, updated_at=timezone.now())
     )
 
 

@@ -152,9 +152,19 @@ def main() -> int:
         processes.start(
             "Celery worker",
             [
-                sys.executable, "-m", "celery", "-A", "supportsite", "worker", "--beat",
-                "--loglevel", "info", "--concurrency", "2",
-                "--schedule", str(var_dir / "celerybeat-schedule"),
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "supportsite",
+                "worker",
+                "--beat",
+                "--loglevel",
+                "info",
+                "--concurrency",
+                "2",
+                "--schedule",
+                str(var_dir / "celerybeat-schedule"),
             ],
             env,
         )

@@ -24,9 +24,7 @@ CSRF_STATUS = 403
 
 
 def _kept_text_message():
-    return _(
-        "Your session expired or the page was open too long. Your text is kept below; please submit again."
-    )
+    return _("Your session expired or the page was open too long. Your text is kept below; please submit again.")
 
 
 def _ask_page(request):
@@ -47,9 +45,7 @@ def _signup_page(request):
         for name, field in fields.items()
         if name in request.POST and not isinstance(field.widget, forms.PasswordInput)
     }
-    messages.error(
-        request, _kept_text_message() + " " + _("For your safety, please type your password again.")
-    )
+    messages.error(request, _kept_text_message() + " " + _("For your safety, please type your password again."))
     context = {"form": form_class(initial=kept), **get_entrance_context_data(request)}
     return render(request, "account/signup.html", context, status=CSRF_STATUS)
 

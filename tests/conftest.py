@@ -89,7 +89,9 @@ def staff(db):
 def _verified_user(email: str, **extra):
     from allauth.account.models import EmailAddress
 
-    user = get_user_model().objects.create_user(username=email.split("@")[0], email=email, password="pw-123456!", **extra)
+    user = get_user_model().objects.create_user(
+        username=email.split("@")[0], email=email, password="pw-123456!", **extra
+    )
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     return user
 
@@ -103,8 +105,16 @@ def category(db):
 def make_tip(db, category):
     """Create a tip (published by default) through the services."""
 
-    def make(title="How do I track my parcel?", answer_text="Use the tracking link in your e-mail.", *,
-             question_text="", tags=None, publish=True, category=category, **kwargs):
+    def make(
+        title="How do I track my parcel?",
+        answer_text="Use the tracking link in your e-mail.",
+        *,
+        question_text="",
+        tags=None,
+        publish=True,
+        category=category,
+        **kwargs,
+    ):
         tip = services.tip_create(
             title=title, answer_text=answer_text, question_text=question_text, tags=tags, category=category, **kwargs
         )

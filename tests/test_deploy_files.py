@@ -142,7 +142,7 @@ def test_dockerfile_is_slim_and_does_not_run_as_root():
     assert users, "the image must switch to an unprivileged user"
     assert users[-1] not in {"root", "0", "0:0"}
     # The user is created in the image, and the last instruction before CMD runs as it.
-    assert f"useradd" in DOCKERFILE and users[-1] in DOCKERFILE.split("useradd", 1)[1].split("\n", 1)[0]
+    assert "useradd" in DOCKERFILE and users[-1] in DOCKERFILE.split("useradd", 1)[1].split("\n", 1)[0]
 
 
 def test_dockerfile_installs_requirements_collects_static_and_runs_gunicorn():
@@ -197,9 +197,9 @@ def settings_env_calls() -> tuple[set[str], set[str]]:
         if isinstance(first, ast.Constant) and isinstance(first.value, str):
             names.add(first.value)
         elif isinstance(first, ast.JoinedStr):
-            patterns.add("".join(
-                part.value if isinstance(part, ast.Constant) else KIND_PLACEHOLDER for part in first.values
-            ))
+            patterns.add(
+                "".join(part.value if isinstance(part, ast.Constant) else KIND_PLACEHOLDER for part in first.values)
+            )
     return names, patterns
 
 
@@ -218,22 +218,26 @@ print("NAMES " + json.dumps(sorted(set(seen))))
 
 def names_read_at_runtime(django_env: str, tmp_path: Path) -> set[str]:
     env = {k: v for k, v in os.environ.items() if k == "PATH" or k.startswith(("HOME", "LANG"))}
-    env.update({
-        "DJANGO_ENV": django_env,
-        "DJANGO_SECRET_KEY": "x" * 60,
-        "CACHE_URL": "redis://127.0.0.1:6379/6",
-        "TIPCAST_VAR_DIR": str(tmp_path),
-    })
-    result = subprocess.run([sys.executable, "-c", RECORDER], cwd=BASE_DIR, env=env, capture_output=True, text=True,
-                            timeout=60)
+    env.update(
+        {
+            "DJANGO_ENV": django_env,
+            "DJANGO_SECRET_KEY": "x" * 60,
+            "CACHE_URL": "redis://127.0.0.1:6379/6",
+            "TIPCAST_VAR_DIR": str(tmp_path),
+        }
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", RECORDER], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     return set(json.loads(result.stdout.split("NAMES ", 1)[1]))
 
 
 def names_read_by_deploy_files() -> set[str]:
     compose = set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", (BASE_DIR / "docker-compose.yml").read_text()))
-    gunicorn = set(re.findall(r"os\.environ\.get\(\"([A-Z][A-Z0-9_]*)\"",
-                              (BASE_DIR / "docker" / "gunicorn.conf.py").read_text()))
+    gunicorn = set(
+        re.findall(r"os\.environ\.get\(\"([A-Z][A-Z0-9_]*)\"", (BASE_DIR / "docker" / "gunicorn.conf.py").read_text())
+    )
     return compose | gunicorn
 
 
@@ -263,8 +267,12 @@ def test_per_channel_patterns_match_only_their_own_family():
 
 def test_every_variable_the_code_reads_is_documented(tmp_path):
     names, patterns = settings_env_calls()
-    read = (names | names_read_at_runtime("development", tmp_path) | names_read_at_runtime("production", tmp_path)
-            | names_read_by_deploy_files())
+    read = (
+        names
+        | names_read_at_runtime("development", tmp_path)
+        | names_read_at_runtime("production", tmp_path)
+        | names_read_by_deploy_files()
+    )
     doc = env_example_names()
 
     undocumented = sorted(name for name in read if not documented(name, doc))
@@ -274,11 +282,16 @@ def test_every_variable_the_code_reads_is_documented(tmp_path):
 
 def test_every_documented_variable_is_read(tmp_path):
     names, patterns = settings_env_calls()
-    read = (names | names_read_at_runtime("development", tmp_path) | names_read_at_runtime("production", tmp_path)
-            | names_read_by_deploy_files())
+    read = (
+        names
+        | names_read_at_runtime("development", tmp_path)
+        | names_read_at_runtime("production", tmp_path)
+        | names_read_by_deploy_files()
+    )
 
     unread = sorted(
-        name for name in env_example_names()
+        name
+        for name in env_example_names()
         if name not in read and name not in patterns and not any(as_regex(p).match(name) for p in patterns)
     )
     assert not unread, f".env.example names variables nothing reads: {unread}"
@@ -298,8 +311,9 @@ def test_every_documented_variable_has_a_comment():
 
 def healthcheck(*args: str, **env: str) -> int:
     full_env = dict(os.environ, **env)
-    return subprocess.run([sys.executable, "docker/healthcheck.py", *args], cwd=BASE_DIR, env=full_env,
-                          capture_output=True, timeout=30).returncode
+    return subprocess.run(
+        [sys.executable, "docker/healthcheck.py", *args], cwd=BASE_DIR, env=full_env, capture_output=True, timeout=30
+    ).returncode
 
 
 def test_beat_healthcheck_follows_the_schedule_file_age(tmp_path):

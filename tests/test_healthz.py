@@ -66,11 +66,13 @@ def test_missing_filesystem_broker_folder_is_503(client, tmp_path):
 
 
 def test_broken_cache_is_503_naming_the_cache(client, filesystem_broker):
-    broken = {"default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
-        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-    }}
+    broken = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
     with override_settings(CACHES=broken):
         response = client.get("/healthz")
 

@@ -221,9 +221,14 @@ def staff_session(url: str, output: Output) -> requests.Session:
     login_page = session.get(f"{url}admin/login/", timeout=10)
     response = session.post(
         f"{url}admin/login/?next=/admin/",
-        data={"csrfmiddlewaretoken": csrf_token(login_page.text), "username": email, "password": password,
-              "next": "/admin/"},
-        allow_redirects=False, timeout=10,
+        data={
+            "csrfmiddlewaretoken": csrf_token(login_page.text),
+            "username": email,
+            "password": password,
+            "next": "/admin/",
+        },
+        allow_redirects=False,
+        timeout=10,
     )
     assert response.status_code == 302 and response.headers["Location"] == "/admin/", response.text[-1500:]
     return session
@@ -231,11 +236,12 @@ def staff_session(url: str, output: Output) -> requests.Session:
 
 def console_delivery_statuses(session: requests.Session, url: str, title: str) -> list[str]:
     """The status column of the tip's console rows in the admin's delivery list."""
-    page = session.get(f"{url}admin/publishing/delivery/", params={"q": title, "channel__exact": "console"},
-                       timeout=10)
+    page = session.get(f"{url}admin/publishing/delivery/", params={"q": title, "channel__exact": "console"}, timeout=10)
     assert page.status_code == 200
-    return [re.sub(r"<[^>]+>", "", cell).strip()
-            for cell in re.findall(r'<td class="field-status[^"]*">(.*?)</td>', page.text, re.DOTALL)]
+    return [
+        re.sub(r"<[^>]+>", "", cell).strip()
+        for cell in re.findall(r'<td class="field-status[^"]*">(.*?)</td>', page.text, re.DOTALL)
+    ]
 
 
 def test_a_tip_published_in_the_admin_reaches_the_console_channel_within_seconds(tmp_path):
@@ -263,9 +269,12 @@ def test_a_tip_published_in_the_admin_reaches_the_console_channel_within_seconds
         change_page = staff.get(f"{url.rstrip('/')}{change_url}", timeout=10)
         publish_action = f"/admin/qa/tip/{tip_id}/publish/"
         assert f'action="{publish_action}"' in change_page.text
-        published = staff.post(f"{url.rstrip('/')}{publish_action}",
-                               data={"csrfmiddlewaretoken": csrf_token(change_page.text)},
-                               allow_redirects=False, timeout=10)
+        published = staff.post(
+            f"{url.rstrip('/')}{publish_action}",
+            data={"csrfmiddlewaretoken": csrf_token(change_page.text)},
+            allow_redirects=False,
+            timeout=10,
+        )
         assert published.status_code == 302 and published.headers["Location"] == change_url
 
         # A deadline, not a measurement: the console has no drip, so the row

@@ -27,7 +27,7 @@ def test_login_form_in_japanese_has_no_ascii_colon_after_labels(client):
     client.cookies["django_language"] = "ja"
     html = client.get(reverse("account_login")).content.decode()
 
-    assert "<label for=\"id_login\">メールアドレス</label>" in html
+    assert '<label for="id_login">メールアドレス</label>' in html
     assert ":</label>" not in html
 
 

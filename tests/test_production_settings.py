@@ -21,17 +21,19 @@ PROD_REDIS_DB = 6  # this suite's own Redis database number
 
 def production_env(tmp_path: Path, **extra: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "CACHE_URL", "CELERY_"))}
-    env.update({
-        "DJANGO_ENV": "production",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "support.example.com",
-        "SITE_URL": "https://support.example.com",
-        # Nothing in check --deploy or collectstatic connects to it.
-        "CACHE_URL": f"redis://127.0.0.1:6379/{PROD_REDIS_DB}",
-        "TIPCAST_VAR_DIR": str(tmp_path / "var"),
-        "STATIC_ROOT": str(tmp_path / "staticfiles"),
-        "PYTHONDONTWRITEBYTECODE": "1",
-    })
+    env.update(
+        {
+            "DJANGO_ENV": "production",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_ALLOWED_HOSTS": "support.example.com",
+            "SITE_URL": "https://support.example.com",
+            # Nothing in check --deploy or collectstatic connects to it.
+            "CACHE_URL": f"redis://127.0.0.1:6379/{PROD_REDIS_DB}",
+            "TIPCAST_VAR_DIR": str(tmp_path / "var"),
+            "STATIC_ROOT": str(tmp_path / "staticfiles"),
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+    )
     env.update(extra)
     return env
 

@@ -77,8 +77,9 @@ class Processes:
 
     def start(self, name: str, args: list[str]) -> subprocess.Popen:
         log = open(self.log_dir / f"{name}.log", "ab")
-        process = subprocess.Popen(args, cwd=BASE_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            args, cwd=BASE_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         self.running[name] = process
         return process
 
@@ -165,44 +166,54 @@ def test_stack_publishes_every_tip_exactly_once_through_a_worker_crash(
 ):
     web_port = free_port()
     base = f"http://127.0.0.1:{web_port}"
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("DJANGO_", "DATABASE_URL", "CACHE_URL", "CELERY_", "PUBLISHING_", "X_", "FACEBOOK_"))}
-    env.update({
-        "DJANGO_ENV": "production",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "SITE_URL": f"https://127.0.0.1:{web_port}",
-        "DATABASE_URL": postgres_database,
-        "CACHE_URL": stack_redis_url,
-        "CELERY_BROKER_URL": stack_redis_url,
-        "TIPCAST_VAR_DIR": str(tmp_path / "var"),
-        "STATIC_ROOT": str(tmp_path / "static"),
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(tmp_path / "mail"),
-        "LOG_FORMAT": "json",
-        "GUNICORN_BIND": f"127.0.0.1:{web_port}",
-        "GUNICORN_WORKERS": "2",
-        # Both networks configured (the console channel switches itself off),
-        # every request sent to the fake server.
-        "X_API_KEY": "key", "X_API_SECRET": "secret", "X_ACCESS_TOKEN": "token", "X_ACCESS_TOKEN_SECRET": "ts",
-        "FACEBOOK_PAGE_ID": "4242", "FACEBOOK_PAGE_ACCESS_TOKEN": "page-token",
-        "PUBLISHING_REQUESTS_SESSION_FACTORY": "tests.publishing.fake_social.RedirectingSession",
-        "FAKE_SOCIAL_URL": fake_social.url,
-        # No drip and a fast sweeper, so the test takes seconds, not a day.
-        "PUBLISHING_DRIP_INTERVAL_MINUTES": "0",
-        "PUBLISHING_POSTING_HOURS": "00:00-24:00",
-        "PUBLISHING_SWEEP_INTERVAL_SECONDS": "1",
-        "PUBLISHING_SENDING_TIMEOUT_SECONDS": "3",
-        "PUBLISHING_RETRY_BASE_SECONDS": "1",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONUNBUFFERED": "1",
-    })
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_URL", "CACHE_URL", "CELERY_", "PUBLISHING_", "X_", "FACEBOOK_"))
+    }
+    env.update(
+        {
+            "DJANGO_ENV": "production",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "SITE_URL": f"https://127.0.0.1:{web_port}",
+            "DATABASE_URL": postgres_database,
+            "CACHE_URL": stack_redis_url,
+            "CELERY_BROKER_URL": stack_redis_url,
+            "TIPCAST_VAR_DIR": str(tmp_path / "var"),
+            "STATIC_ROOT": str(tmp_path / "static"),
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str(tmp_path / "mail"),
+            "LOG_FORMAT": "json",
+            "GUNICORN_BIND": f"127.0.0.1:{web_port}",
+            "GUNICORN_WORKERS": "2",
+            # Both networks configured (the console channel switches itself off),
+            # every request sent to the fake server.
+            "X_API_KEY": "key",
+            "X_API_SECRET": "secret",
+            "X_ACCESS_TOKEN": "token",
+            "X_ACCESS_TOKEN_SECRET": "ts",
+            "FACEBOOK_PAGE_ID": "4242",
+            "FACEBOOK_PAGE_ACCESS_TOKEN": "page-token",
+            "PUBLISHING_REQUESTS_SESSION_FACTORY": "tests.publishing.fake_social.RedirectingSession",
+            "FAKE_SOCIAL_URL": fake_social.url,
+            # No drip and a fast sweeper, so the test takes seconds, not a day.
+            "PUBLISHING_DRIP_INTERVAL_MINUTES": "0",
+            "PUBLISHING_POSTING_HOURS": "00:00-24:00",
+            "PUBLISHING_SWEEP_INTERVAL_SECONDS": "1",
+            "PUBLISHING_SENDING_TIMEOUT_SECONDS": "3",
+            "PUBLISHING_RETRY_BASE_SECONDS": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     python = sys.executable
     bin_dir = Path(python).parent
 
     def manage(*args: str) -> str:
-        result = subprocess.run([python, "manage.py", *args], cwd=BASE_DIR, env=env, capture_output=True, text=True,
-                                timeout=180)
+        result = subprocess.run(
+            [python, "manage.py", *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=180
+        )
         assert result.returncode == 0, result.stdout + result.stderr
         return result.stdout
 
@@ -216,10 +227,28 @@ def test_stack_publishes_every_tip_exactly_once_through_a_worker_crash(
 
     # The container commands (docker-compose.yml), with local addresses.
     web_cmd = [str(bin_dir / "gunicorn"), "supportsite.wsgi:application", "--config", "docker/gunicorn.conf.py"]
-    worker_cmd = [str(bin_dir / "celery"), "-A", "supportsite", "worker", "--loglevel", "INFO", "--concurrency", "2",
-                  "--hostname", f"stack-{web_port}@%h"]
-    beat_cmd = [str(bin_dir / "celery"), "-A", "supportsite", "beat", "--loglevel", "INFO",
-                "--schedule", str(schedule_file)]
+    worker_cmd = [
+        str(bin_dir / "celery"),
+        "-A",
+        "supportsite",
+        "worker",
+        "--loglevel",
+        "INFO",
+        "--concurrency",
+        "2",
+        "--hostname",
+        f"stack-{web_port}@%h",
+    ]
+    beat_cmd = [
+        str(bin_dir / "celery"),
+        "-A",
+        "supportsite",
+        "beat",
+        "--loglevel",
+        "INFO",
+        "--schedule",
+        str(schedule_file),
+    ]
 
     processes = Processes(tmp_path, env)
     health_statuses, stop_polling = [], threading.Event()
@@ -238,9 +267,16 @@ def test_stack_publishes_every_tip_exactly_once_through_a_worker_crash(
         poller.start()
 
         # Every post takes a moment at the "network", so the kill lands mid-send.
-        requests.post(f"{fake_social.url}/_fake/script", json={"always": {
-            "x": {"status": "ok", "delay": 0.4}, "facebook": {"status": "ok", "delay": 0.4},
-        }}, timeout=5)
+        requests.post(
+            f"{fake_social.url}/_fake/script",
+            json={
+                "always": {
+                    "x": {"status": "ok", "delay": 0.4},
+                    "facebook": {"status": "ok", "delay": 0.4},
+                }
+            },
+            timeout=5,
+        )
 
         staff = admin_session(base)
         for tip_id in tip_ids[: TIP_COUNT // 2]:
@@ -249,29 +285,57 @@ def test_stack_publishes_every_tip_exactly_once_through_a_worker_crash(
         # Kill the worker while it is inside a send (a delivery claimed as
         # "sending"), after some posts went out: its fate is decided by
         # reconciliation with the network, never by a blind second post.
-        wait_for(lambda: len(fake_social.state.posts) >= 6 and deliveries_with_status(postgres_database, "sending"),
-                 timeout=60, interval=0.05, what=f"a send in flight\n{processes.log('worker')}")
+        wait_for(
+            lambda: len(fake_social.state.posts) >= 6 and deliveries_with_status(postgres_database, "sending"),
+            timeout=60,
+            interval=0.05,
+            what=f"a send in flight\n{processes.log('worker')}",
+        )
         processes.kill("worker")
         interrupted = deliveries_with_status(postgres_database, "sending")
         assert len(fake_social.state.posts) < TIP_COUNT * len(NETWORKS)
 
         # Published while no worker runs: the outbox keeps them.
-        for tip_id in tip_ids[TIP_COUNT // 2:]:
+        for tip_id in tip_ids[TIP_COUNT // 2 :]:
             publish_through_admin(staff, base, tip_id)
         processes.start("worker", worker_cmd)
 
         expected = TIP_COUNT * len(NETWORKS)
-        wait_for(lambda: delivery_counts(postgres_database).get("sent") == expected, timeout=120,
-                 what=f"every delivery sent: {delivery_counts(postgres_database)}\n{processes.log('worker')}")
+        wait_for(
+            lambda: delivery_counts(postgres_database).get("sent") == expected,
+            timeout=120,
+            what=f"every delivery sent: {delivery_counts(postgres_database)}\n{processes.log('worker')}",
+        )
 
         # The containers' own healthchecks agree.
-        ping = subprocess.run([str(bin_dir / "celery"), "-A", "supportsite", "inspect", "ping", "-d",
-                               f"stack-{web_port}@{socket.gethostname()}", "--timeout", "5"],
-                              cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60)
+        ping = subprocess.run(
+            [
+                str(bin_dir / "celery"),
+                "-A",
+                "supportsite",
+                "inspect",
+                "ping",
+                "-d",
+                f"stack-{web_port}@{socket.gethostname()}",
+                "--timeout",
+                "5",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert ping.returncode == 0, ping.stdout + ping.stderr
         for check in (["web", f"{base}/healthz"], ["beat", str(schedule_file)]):
-            result = subprocess.run([python, "docker/healthcheck.py", *check], cwd=BASE_DIR, env=env,
-                                    capture_output=True, text=True, timeout=30)
+            result = subprocess.run(
+                [python, "docker/healthcheck.py", *check],
+                cwd=BASE_DIR,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
             assert result.returncode == 0, result.stderr
     finally:
         stop_polling.set()
@@ -304,10 +368,20 @@ def admin_session(base: str) -> requests.Session:
     login_page = session.get(f"{base}/admin/login/", timeout=10)
     assert login_page.status_code == 200, login_page.text[:500]
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page.text).group(1)
-    response = session.post(f"{base}/admin/login/?next=/admin/", data={
-        "csrfmiddlewaretoken": token, "username": "ops", "password": STAFF_PASSWORD, "next": "/admin/",
-    }, allow_redirects=False, timeout=10)
-    assert response.status_code == 302 and response.headers["Location"] == "/admin/", re.sub(r"<[^>]+>|\s+", " ", response.text)[-1500:]
+    response = session.post(
+        f"{base}/admin/login/?next=/admin/",
+        data={
+            "csrfmiddlewaretoken": token,
+            "username": "ops",
+            "password": STAFF_PASSWORD,
+            "next": "/admin/",
+        },
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/admin/", re.sub(
+        r"<[^>]+>|\s+", " ", response.text
+    )[-1500:]
     assert session.get(f"{base}/admin/", timeout=10).status_code == 200
     return session
 
@@ -316,7 +390,8 @@ def publish_through_admin(session: requests.Session, base: str, tip_id: int) -> 
     page = session.get(f"{base}/admin/qa/tip/{tip_id}/publish/", timeout=10)
     assert page.status_code == 200, page.text[:500]
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-    response = session.post(f"{base}/admin/qa/tip/{tip_id}/publish/", data={"csrfmiddlewaretoken": token},
-                            allow_redirects=False, timeout=10)
+    response = session.post(
+        f"{base}/admin/qa/tip/{tip_id}/publish/", data={"csrfmiddlewaretoken": token}, allow_redirects=False, timeout=10
+    )
     assert response.status_code == 302, response.text[:500]
     assert response.headers["Location"] == f"/admin/qa/tip/{tip_id}/change/"

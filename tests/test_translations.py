@@ -27,8 +27,20 @@ DOMAINS = ("django", "djangojs")
 # labels from data- attributes, so only the django catalog is committed.
 COMMITTED_DOMAINS = [domain for domain in DOMAINS if (JA_DIR / f"{domain}.po").exists()]
 # The same folders the Makefile's `messages` target and the README leave out.
-NOT_SOURCE = (".git", ".venv", "node_modules", "staticfiles", "var", "media", "test-artifacts",
-              "__pycache__", ".pytest_cache", "*.pyc", "*.sqlite3", "*.mo")
+NOT_SOURCE = (
+    ".git",
+    ".venv",
+    "node_modules",
+    "staticfiles",
+    "var",
+    "media",
+    "test-artifacts",
+    "__pycache__",
+    ".pytest_cache",
+    "*.pyc",
+    "*.sqlite3",
+    "*.mo",
+)
 IGNORED_BY_DOMAIN = {"django": ["bench", "tests"], "djangojs": []}
 PYTHON_PLACEHOLDER = re.compile(r"%\(\w+\)[sdirf]|%[sdirf]")
 HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
@@ -134,12 +146,12 @@ def test_japanese_entries_keep_placeholders_and_html(domain):
     wrong = []
     for entry in committed_catalog(domain):
         sources = [entry.msgid] + ([entry.msgid_plural] if entry.msgid_plural else [])
-        for translation in entry.msgstr.values():
+        for translated in entry.msgstr.values():
             if "python-format" in entry.flags:
                 expected = set().union(*(PYTHON_PLACEHOLDER.findall(s) for s in sources))
-                if set(PYTHON_PLACEHOLDER.findall(translation)) != expected:
+                if set(PYTHON_PLACEHOLDER.findall(translated)) != expected:
                     wrong.append(entry.label)
-            if sorted(HTML_TAG.findall(entry.msgid)) != sorted(HTML_TAG.findall(translation)):
+            if sorted(HTML_TAG.findall(entry.msgid)) != sorted(HTML_TAG.findall(translated)):
                 wrong.append(entry.label)
     assert not wrong, f"placeholders or HTML tags differ from the English: {wrong}"
 
@@ -181,7 +193,11 @@ def extracted_catalogs(tmp_path_factory):
         ignores = [f"--ignore={name}" for name in [*NOT_SOURCE, *IGNORED_BY_DOMAIN[domain]]]
         subprocess.run(
             [sys.executable, "manage.py", "makemessages", "-d", domain, "-l", "ja", "--no-obsolete", *ignores],
-            cwd=copy, env=env, check=True, capture_output=True, timeout=120,
+            cwd=copy,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=120,
         )
     return {domain: copy / "locale" / "ja" / "LC_MESSAGES" / f"{domain}.po" for domain in DOMAINS}
 
@@ -219,8 +235,16 @@ def test_home_page_is_japanese_with_the_language_cookie(japanese_client, make_ti
     make_tip(title="送料はいくらですか？", answer_text="全国一律500円です。")
     html = japanese_client.get(reverse("qa:home")).content.decode()
     assert '<html lang="ja">' in html
-    for text in ["Tips一覧", "検索", "質問する", "ログイン", "新規登録", "どのようなことでお困りですか？", "新着Tips",
-                 "送料はいくらですか？"]:
+    for text in [
+        "Tips一覧",
+        "検索",
+        "質問する",
+        "ログイン",
+        "新規登録",
+        "どのようなことでお困りですか？",
+        "新着Tips",
+        "送料はいくらですか？",
+    ]:
         assert text in html, text
     assert "Ask a question" not in html and "Latest tips" not in html
 
@@ -241,7 +265,16 @@ def test_language_switcher_turns_the_site_japanese(client, db):
 def test_ask_page_labels_and_errors_are_japanese(japanese_client, customer, category):
     japanese_client.force_login(customer)
     html = japanese_client.get(reverse("qa:ask")).content.decode()
-    for text in ["マイ質問", "ログアウト", "ご質問を一行で", "詳細", "カテゴリ", "わからない", "プレビュー", "質問を送信する"]:
+    for text in [
+        "マイ質問",
+        "ログアウト",
+        "ご質問を一行で",
+        "詳細",
+        "カテゴリ",
+        "わからない",
+        "プレビュー",
+        "質問を送信する",
+    ]:
         assert text in html, text
 
     response = japanese_client.post(

@@ -29,9 +29,7 @@ class ConsoleChannel(Channel):
             return mode == "on"
         from publishing.channels.registry import all_channels
 
-        return not any(
-            channel.enabled for channel in all_channels() if not isinstance(channel, ConsoleChannel)
-        )
+        return not any(channel.enabled for channel in all_channels() if not isinstance(channel, ConsoleChannel))
 
     def compose(self, tip, *, text_override: str = "") -> Post:
         # Shaped like an X post, so development shows realistic text.

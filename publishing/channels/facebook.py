@@ -35,9 +35,7 @@ def graph_api_version(value: str) -> str:
     """'v24.0' from 'v24.0' or '24.0'; ImproperlyConfigured otherwise."""
     match = _GRAPH_VERSION.match((value or "").strip())
     if not match:
-        raise ImproperlyConfigured(
-            f"FACEBOOK_GRAPH_API_VERSION must look like v24.0, not {value!r}."
-        )
+        raise ImproperlyConfigured(f"FACEBOOK_GRAPH_API_VERSION must look like v24.0, not {value!r}.")
     return f"v{match.group(1)}"
 
 
@@ -60,15 +58,11 @@ class FacebookChannel(Channel):
             version=_SDK_ACCEPTED_VERSION,
             session=session_build(),
         )
-        graph.version = graph_api_version(
-            self.config.get("graph_api_version") or settings.FACEBOOK_GRAPH_API_VERSION
-        )
+        graph.version = graph_api_version(self.config.get("graph_api_version") or settings.FACEBOOK_GRAPH_API_VERSION)
         return graph
 
     def compose(self, tip, *, text_override: str = "") -> Post:
-        text = compose.facebook_message(
-            title=tip.title, answer_markdown=tip.answer_text, text_override=text_override
-        )
+        text = compose.facebook_message(title=tip.title, answer_markdown=tip.answer_text, text_override=text_override)
         link = compose.tip_link(tip, source="facebook")
         return Post(text=text, link=link, details={"length": len(compose.graphemes(text))})
 
@@ -123,9 +117,7 @@ def _errors_mapped(*, sending: bool = False):
         raise _publish_error(exc) from exc
     except (requests.ConnectionError, requests.Timeout) as exc:
         ambiguous = sending and not isinstance(exc, requests.ConnectTimeout)
-        raise PublishError(
-            f"Could not reach Facebook: {exc}", code=type(exc).__name__, ambiguous=ambiguous
-        ) from exc
+        raise PublishError(f"Could not reach Facebook: {exc}", code=type(exc).__name__, ambiguous=ambiguous) from exc
     except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
         raise PublishError(f"Unexpected error from Facebook: {exc!r}", code=type(exc).__name__) from exc
 
@@ -159,9 +151,7 @@ def _publish_error(exc: facebook.GraphAPIError) -> PublishError:
     if code in _REAUTH_CODES:
         return PublishError(f"Facebook rejected the Page token ({code}): {message}", needs_reauth=True, code=label)
     if code == 10 or (code is not None and 200 <= code <= 299):
-        return PublishError(
-            f"The Page token lacks a permission ({code}): {message}", permanent=True, code=label
-        )
+        return PublishError(f"The Page token lacks a permission ({code}): {message}", permanent=True, code=label)
     if code in _DUPLICATE_CODES:
         return PublishError(f"Facebook says this is a duplicate ({code}): {message}", duplicate=True, code=label)
     if code == 100:

@@ -30,9 +30,7 @@ class XChannel(Channel):
 
     @property
     def enabled(self) -> bool:
-        return all(
-            self.config.get(name) for name in ("api_key", "api_secret", "access_token", "access_token_secret")
-        )
+        return all(self.config.get(name) for name in ("api_key", "api_secret", "access_token", "access_token_secret"))
 
     def client(self) -> tweepy.Client:
         client = tweepy.Client(

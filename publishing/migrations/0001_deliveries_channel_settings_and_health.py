@@ -6,74 +6,138 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('qa', '0001_initial'),
+        ("qa", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ChannelState',
+            name="ChannelState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=32, unique=True, verbose_name='channel')),
-                ('needs_reauth', models.BooleanField(default=False, verbose_name='needs re-authorisation')),
-                ('last_success_at', models.DateTimeField(blank=True, null=True, verbose_name='last success')),
-                ('last_error', models.TextField(blank=True, verbose_name='last error')),
-                ('last_error_at', models.DateTimeField(blank=True, null=True, verbose_name='last error at')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(max_length=32, unique=True, verbose_name="channel")),
+                ("needs_reauth", models.BooleanField(default=False, verbose_name="needs re-authorisation")),
+                ("last_success_at", models.DateTimeField(blank=True, null=True, verbose_name="last success")),
+                ("last_error", models.TextField(blank=True, verbose_name="last error")),
+                ("last_error_at", models.DateTimeField(blank=True, null=True, verbose_name="last error at")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'channel',
-                'verbose_name_plural': 'channels',
-                'ordering': ['kind'],
+                "verbose_name": "channel",
+                "verbose_name_plural": "channels",
+                "ordering": ["kind"],
             },
         ),
         migrations.CreateModel(
-            name='Delivery',
+            name="Delivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(max_length=32, verbose_name='channel')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed'), ('unknown', 'Unknown'), ('cancelled', 'Cancelled')], default='pending', max_length=16, verbose_name='status')),
-                ('scheduled_for', models.DateTimeField(default=django.utils.timezone.now, verbose_name='scheduled for')),
-                ('attempts', models.PositiveIntegerField(default=0, verbose_name='attempts')),
-                ('remote_id', models.CharField(blank=True, max_length=200, verbose_name='remote id')),
-                ('remote_url', models.URLField(blank=True, max_length=500, verbose_name='remote URL')),
-                ('post_text', models.TextField(blank=True, verbose_name='posted text')),
-                ('last_error', models.TextField(blank=True, verbose_name='last error')),
-                ('error_code', models.CharField(blank=True, max_length=64, verbose_name='error code')),
-                ('error_kind', models.CharField(blank=True, choices=[('', '—'), ('transient', 'Temporary failure'), ('rate_limited', 'Rate limited'), ('permanent', 'Refused'), ('needs_reauth', 'Needs re-authorisation'), ('duplicate', 'Duplicate'), ('lookup_failed', 'Look-up failed'), ('disabled', 'Channel disabled')], max_length=16, verbose_name='error kind')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('claimed_at', models.DateTimeField(blank=True, null=True, verbose_name='sending since')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('deleted_at', models.DateTimeField(blank=True, null=True, verbose_name='remote post deleted at')),
-                ('delete_error', models.TextField(blank=True, verbose_name='delete error')),
-                ('tip', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='qa.tip', verbose_name='tip')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("channel", models.CharField(max_length=32, verbose_name="channel")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("sending", "Sending"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed"),
+                            ("unknown", "Unknown"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "scheduled_for",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="scheduled for"),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0, verbose_name="attempts")),
+                ("remote_id", models.CharField(blank=True, max_length=200, verbose_name="remote id")),
+                ("remote_url", models.URLField(blank=True, max_length=500, verbose_name="remote URL")),
+                ("post_text", models.TextField(blank=True, verbose_name="posted text")),
+                ("last_error", models.TextField(blank=True, verbose_name="last error")),
+                ("error_code", models.CharField(blank=True, max_length=64, verbose_name="error code")),
+                (
+                    "error_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "—"),
+                            ("transient", "Temporary failure"),
+                            ("rate_limited", "Rate limited"),
+                            ("permanent", "Refused"),
+                            ("needs_reauth", "Needs re-authorisation"),
+                            ("duplicate", "Duplicate"),
+                            ("lookup_failed", "Look-up failed"),
+                            ("disabled", "Channel disabled"),
+                        ],
+                        max_length=16,
+                        verbose_name="error kind",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="created at")),
+                ("claimed_at", models.DateTimeField(blank=True, null=True, verbose_name="sending since")),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="sent at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("deleted_at", models.DateTimeField(blank=True, null=True, verbose_name="remote post deleted at")),
+                ("delete_error", models.TextField(blank=True, verbose_name="delete error")),
+                (
+                    "tip",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="qa.tip",
+                        verbose_name="tip",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'delivery',
-                'verbose_name_plural': 'deliveries',
-                'ordering': ['scheduled_for', 'id'],
-                'indexes': [models.Index(fields=['status', 'scheduled_for'], name='publishing__status_c0f462_idx'), models.Index(fields=['channel', 'status'], name='publishing__channel_dafe71_idx')],
-                'constraints': [models.UniqueConstraint(fields=('tip', 'channel'), name='one_delivery_per_tip_and_channel')],
+                "verbose_name": "delivery",
+                "verbose_name_plural": "deliveries",
+                "ordering": ["scheduled_for", "id"],
+                "indexes": [
+                    models.Index(fields=["status", "scheduled_for"], name="publishing__status_c0f462_idx"),
+                    models.Index(fields=["channel", "status"], name="publishing__channel_dafe71_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("tip", "channel"), name="one_delivery_per_tip_and_channel")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TipChannelSetting',
+            name="TipChannelSetting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(max_length=32, verbose_name='channel')),
-                ('enabled', models.BooleanField(default=True, verbose_name='post to this channel')),
-                ('text_override', models.TextField(blank=True, help_text='Leave empty to use the standard text. The link to the tip is added for you.', verbose_name='text override')),
-                ('tip', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='channel_settings', to='qa.tip', verbose_name='tip')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("channel", models.CharField(max_length=32, verbose_name="channel")),
+                ("enabled", models.BooleanField(default=True, verbose_name="post to this channel")),
+                (
+                    "text_override",
+                    models.TextField(
+                        blank=True,
+                        help_text="Leave empty to use the standard text. The link to the tip is added for you.",
+                        verbose_name="text override",
+                    ),
+                ),
+                (
+                    "tip",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="channel_settings",
+                        to="qa.tip",
+                        verbose_name="tip",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'channel setting',
-                'verbose_name_plural': 'channel settings',
-                'constraints': [models.UniqueConstraint(fields=('tip', 'channel'), name='one_setting_per_tip_and_channel')],
+                "verbose_name": "channel setting",
+                "verbose_name_plural": "channel settings",
+                "constraints": [
+                    models.UniqueConstraint(fields=("tip", "channel"), name="one_setting_per_tip_and_channel")
+                ],
             },
         ),
     ]

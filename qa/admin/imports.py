@@ -107,13 +107,20 @@ def faq_import_view(model_admin, request):
 
 
 def _summary(report, *, dry_run: bool) -> str:
-    counts = {"created": report.created, "updated": report.updated, "unchanged": report.unchanged,
-              "failed": report.failed}
+    counts = {
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "failed": report.failed,
+    }
     if dry_run:
-        return gettext(
-            "Dry run, nothing was saved: %(created)d would be created, %(updated)d updated, "
-            "%(unchanged)d unchanged, %(failed)d failed."
-        ) % counts
+        return (
+            gettext(
+                "Dry run, nothing was saved: %(created)d would be created, %(updated)d updated, "
+                "%(unchanged)d unchanged, %(failed)d failed."
+            )
+            % counts
+        )
     return gettext("%(created)d created, %(updated)d updated, %(unchanged)d unchanged, %(failed)d failed.") % counts
 
 

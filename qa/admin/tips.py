@@ -63,7 +63,9 @@ class TipAdmin(admin.ModelAdmin):
     # --- Saving goes through the services, which keep HTML and search text derived ---------
 
     def save_model(self, request, obj, form, change):
-        fields = {name: form.cleaned_data[name] for name in ("title", "slug", "question_text", "answer_text", "category")}
+        fields = {
+            name: form.cleaned_data[name] for name in ("title", "slug", "question_text", "answer_text", "category")
+        }
         tags = form.cleaned_data.get("tags")
         if change:
             services.tip_update(tip=obj, tags=tags, **fields)

@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('qa', '0001_initial'),
+        ("qa", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='question',
-            name='language',
-            field=models.CharField(blank=True, choices=[('en', 'English'), ('ja', 'Japanese')], max_length=10, verbose_name='language'),
+            model_name="question",
+            name="language",
+            field=models.CharField(
+                blank=True, choices=[("en", "English"), ("ja", "Japanese")], max_length=10, verbose_name="language"
+            ),
         ),
     ]

@@ -88,8 +88,14 @@ def site(live_server, settings):
     settings.CSRF_TRUSTED_ORIGINS = [live_server.url]
     # Only the console channel: a test must never reach a real network.
     settings.CONSOLE_CHANNEL = "on"
-    for name in ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET",
-                 "FACEBOOK_PAGE_ID", "FACEBOOK_PAGE_ACCESS_TOKEN"):
+    for name in (
+        "X_API_KEY",
+        "X_API_SECRET",
+        "X_ACCESS_TOKEN",
+        "X_ACCESS_TOKEN_SECRET",
+        "FACEBOOK_PAGE_ID",
+        "FACEBOOK_PAGE_ACCESS_TOKEN",
+    ):
         setattr(settings, name, "")
     # Posting hours all day and no drip gap, so the console post goes out at
     # publish time whatever the clock says.
@@ -134,8 +140,7 @@ class PageProblems:
 
     def console_errors(self) -> list[str]:
         """Console errors, except failed loads: bad_responses names those with their URL."""
-        return [line for line in self.console
-                if line.startswith("error:") and "Failed to load resource" not in line]
+        return [line for line in self.console if line.startswith("error:") and "Failed to load resource" not in line]
 
     def assert_clean(self) -> None:
         assert not self.dialogs, self.dialogs
@@ -191,8 +196,5 @@ def screenshot_dir():
 
 @pytest.fixture(scope="session")
 def axe_source():
-    require_service(
-        "axe-core", AXE_PATH.exists(), f"{AXE_PATH} is missing; run `npm ci` (make test does it)"
-    )
+    require_service("axe-core", AXE_PATH.exists(), f"{AXE_PATH} is missing; run `npm ci` (make test does it)")
     return AXE_PATH
-

@@ -19,8 +19,12 @@ BLOCKING_IMPACTS = {"serious", "critical"}
 
 @pytest.fixture
 def content(make_tip, make_question, staff):
-    tip = make_tip(title="返品の送料はかかりますか？", answer_text="返品の送料は**無料**です。[返品フォーム](https://example.com/returns)から。",
-                   question_text="サイズが合わない靴を返品したいです。", tags=["返品", "送料"])
+    tip = make_tip(
+        title="返品の送料はかかりますか？",
+        answer_text="返品の送料は**無料**です。[返品フォーム](https://example.com/returns)から。",
+        question_text="サイズが合わない靴を返品したいです。",
+        tags=["返品", "送料"],
+    )
     make_tip(title="How do I track my parcel?", answer_text="Use the tracking link in your e-mail.")
     answered = make_question(title="注文した商品が届きません", body="一週間たっても届きません。")
     services.question_answer(question=answered, author=staff, body="配送状況を確認しました。", is_public=False)

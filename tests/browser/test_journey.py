@@ -102,8 +102,9 @@ def _label(language: str, choice) -> str:
 
 
 @pytest.mark.parametrize("language", ["en", "ja"])
-def test_customer_question_becomes_a_published_tip(site, new_page, staff, make_tip, make_question, other_customer,
-                                                    language):
+def test_customer_question_becomes_a_published_tip(
+    site, new_page, staff, make_tip, make_question, other_customer, language
+):
     script = SCRIPTS[language]
     untranslated = Untranslated(language)
     make_tip(title=script.seed_title, answer_text=script.seed_answer)
@@ -115,8 +116,13 @@ def test_customer_question_becomes_a_published_tip(site, new_page, staff, make_t
     customer.goto(site + "/")
     if language != "en":
         people.switch_language(customer, language)
-    for url_name, english in [("qa:tip_list", "Tips"), ("qa:search", "Search"), ("qa:ask", "Ask a question"),
-                              ("account_login", "Sign in"), ("account_signup", "Sign up")]:
+    for url_name, english in [
+        ("qa:tip_list", "Tips"),
+        ("qa:search", "Search"),
+        ("qa:ask", "Ask a question"),
+        ("account_login", "Sign in"),
+        ("account_signup", "Sign up"),
+    ]:
         untranslated.check("header", people.nav_link(customer, url_name), english)
 
     people.sign_up(customer, email=script.email, password=PASSWORD)
@@ -142,15 +148,17 @@ def test_customer_question_becomes_a_published_tip(site, new_page, staff, make_t
     expect(inbox.first).to_contain_text(script.title)
     inbox.first.locator("th a").click()
     expect(desk.locator(".tipcast-question")).to_contain_text(PHONE)
-    untranslated.check("question page", desk.locator("button[name=_answer_public]"),
-                       "Answer publicly and publish as a tip")
+    untranslated.check(
+        "question page", desk.locator("button[name=_answer_public]"), "Answer publicly and publish as a tip"
+    )
     people.answer_publicly(desk, answer=script.staff_answer)
 
     # The draft tip starts from the customer's wording, phone number included.
     warning = desk.locator(".tipcast-warning")
     expect(warning).to_contain_text(PHONE)
-    people.edit_tip(desk, title=script.public_title, question_text=script.public_question,
-                    answer_text=script.public_answer)
+    people.edit_tip(
+        desk, title=script.public_title, question_text=script.public_question, answer_text=script.public_answer
+    )
     people.save_and_publish(desk)
     # The phone number is still in the edited question: publishing stops and says so.
     expect(desk).to_have_url(re.compile(r"/admin/qa/tip/\d+/publish/$"))

@@ -55,8 +55,11 @@ def content(make_tip, make_question, staff, customer):
     make_tip(title="Can I change my delivery address after ordering?", answer_text="Yes, until the parcel ships.")
     answered = make_question(title="注文した商品がまだ届きません", body="一週間たっても届きません。")
     services.question_answer(question=answered, author=staff, body="配送状況を確認しました。", is_public=False)
-    make_question(title="A very long question title to see how the list wraps on a narrow phone screen, "
-                  "with averyveryverylongwordwithoutanyspacesinsideitatall", body="Details.")
+    make_question(
+        title="A very long question title to see how the list wraps on a narrow phone screen, "
+        "with averyveryverylongwordwithoutanyspacesinsideitatall",
+        body="Details.",
+    )
     return tip
 
 

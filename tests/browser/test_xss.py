@@ -103,10 +103,12 @@ def test_vectors_are_shown_as_text_and_never_run(site, new_page, signed_in, vect
     desk, desk_problems = new_page(bypass_csp=True)
     signed_in(desk.context, staff)
     report += _visit(desk, desk_problems, site + reverse("admin:qa_question_changelist"), expect_text="返品")
-    report += _visit(desk, desk_problems, site + reverse("admin:qa_question_change", args=[question.pk]),
-                     expect_text=visible_marker)
-    report += _visit(desk, desk_problems, site + reverse("admin:qa_tip_change", args=[tip.pk]),
-                     expect_text=visible_marker)
+    report += _visit(
+        desk, desk_problems, site + reverse("admin:qa_question_change", args=[question.pk]), expect_text=visible_marker
+    )
+    report += _visit(
+        desk, desk_problems, site + reverse("admin:qa_tip_change", args=[tip.pk]), expect_text=visible_marker
+    )
 
     for problems in (reader_problems, desk_problems):
         report += [f"dialog opened: {line}" for line in problems.dialogs]

@@ -191,8 +191,12 @@ class FakeSocialHandler(BaseHTTPRequestHandler):
         if network == "facebook":
             status = int(spec.get("status", 400)) if "code" in spec else int(spec["status"])
             code = spec.get("code", {500: 2, 503: 2, 429: 4, 401: 190, 403: 200}.get(status, 1))
-            error = {"message": spec.get("message", f"Scripted Graph error {code}"), "type": "OAuthException",
-                     "code": code, "fbtrace_id": "FakeTrace"}
+            error = {
+                "message": spec.get("message", f"Scripted Graph error {code}"),
+                "type": "OAuthException",
+                "code": code,
+                "fbtrace_id": "FakeTrace",
+            }
             if spec.get("subcode"):
                 error["error_subcode"] = spec["subcode"]
             return self._json(status, {"error": error})
@@ -204,8 +208,16 @@ class FakeSocialHandler(BaseHTTPRequestHandler):
             detail = "You are not allowed to create a Tweet with duplicate content."
         else:
             detail = spec.get("message", f"Scripted X error {status}")
-        self._json(status, {"title": self.responses.get(status, ("Error",))[0], "detail": detail,
-                            "type": "about:blank", "status": status}, headers)
+        self._json(
+            status,
+            {
+                "title": self.responses.get(status, ("Error",))[0],
+                "detail": detail,
+                "type": "about:blank",
+                "status": status,
+            },
+            headers,
+        )
 
     # --- X API v2 -----------------------------------------------------------------------
 
@@ -223,8 +235,13 @@ class FakeSocialHandler(BaseHTTPRequestHandler):
             if method == "GET" and timeline:
                 limit = int(self.query.get("max_results", 10))
                 tweets = [self._x_tweet(post) for post in reversed(self.state.live("x"))][:limit]
-                return 200, {"data": tweets, "meta": {"result_count": len(tweets)}} if tweets else {
-                    "meta": {"result_count": 0}}, None
+                return (
+                    200,
+                    {"data": tweets, "meta": {"result_count": len(tweets)}}
+                    if tweets
+                    else {"meta": {"result_count": 0}},
+                    None,
+                )
             if method == "DELETE" and tweet:
                 for post in self.state.live("x"):
                     if post["id"] == tweet.group(1):
@@ -236,12 +253,27 @@ class FakeSocialHandler(BaseHTTPRequestHandler):
 
     def _x_create(self, text: str, auth: str):
         if any(post["text"] == text for post in self.state.live("x")):
-            return 403, {"title": "Forbidden", "status": 403, "type": "about:blank",
-                         "detail": "You are not allowed to create a Tweet with duplicate content."}, None
+            return (
+                403,
+                {
+                    "title": "Forbidden",
+                    "status": 403,
+                    "type": "about:blank",
+                    "detail": "You are not allowed to create a Tweet with duplicate content.",
+                },
+                None,
+            )
         urls = _URL_IN_TEXT.findall(text)
-        post = {"network": "x", "id": str(1790000000000000000 + next(self.state.ids)), "text": text,
-                "link": urls[0] if urls else "", "urls": urls, "auth": auth[:6], "deleted": False,
-                "created_at": time.time()}
+        post = {
+            "network": "x",
+            "id": str(1790000000000000000 + next(self.state.ids)),
+            "text": text,
+            "link": urls[0] if urls else "",
+            "urls": urls,
+            "auth": auth[:6],
+            "deleted": False,
+            "created_at": time.time(),
+        }
         self.state.posts.append(post)
         self.state.record({"event": "post", **post})
         return 201, {"data": {"id": post["id"], "text": text}}, None
@@ -254,8 +286,15 @@ class FakeSocialHandler(BaseHTTPRequestHandler):
             short = f"https://t.co/fake{post['id'][-6:]}{index}"
             start = text.find(url)
             text = text.replace(url, short, 1)
-            url_entities.append({"start": start, "end": start + len(short), "url": short,
-                                 "expanded_url": url, "display_url": url.split("://", 1)[-1][:25]})
+            url_entities.append(
+                {
+                    "start": start,
+                    "end": start + len(short),
+                    "url": short,
+                    "expanded_url": url,
+                    "display_url": url.split("://", 1)[-1][:25],
+                }
+            )
         tweet = {"id": post["id"], "text": text, "edit_history_tweet_ids": [post["id"]]}
         if url_entities:
             tweet["entities"] = {"urls": url_entities}
@@ -267,17 +306,27 @@ class FakeSocialHandler(BaseHTTPRequestHandler):
         version, rest = _GRAPH_PATH.match(self.route).groups()
         params = {**self.query, **(self._form() if method == "POST" else {})}
         if not params.get("access_token"):
-            return 400, {"error": {"message": "An active access token must be used", "type": "OAuthException",
-                                   "code": 2500}}, None
+            return (
+                400,
+                {"error": {"message": "An active access token must be used", "type": "OAuthException", "code": 2500}},
+                None,
+            )
         with self.state.lock:
             feed = re.match(r"^([^/]+)/feed$", rest)
             if method == "POST" and feed:
                 return self._graph_create(feed.group(1), version, params)
             if method == "GET" and feed:
                 limit = int(params.get("limit", 25))
-                items = [{"id": post["id"], "message": post["text"], "link": post["link"],
-                          "permalink_url": f"https://www.facebook.com/{post['id']}"}
-                         for post in reversed(self.state.live("facebook")) if post["page"] == feed.group(1)]
+                items = [
+                    {
+                        "id": post["id"],
+                        "message": post["text"],
+                        "link": post["link"],
+                        "permalink_url": f"https://www.facebook.com/{post['id']}",
+                    }
+                    for post in reversed(self.state.live("facebook"))
+                    if post["page"] == feed.group(1)
+                ]
                 return 200, {"data": items[:limit]}, None
             if method == "DELETE" and "/" not in rest:
                 for post in self.state.live("facebook"):
@@ -285,20 +334,39 @@ class FakeSocialHandler(BaseHTTPRequestHandler):
                         post["deleted"] = True
                         self.state.record({"event": "delete", "network": "facebook", "id": post["id"]})
                         return 200, {"success": True}, None
-                return 400, {"error": {"message": f"Unsupported delete request. Object with ID '{rest}' does not "
-                                                  "exist", "type": "GraphMethodException", "code": 100,
-                                       "error_subcode": 33}}, None
-        return 400, {"error": {"message": f"Unknown path components: {self.route}", "type": "OAuthException",
-                               "code": 2500}}, None
+                return (
+                    400,
+                    {
+                        "error": {
+                            "message": f"Unsupported delete request. Object with ID '{rest}' does not exist",
+                            "type": "GraphMethodException",
+                            "code": 100,
+                            "error_subcode": 33,
+                        }
+                    },
+                    None,
+                )
+        return (
+            400,
+            {"error": {"message": f"Unknown path components: {self.route}", "type": "OAuthException", "code": 2500}},
+            None,
+        )
 
     def _graph_create(self, page: str, version: str, params: dict):
         message, link = params.get("message", ""), params.get("link", "")
         if any(post["text"] == message and post["link"] == link for post in self.state.live("facebook")):
-            return 400, {"error": {"message": "Duplicate status message", "type": "OAuthException",
-                                   "code": 506}}, None
-        post = {"network": "facebook", "id": f"{page}_{next(self.state.ids)}", "page": page, "text": message,
-                "link": link, "version": version, "auth": "access_token", "deleted": False,
-                "created_at": time.time()}
+            return 400, {"error": {"message": "Duplicate status message", "type": "OAuthException", "code": 506}}, None
+        post = {
+            "network": "facebook",
+            "id": f"{page}_{next(self.state.ids)}",
+            "page": page,
+            "text": message,
+            "link": link,
+            "version": version,
+            "auth": "access_token",
+            "deleted": False,
+            "created_at": time.time(),
+        }
         self.state.posts.append(post)
         self.state.record({"event": "post", **post})
         return 200, {"id": post["id"]}, None

@@ -108,8 +108,9 @@ def test_post_now_from_the_delivery_list(staff_client, make_tip, settings, djang
             qa_services.tip_publish(tip=tip)
     later = Delivery.objects.get(tip=tips[1])
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        staff_client.post(reverse("admin:publishing_delivery_changelist"),
-                          {"action": "post_now", "_selected_action": [later.pk]})
+        staff_client.post(
+            reverse("admin:publishing_delivery_changelist"), {"action": "post_now", "_selected_action": [later.pk]}
+        )
     assert callbacks
     later.refresh_from_db()
     assert later.scheduled_for <= services.timezone.now()
@@ -117,23 +118,34 @@ def test_post_now_from_the_delivery_list(staff_client, make_tip, settings, djang
 
 def _tip_form(tip, **extra):
     data = {
-        "title": tip.title, "slug": tip.slug, "category": tip.category_id or "", "tags": "",
-        "question_text": tip.question_text, "answer_text": tip.answer_text, "_save": "Save",
-        "channel_settings-TOTAL_FORMS": "0", "channel_settings-INITIAL_FORMS": "0",
-        "deliveries-TOTAL_FORMS": "0", "deliveries-INITIAL_FORMS": "0",
+        "title": tip.title,
+        "slug": tip.slug,
+        "category": tip.category_id or "",
+        "tags": "",
+        "question_text": tip.question_text,
+        "answer_text": tip.answer_text,
+        "_save": "Save",
+        "channel_settings-TOTAL_FORMS": "0",
+        "channel_settings-INITIAL_FORMS": "0",
+        "deliveries-TOTAL_FORMS": "0",
+        "deliveries-INITIAL_FORMS": "0",
     }
     data.update(extra)
     return data
 
 
-def test_tip_page_shows_deliveries_and_saves_a_channel_override(staff_client, make_tip, settings,
-                                                                django_capture_on_commit_callbacks,
-                                                                django_assert_max_num_queries):
+def test_tip_page_shows_deliveries_and_saves_a_channel_override(
+    staff_client, make_tip, settings, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
     tip = make_tip(title="返品の送料", publish=False)
     with django_capture_on_commit_callbacks(execute=False):
         qa_services.tip_publish(tip=tip)
-    Delivery.objects.filter(tip=tip).update(status="failed", last_error="X said: duplicate content",
-                                            error_kind="duplicate", remote_url="https://x.example/1")
+    Delivery.objects.filter(tip=tip).update(
+        status="failed",
+        last_error="X said: duplicate content",
+        error_kind="duplicate",
+        remote_url="https://x.example/1",
+    )
     url = reverse("admin:qa_tip_change", args=[tip.pk])
     with django_assert_max_num_queries(30):
         page = staff_client.get(url).content.decode()
@@ -141,13 +153,16 @@ def test_tip_page_shows_deliveries_and_saves_a_channel_override(staff_client, ma
     assert "publishing/admin_char_count.js" in page and "tipcast-char-count" in page
     assert f'data-tip="{tip.pk}"' in page
 
-    data = _tip_form(tip, **{
-        "channel_settings-TOTAL_FORMS": "1",
-        "channel_settings-0-channel": "console",
-        "channel_settings-0-enabled": "on",
-        "channel_settings-0-text_override": "送料は当社が負担します",
-        "channel_settings-0-tip": tip.pk,
-    })
+    data = _tip_form(
+        tip,
+        **{
+            "channel_settings-TOTAL_FORMS": "1",
+            "channel_settings-0-channel": "console",
+            "channel_settings-0-enabled": "on",
+            "channel_settings-0-text_override": "送料は当社が負担します",
+            "channel_settings-0-tip": tip.pk,
+        },
+    )
     response = staff_client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:3000]
     setting = tip.channel_settings.get()
@@ -158,8 +173,9 @@ def test_tip_actions_post_now_and_post_again(staff_client, make_tip, django_capt
     tip = make_tip(title="静かに公開")  # published without announcement: no deliveries yet
     changelist = reverse("admin:qa_tip_changelist")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = staff_client.post(changelist, {"action": "tip_post_now_action", "_selected_action": [tip.pk]},
-                                     follow=True)
+        response = staff_client.post(
+            changelist, {"action": "tip_post_now_action", "_selected_action": [tip.pk]}, follow=True
+        )
     assert "1 post will be sent now." in response.content.decode()
     assert len(callbacks) == 1 and Delivery.objects.get(tip=tip).status == "pending"
     Delivery.objects.filter(tip=tip).update(status="sent", remote_id="console-1")

@@ -93,12 +93,25 @@ def test_bad_graph_version_is_improperly_configured(fb_channel, settings):
 def test_find_matches_the_link(fb_channel, make_tip, api):
     tip = make_tip(title="送料")
     other = make_tip(title="Other")
-    api.get(f"{GRAPH}/{PAGE}/feed", json={"data": [
-        {"id": f"{PAGE}_3", "message": "other", "link": f"https://support.example.com/tips/{other.pk}/other/?utm_source=facebook"},
-        {"id": f"{PAGE}_2", "message": "no link"},
-        {"id": f"{PAGE}_1", "message": "送料", "link": f"https://support.example.com{tip.get_absolute_url()}?utm_source=facebook",
-         "permalink_url": f"https://www.facebook.com/{PAGE}/posts/1"},
-    ]})
+    api.get(
+        f"{GRAPH}/{PAGE}/feed",
+        json={
+            "data": [
+                {
+                    "id": f"{PAGE}_3",
+                    "message": "other",
+                    "link": f"https://support.example.com/tips/{other.pk}/other/?utm_source=facebook",
+                },
+                {"id": f"{PAGE}_2", "message": "no link"},
+                {
+                    "id": f"{PAGE}_1",
+                    "message": "送料",
+                    "link": f"https://support.example.com{tip.get_absolute_url()}?utm_source=facebook",
+                    "permalink_url": f"https://www.facebook.com/{PAGE}/posts/1",
+                },
+            ]
+        },
+    )
 
     assert fb_channel.find(tip) == Remote(id=f"{PAGE}_1", url=f"https://www.facebook.com/{PAGE}/posts/1")
 
@@ -118,10 +131,18 @@ def test_find_none(fb_channel, make_tip, api):
 
 def test_delete_and_already_gone(fb_channel, api):
     api.delete(f"{GRAPH}/{PAGE}_1", json={"success": True})
-    api.delete(f"{GRAPH}/{PAGE}_2", status=400, json={"error": {
-        "message": "Unsupported delete request. Object with ID '1234567890_2' does not exist",
-        "type": "GraphMethodException", "code": 100, "error_subcode": 33,
-    }})
+    api.delete(
+        f"{GRAPH}/{PAGE}_2",
+        status=400,
+        json={
+            "error": {
+                "message": "Unsupported delete request. Object with ID '1234567890_2' does not exist",
+                "type": "GraphMethodException",
+                "code": 100,
+                "error_subcode": 33,
+            }
+        },
+    )
     fb_channel.delete(Remote(id=f"{PAGE}_1", url=""))
     fb_channel.delete(Remote(id=f"{PAGE}_2", url=""))
     for call in api.calls:
@@ -137,7 +158,11 @@ def _send_error(fb_channel, api, **response_kwargs) -> PublishError:
         fb_channel.send(post)
     call = api.calls[0]
     assert call.request.method == "POST" and call.request.url == f"{GRAPH}/{PAGE}/feed"
-    assert form(call) == {"message": "送料について", "link": "https://support.example.com/tips/1/", "access_token": TOKEN}
+    assert form(call) == {
+        "message": "送料について",
+        "link": "https://support.example.com/tips/1/",
+        "access_token": TOKEN,
+    }
     return caught.value
 
 
@@ -155,7 +180,9 @@ def test_transient_codes(fb_channel, api, code):
 
 
 def test_190_needs_reauth(fb_channel, api):
-    error = _send_error(fb_channel, api, status=400, json=graph_error(190, "Error validating access token", subcode=463))
+    error = _send_error(
+        fb_channel, api, status=400, json=graph_error(190, "Error validating access token", subcode=463)
+    )
     assert error.needs_reauth and error.permanent
 
 
@@ -179,11 +206,14 @@ def test_link_not_fetched_is_permanent(fb_channel, api, code, subcode):
     assert error.code == "1609005"
 
 
-@pytest.mark.parametrize("failure, ambiguous", [
-    (requests.ConnectionError("connection reset"), True),
-    (requests.ReadTimeout("slow"), True),
-    (requests.ConnectTimeout("unreachable"), False),
-])
+@pytest.mark.parametrize(
+    "failure, ambiguous",
+    [
+        (requests.ConnectionError("connection reset"), True),
+        (requests.ReadTimeout("slow"), True),
+        (requests.ConnectTimeout("unreachable"), False),
+    ],
+)
 def test_network_failures_are_transient(fb_channel, api, failure, ambiguous):
     error = _send_error(fb_channel, api, body=failure)
     assert not error.permanent

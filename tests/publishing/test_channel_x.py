@@ -6,7 +6,6 @@ import time
 import pytest
 import requests
 import responses
-from responses import matchers
 
 from publishing.channels.base import Remote
 from publishing.channels.registry import get_channel
@@ -61,14 +60,32 @@ def test_find_matches_the_expanded_url_without_utm(x_channel, make_tip, api):
     other = make_tip(title="Other")
     api.get(f"{API}/users/me", json={"data": {"id": "42", "username": "tipcast"}})
     tweets = [
-        {"id": "3", "text": "other https://t.co/a", "entities": {"urls": [
-            {"url": "https://t.co/a", "expanded_url": f"https://support.example.com/tips/{other.pk}/other/?utm_source=x"}
-        ]}},
+        {
+            "id": "3",
+            "text": "other https://t.co/a",
+            "entities": {
+                "urls": [
+                    {
+                        "url": "https://t.co/a",
+                        "expanded_url": f"https://support.example.com/tips/{other.pk}/other/?utm_source=x",
+                    }
+                ]
+            },
+        },
         {"id": "2", "text": "no links"},
-        {"id": "1", "text": "送料 https://t.co/b", "entities": {"urls": [
-            {"url": "https://t.co/b", "expanded_url": "https://t.co/b",
-             "unwound_url": f"https://support.example.com/tips/{tip.pk}/%E9%80%81%E6%96%99/?utm_source=x&utm_medium=social"}
-        ]}},
+        {
+            "id": "1",
+            "text": "送料 https://t.co/b",
+            "entities": {
+                "urls": [
+                    {
+                        "url": "https://t.co/b",
+                        "expanded_url": "https://t.co/b",
+                        "unwound_url": f"https://support.example.com/tips/{tip.pk}/%E9%80%81%E6%96%99/?utm_source=x&utm_medium=social",
+                    }
+                ]
+            },
+        },
     ]
     api.get(f"{API}/users/42/tweets", json={"data": tweets, "meta": {"result_count": 3}})
 
@@ -108,7 +125,9 @@ def _send_error(x_channel, api, **response_kwargs):
     from publishing.channels.base import Post, PublishError
 
     with pytest.raises(PublishError) as caught:
-        x_channel.send(Post(text="テスト https://support.example.com/tips/1/", link="https://support.example.com/tips/1/"))
+        x_channel.send(
+            Post(text="テスト https://support.example.com/tips/1/", link="https://support.example.com/tips/1/")
+        )
     call = api.calls[0]
     assert call.request.method == "POST" and call.request.url == f"{API}/tweets"
     assert json.loads(call.request.body) == {"text": "テスト https://support.example.com/tips/1/"}
@@ -118,15 +137,25 @@ def _send_error(x_channel, api, **response_kwargs):
 
 def test_429_retries_after_the_rate_limit_reset(x_channel, api):
     reset = int(time.time()) + 120
-    error = _send_error(x_channel, api, status=429, json={"title": "Too Many Requests", "detail": "Too Many Requests"},
-                        headers={"x-rate-limit-reset": str(reset)})
+    error = _send_error(
+        x_channel,
+        api,
+        status=429,
+        json={"title": "Too Many Requests", "detail": "Too Many Requests"},
+        headers={"x-rate-limit-reset": str(reset)},
+    )
     assert not error.permanent
     assert 100 < error.retry_after <= 121
 
 
 def test_429_with_a_past_reset_waits_at_least_a_second(x_channel, api):
-    error = _send_error(x_channel, api, status=429, json={"detail": "Too Many Requests"},
-                        headers={"x-rate-limit-reset": str(int(time.time()) - 30)})
+    error = _send_error(
+        x_channel,
+        api,
+        status=429,
+        json={"detail": "Too Many Requests"},
+        headers={"x-rate-limit-reset": str(int(time.time()) - 30)},
+    )
     assert error.retry_after == 1.0 and not error.permanent
 
 
@@ -138,37 +167,63 @@ def test_server_errors_are_transient(x_channel, api, status):
 
 
 def test_401_needs_reauth(x_channel, api):
-    error = _send_error(x_channel, api, status=401, json={"title": "Unauthorized", "detail": "Unauthorized", "status": 401})
+    error = _send_error(
+        x_channel, api, status=401, json={"title": "Unauthorized", "detail": "Unauthorized", "status": 401}
+    )
     assert error.needs_reauth and error.permanent and not error.ambiguous
 
 
 def test_403_duplicate_content(x_channel, api):
-    error = _send_error(x_channel, api, status=403, json={
-        "detail": "You are not allowed to create a Tweet with duplicate content.", "status": 403, "title": "Forbidden",
-    })
+    error = _send_error(
+        x_channel,
+        api,
+        status=403,
+        json={
+            "detail": "You are not allowed to create a Tweet with duplicate content.",
+            "status": 403,
+            "title": "Forbidden",
+        },
+    )
     assert error.duplicate and error.permanent and not error.needs_reauth
 
 
 def test_other_403_is_permanent_with_the_api_message(x_channel, api):
-    error = _send_error(x_channel, api, status=403, json={
-        "detail": "You are not permitted to perform this action.", "status": 403, "title": "Forbidden",
-    })
+    error = _send_error(
+        x_channel,
+        api,
+        status=403,
+        json={
+            "detail": "You are not permitted to perform this action.",
+            "status": 403,
+            "title": "Forbidden",
+        },
+    )
     assert error.permanent and not error.duplicate
     assert "You are not permitted to perform this action." in error.message
 
 
 def test_400_is_permanent_with_the_api_message(x_channel, api):
-    error = _send_error(x_channel, api, status=400, json={
-        "errors": [{"message": "Invalid text"}], "title": "Invalid Request", "detail": "One or more parameters are invalid.",
-    })
+    error = _send_error(
+        x_channel,
+        api,
+        status=400,
+        json={
+            "errors": [{"message": "Invalid text"}],
+            "title": "Invalid Request",
+            "detail": "One or more parameters are invalid.",
+        },
+    )
     assert error.permanent and "Invalid text" in error.message
 
 
-@pytest.mark.parametrize("failure, ambiguous", [
-    (requests.ConnectionError("connection reset"), True),
-    (requests.ReadTimeout("slow"), True),
-    (requests.ConnectTimeout("unreachable"), False),
-])
+@pytest.mark.parametrize(
+    "failure, ambiguous",
+    [
+        (requests.ConnectionError("connection reset"), True),
+        (requests.ReadTimeout("slow"), True),
+        (requests.ConnectTimeout("unreachable"), False),
+    ],
+)
 def test_network_failures_are_transient(x_channel, api, failure, ambiguous):
     error = _send_error(x_channel, api, body=failure)
     assert not error.permanent and error.retry_after is None

@@ -118,7 +118,9 @@ def test_utm_can_be_switched_off(x, make_tip, settings):
 
 def test_hashtags_for_tags():
     assert compose.hashtags_for_tags(["customer support", "Q&A", "2024", "配送 状況", "!!", "Q&A"]) == [
-        "#customersupport", "#QA", "#配送状況",
+        "#customersupport",
+        "#QA",
+        "#配送状況",
     ]
 
 

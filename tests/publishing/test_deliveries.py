@@ -34,8 +34,9 @@ def deliveries(tip):
 # --- The outbox -------------------------------------------------------------------------------------
 
 
-def test_publishing_creates_one_delivery_per_channel_and_sends_after_commit(draft, scripted,
-                                                                             django_capture_on_commit_callbacks):
+def test_publishing_creates_one_delivery_per_channel_and_sends_after_commit(
+    draft, scripted, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         qa_services.tip_publish(tip=draft)
         # Created in the publishing transaction, nothing sent before commit.
@@ -72,8 +73,9 @@ def test_unticked_channel_gets_no_delivery(draft, django_capture_on_commit_callb
     assert set(deliveries(draft)) == {"alpha"}
 
 
-def test_broker_down_does_not_lose_the_publish(draft, scripted, monkeypatch, caplog,
-                                               django_capture_on_commit_callbacks):
+def test_broker_down_does_not_lose_the_publish(
+    draft, scripted, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
     from publishing import tasks
 
     def broker_down(*args, **kwargs):
@@ -206,8 +208,9 @@ def test_rate_limit_waits_until_the_reset(draft, scripted, django_capture_on_com
 
 def test_permanent_error_fails_in_plain_language(draft, scripted, django_capture_on_commit_callbacks):
     alpha = _publish_without_sending(draft, django_capture_on_commit_callbacks)
-    scripted.send_results = [PublishError("The Page token lacks the pages_manage_posts permission.",
-                                          permanent=True, code="200")]
+    scripted.send_results = [
+        PublishError("The Page token lacks the pages_manage_posts permission.", permanent=True, code="200")
+    ]
     assert services.delivery_send(delivery_id=alpha.pk).status == Status.FAILED
     alpha.refresh_from_db()
     assert alpha.error_kind == "permanent" and alpha.error_code == "200"
@@ -216,7 +219,8 @@ def test_permanent_error_fails_in_plain_language(draft, scripted, django_capture
 
 
 def test_needs_reauth_fails_flags_channel_holds_others_and_mails_staff_once(
-        make_tip, scripted, django_capture_on_commit_callbacks):
+    make_tip, scripted, django_capture_on_commit_callbacks
+):
     tips = [make_tip(title=f"ヒント {n}", publish=False) for n in range(3)]
     for tip in tips:
         publish(tip, django_capture_on_commit_callbacks, execute=False)
@@ -240,8 +244,9 @@ def test_needs_reauth_fails_flags_channel_holds_others_and_mails_staff_once(
 
 def test_duplicate_is_never_retried(draft, scripted, django_capture_on_commit_callbacks):
     alpha = _publish_without_sending(draft, django_capture_on_commit_callbacks)
-    scripted.send_results = [PublishError("You are not allowed to create a Tweet with duplicate content.",
-                                          duplicate=True, code="403")]
+    scripted.send_results = [
+        PublishError("You are not allowed to create a Tweet with duplicate content.", duplicate=True, code="403")
+    ]
     assert services.delivery_send(delivery_id=alpha.pk).status == Status.FAILED
     alpha.refresh_from_db()
     assert alpha.error_kind == "duplicate" and alpha.scheduled_for <= timezone.now()
@@ -293,7 +298,8 @@ def test_reconcile_not_found_sends_again(draft, scripted, settings, django_captu
 
 
 def test_reconcile_lookup_failure_is_unknown_until_staff_send_anyway(
-        draft, scripted, settings, django_capture_on_commit_callbacks):
+    draft, scripted, settings, django_capture_on_commit_callbacks
+):
     alpha = _stuck(draft, django_capture_on_commit_callbacks, settings)
     scripted.find_result = PublishError("search is down", code="503")
     services.deliveries_sweep()
@@ -316,8 +322,9 @@ def test_a_fresh_sending_row_is_left_alone(draft, scripted, django_capture_on_co
     assert alpha.status == Status.SENDING and scripted.finds == 0
 
 
-def test_a_late_outcome_from_a_reconciled_worker_is_discarded(draft, scripted, settings,
-                                                              django_capture_on_commit_callbacks):
+def test_a_late_outcome_from_a_reconciled_worker_is_discarded(
+    draft, scripted, settings, django_capture_on_commit_callbacks
+):
     alpha = _publish_without_sending(draft, django_capture_on_commit_callbacks)
     claimed = sending._delivery_claim(delivery_id=alpha.pk, now=timezone.now())
     # Meanwhile a sweeper decides the worker died and reconciles the row.
@@ -351,7 +358,9 @@ def test_retry_now_post_now_cancel_and_post_again(draft, scripted, settings, dja
         assert services.tip_post_again(tip=draft) == 2
     rows = deliveries(draft)
     # alpha's drip interval pushes the repost ten hours out; beta goes now.
-    assert rows["alpha"].status == Status.PENDING and rows["alpha"].scheduled_for > timezone.now() + dt.timedelta(hours=9)
+    assert rows["alpha"].status == Status.PENDING and rows["alpha"].scheduled_for > timezone.now() + dt.timedelta(
+        hours=9
+    )
     assert rows["beta"].status == Status.SENT
     with django_capture_on_commit_callbacks(execute=True):
         assert services.tip_post_now(tip=draft) == 1
@@ -374,7 +383,8 @@ def test_disabled_after_publish_is_cancelled_at_send_time(draft, scripted, djang
 
 
 def test_ambiguous_error_not_found_retries_and_lookup_failure_is_unknown(
-        make_tip, scripted, django_capture_on_commit_callbacks):
+    make_tip, scripted, django_capture_on_commit_callbacks
+):
     first, second = (make_tip(title=t, publish=False) for t in ("接続切れ", "検索不可"))
     for tip in (first, second):
         publish(tip, django_capture_on_commit_callbacks, execute=False)

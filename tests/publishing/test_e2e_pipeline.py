@@ -72,8 +72,13 @@ class Stack:
     def shell(self, code: str, *, env: dict | None = None, timeout: float = 120) -> object:
         """Run Django code in a fresh process; it prints one JSON value last."""
         result = subprocess.run(
-            [PYTHON, "manage.py", "shell", "-c", textwrap.dedent(code)], check=False,
-            cwd=ROOT, env={**self.env, **(env or {})}, capture_output=True, text=True, timeout=timeout,
+            [PYTHON, "manage.py", "shell", "-c", textwrap.dedent(code)],
+            check=False,
+            cwd=ROOT,
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
         assert result.returncode == 0, result.stderr[-3000:]
         return json.loads(result.stdout.strip().splitlines()[-1])
@@ -83,10 +88,28 @@ class Stack:
         with open(self.tmp / f"worker-{self.worker_runs}.log", "w") as log:
             # The child keeps its own copy of the file descriptor.
             self.worker = subprocess.Popen(
-                [PYTHON, "-m", "celery", "-A", "supportsite", "worker", "--beat", "--loglevel=INFO",
-                 "--concurrency=4", "--schedule", str(self.tmp / "beat-schedule"), "--without-gossip",
-                 "--without-mingle", "--without-heartbeat", "-n", f"e2e{self.worker_runs}@%h"],
-                cwd=ROOT, env={**self.env, **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
+                [
+                    PYTHON,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "supportsite",
+                    "worker",
+                    "--beat",
+                    "--loglevel=INFO",
+                    "--concurrency=4",
+                    "--schedule",
+                    str(self.tmp / "beat-schedule"),
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                    "-n",
+                    f"e2e{self.worker_runs}@%h",
+                ],
+                cwd=ROOT,
+                env={**self.env, **(env or {})},
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
 
@@ -126,7 +149,8 @@ class Stack:
     # --- the scenario's moves ----------------------------------------------------------------------------
 
     def publish(self, titles: list[str], *, env: dict | None = None) -> list[int]:
-        return self.shell(f"""
+        return self.shell(
+            f"""
             import json
             from qa import services
             ids = []
@@ -134,7 +158,9 @@ class Stack:
                 tip = services.tip_create(title=title, answer_text="答え: " + title)
                 ids.append(services.tip_publish(tip=tip).pk)
             print(json.dumps(ids))
-        """, env=env)
+        """,
+            env=env,
+        )
 
     def deliveries(self, tip_ids: list[int]) -> list[dict]:
         return self.shell(f"""
@@ -198,8 +224,12 @@ def stack(tmp_path_factory):
         "TIPCAST_VAR_DIR": str(tmp / "var"),
         "CELERY_BROKER_URL": broker,
         "SITE_URL": "https://support.example.com",
-        "X_API_KEY": "ck", "X_API_SECRET": "cs", "X_ACCESS_TOKEN": "at", "X_ACCESS_TOKEN_SECRET": "as",
-        "FACEBOOK_PAGE_ID": "424242", "FACEBOOK_PAGE_ACCESS_TOKEN": "page-token",
+        "X_API_KEY": "ck",
+        "X_API_SECRET": "cs",
+        "X_ACCESS_TOKEN": "at",
+        "X_ACCESS_TOKEN_SECRET": "as",
+        "FACEBOOK_PAGE_ID": "424242",
+        "FACEBOOK_PAGE_ACCESS_TOKEN": "page-token",
         "CONSOLE_CHANNEL": "off",
         "PUBLISHING_REQUESTS_SESSION_FACTORY": "tests.publishing.fake_social.RedirectingSession",
         "FAKE_SOCIAL_URL": fake.url,
@@ -215,8 +245,15 @@ def stack(tmp_path_factory):
         "STAFF_NOTIFY_EMAILS": "ops@example.com",
         "PYTHONPATH": str(ROOT),
     }
-    migrate = subprocess.run([PYTHON, "manage.py", "migrate", "--noinput"], check=False, cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=180)
+    migrate = subprocess.run(
+        [PYTHON, "manage.py", "migrate", "--noinput"],
+        check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert migrate.returncode == 0, migrate.stderr[-3000:]
     running = Stack(tmp, env, fake)
     yield running
@@ -244,8 +281,12 @@ def test_fifty_tips_at_once_reach_each_network_exactly_once(worker):
 
 def test_worker_killed_mid_way_loses_nothing_and_duplicates_nothing(worker):
     # Slow answers keep sends in flight when the worker dies.
-    worker.script({"x": [{"status": "ok", "delay": 1.5, "method": "POST"}] * 12,
-                   "facebook": [{"status": "ok", "delay": 1.5, "method": "POST"}] * 12})
+    worker.script(
+        {
+            "x": [{"status": "ok", "delay": 1.5, "method": "POST"}] * 12,
+            "facebook": [{"status": "ok", "delay": 1.5, "method": "POST"}] * 12,
+        }
+    )
     tip_ids = worker.publish([f"強制終了テスト {n}" for n in range(12)])
     deadline = time.monotonic() + 30
     while not worker.posts() and time.monotonic() < deadline:
@@ -296,14 +337,26 @@ def test_broker_stopped_while_tips_are_published_and_restarted_loses_and_duplica
     stack.start_worker(env=broker)
     try:
         stack.wait_for_worker_log(r"@\S+ ready\.")
-        before, during = ["ブローカー稼働中の公開 1", "ブローカー稼働中の公開 2"], [f"ブローカー停止中の公開 {n}" for n in range(4)]
+        before, during = (
+            ["ブローカー稼働中の公開 1", "ブローカー稼働中の公開 2"],
+            [f"ブローカー停止中の公開 {n}" for n in range(4)],
+        )
         go_on = stack.tmp / "broker-stopped"
         go_on.unlink(missing_ok=True)
         publisher = subprocess.Popen(
-            [PYTHON, "manage.py", "shell", "-c", PUBLISHER], cwd=ROOT, text=True,
-            env={**stack.env, **broker, "E2E_GO_ON_FILE": str(go_on), "E2E_PAUSE_AFTER": str(len(before)),
-                 "E2E_TITLES": json.dumps(before + during)},
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+            [PYTHON, "manage.py", "shell", "-c", PUBLISHER],
+            cwd=ROOT,
+            text=True,
+            env={
+                **stack.env,
+                **broker,
+                "E2E_GO_ON_FILE": str(go_on),
+                "E2E_PAUSE_AFTER": str(len(before)),
+                "E2E_TITLES": json.dumps(before + during),
+            },
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         # Reading its output blocks: should the publisher hang, kill it, which ends the output.
         watchdog = threading.Timer(90, lambda: os.killpg(publisher.pid, signal.SIGKILL))
@@ -361,8 +414,15 @@ def test_broker_stopped_while_tips_are_published_and_restarted_loses_and_duplica
 
 
 def test_server_errors_then_rate_limit_then_success_is_sent_once(worker):
-    worker.script({"x": [{"status": 500, "method": "POST"}, {"status": 503, "method": "POST"},
-                         {"status": 429, "reset_in": 2, "method": "POST"}]})
+    worker.script(
+        {
+            "x": [
+                {"status": 500, "method": "POST"},
+                {"status": 503, "method": "POST"},
+                {"status": 429, "reset_in": 2, "method": "POST"},
+            ]
+        }
+    )
     tip_ids = worker.publish(["混雑時の再試行"])
     rows = worker.wait_for(tip_ids, _all_sent)
     x_row = next(row for row in rows if row["channel"] == "x")
@@ -374,16 +434,21 @@ def test_server_errors_then_rate_limit_then_success_is_sent_once(worker):
 def test_unauthorised_fails_flags_the_channel_and_mails_staff(worker, stack):
     worker.script({"always": {"x": 401}})
     tip_ids = worker.publish(["認証切れ"])
-    rows = worker.wait_for(tip_ids, lambda rows: {r["status"] for r in rows} >= {"failed"} and
-                           all(r["status"] in {"failed", "sent"} for r in rows))
+    rows = worker.wait_for(
+        tip_ids,
+        lambda rows: {r["status"] for r in rows} >= {"failed"} and all(r["status"] in {"failed", "sent"} for r in rows),
+    )
     x_row = next(row for row in rows if row["channel"] == "x")
     assert x_row["status"] == "failed" and x_row["error_kind"] == "needs_reauth"
     assert next(row for row in rows if row["channel"] == "facebook")["status"] == "sent"
-    assert stack.shell("""
+    assert (
+        stack.shell("""
         import json
         from publishing.models import ChannelState
         print(json.dumps(ChannelState.objects.get(kind="x").needs_reauth))
-    """) is True
+    """)
+        is True
+    )
     deadline = time.monotonic() + 20
     mails = []
     while not mails and time.monotonic() < deadline:

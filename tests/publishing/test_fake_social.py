@@ -74,8 +74,14 @@ def test_facebook_send_find_delete_on_the_configured_version(channels, fake_serv
     remote = facebook.send(facebook.compose(tip))
 
     [recorded] = posts(fake_server)
-    assert recorded == {**recorded, "network": "facebook", "page": "4242", "version": "v24.0",
-                        "text": "送料\n\n無料です。", "id": remote.id}
+    assert recorded == {
+        **recorded,
+        "network": "facebook",
+        "page": "4242",
+        "version": "v24.0",
+        "text": "送料\n\n無料です。",
+        "id": remote.id,
+    }
     assert facebook.find(tip).id == remote.id
     facebook.delete(remote)
     assert facebook.find(tip) is None
@@ -135,7 +141,9 @@ def test_runs_as_a_separate_process(tmp_path, settings, monkeypatch, make_tip):
     state_file = tmp_path / "posts.jsonl"
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.publishing.fake_social", "--port", "0", "--state-file", str(state_file)],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         url = process.stdout.readline().strip().removeprefix("listening on ")

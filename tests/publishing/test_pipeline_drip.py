@@ -65,8 +65,9 @@ def test_retry_delay_grows_with_jitter_and_is_capped(settings):
     assert len({retry_delay(attempts=5) for _ in range(20)}) > 1
 
 
-def test_tips_published_together_are_spread_in_publishing_order(make_tip, settings, scripted,
-                                                                 django_capture_on_commit_callbacks):
+def test_tips_published_together_are_spread_in_publishing_order(
+    make_tip, settings, scripted, django_capture_on_commit_callbacks
+):
     settings.PUBLISHING_CHANNEL_OVERRIDES = {
         "alpha": {"drip_interval_minutes": 30, "posting_hours": "00:00-24:00"},
         "beta": {"drip_interval_minutes": 0, "posting_hours": "00:00-24:00"},
@@ -102,8 +103,10 @@ def test_import_faq_announce_drips(tmp_path, settings, db, django_capture_on_com
     settings.CONSOLE_CHANNEL = "on"
     settings.PUBLISHING_CHANNEL_OVERRIDES["console"] = {"drip_interval_minutes": 45, "posting_hours": "00:00-24:00"}
     csv = tmp_path / "faq.csv"
-    csv.write_text("question,answer\n送料はいくらですか？,500円です。\n返品できますか？,はい。\n支払い方法は？,カードです。\n",
-                   encoding="utf-8")
+    csv.write_text(
+        "question,answer\n送料はいくらですか？,500円です。\n返品できますか？,はい。\n支払い方法は？,カードです。\n",
+        encoding="utf-8",
+    )
     with django_capture_on_commit_callbacks(execute=False):
         call_command("import_faq", str(csv), "--announce", verbosity=0)
     times = sorted(Delivery.objects.filter(channel="console").values_list("scheduled_for", flat=True))
@@ -118,8 +121,11 @@ def test_console_channel_posts_at_once_at_any_hour_by_default(settings):
     import supportsite.settings as shipped
 
     settings.PUBLISHING_CHANNEL_OVERRIDES = shipped.PUBLISHING_CHANNEL_OVERRIDES
-    assert shipped.PUBLISHING_CHANNEL_OVERRIDES["console"] == {"drip_interval_minutes": 0, "posting_hours": "00:00-24:00"}
-    night = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.timezone.utc)
+    assert shipped.PUBLISHING_CHANNEL_OVERRIDES["console"] == {
+        "drip_interval_minutes": 0,
+        "posting_hours": "00:00-24:00",
+    }
+    night = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.UTC)
     assert next_slot(kind="console", now=night, last_post=night) == night
     # The real networks keep the drip.
     assert next_slot(kind="x", now=night, last_post=None) > night

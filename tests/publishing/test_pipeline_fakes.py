@@ -32,8 +32,11 @@ class ScriptedChannel(Channel):
 
     def compose(self, tip, *, text_override: str = "") -> Post:
         text = text_override or tip.title
-        return Post(text=f"{text}\n{tip.get_canonical_url()}", link=tip.get_canonical_url(),
-                    details={"weighted_length": len(text) * 2})
+        return Post(
+            text=f"{text}\n{tip.get_canonical_url()}",
+            link=tip.get_canonical_url(),
+            details={"weighted_length": len(text) * 2},
+        )
 
     def send(self, post: Post) -> Remote:
         if SCRIPT.send_results:

@@ -21,8 +21,9 @@ def queued(make_tip, scripted, django_capture_on_commit_callbacks):
 def enqueued(monkeypatch):
     """What the tasks hand to the broker (the edge of our code)."""
     calls = []
-    monkeypatch.setattr(tasks.send_delivery, "apply_async",
-                        lambda args, countdown=None: calls.append((args[0], countdown)))
+    monkeypatch.setattr(
+        tasks.send_delivery, "apply_async", lambda args, countdown=None: calls.append((args[0], countdown))
+    )
     return calls
 
 
@@ -35,8 +36,9 @@ def test_send_task_is_safe_to_run_twice(queued, scripted):
 
 
 @pytest.mark.parametrize(("retry_after", "countdown_expected"), [(5, True), (900, False)])
-def test_short_waits_are_countdowns_long_ones_wait_for_the_sweeper(queued, scripted, enqueued, retry_after,
-                                                                   countdown_expected):
+def test_short_waits_are_countdowns_long_ones_wait_for_the_sweeper(
+    queued, scripted, enqueued, retry_after, countdown_expected
+):
     scripted.send_results = [PublishError("429 Too Many Requests", retry_after=retry_after, code="429")]
     tasks.send_delivery.apply(args=[queued.pk])
     queued.refresh_from_db()

@@ -92,7 +92,9 @@ def test_search_by_title_body_and_asker_email(staff_client, make_question, other
     assert _inbox_ids(staff_client.get(INBOX, {"q": "other@example.com"})) == [by_email.pk]
 
 
-def test_inbox_query_count_does_not_grow_with_questions(staff_client, make_question, category, django_assert_max_num_queries):
+def test_inbox_query_count_does_not_grow_with_questions(
+    staff_client, make_question, category, django_assert_max_num_queries
+):
     User = get_user_model()
     for index in range(40):
         asker = User.objects.create_user(username=f"asker{index}", email=f"asker{index}@example.com")
@@ -122,7 +124,9 @@ def test_assign_to_me_action(staff_client, make_question, staff):
 def test_assign_to_me_button(staff_client, make_question, staff):
     question = make_question()
     change_url = reverse("admin:qa_question_change", args=[question.pk])
-    assert reverse("admin:qa_question_assign_to_me", args=[question.pk]) in staff_client.get(change_url).content.decode()
+    assert (
+        reverse("admin:qa_question_assign_to_me", args=[question.pk]) in staff_client.get(change_url).content.decode()
+    )
 
     response = staff_client.post(reverse("admin:qa_question_assign_to_me", args=[question.pk]))
 

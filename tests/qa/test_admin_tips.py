@@ -84,8 +84,15 @@ def test_published_tip_cannot_lose_its_slug(staff_client, make_tip):
 def test_adding_a_tip_derives_slug_and_html(staff_client, category):
     response = staff_client.post(
         reverse("admin:qa_tip_add"),
-        {"title": "会員登録の方法", "slug": "", "category": category.pk, "tags": "会員", "question_text": "",
-         "answer_text": "メールアドレスで*登録*できます。", "_save": "Save"},
+        {
+            "title": "会員登録の方法",
+            "slug": "",
+            "category": category.pk,
+            "tags": "会員",
+            "question_text": "",
+            "answer_text": "メールアドレスで*登録*できます。",
+            "_save": "Save",
+        },
     )
 
     assert response.status_code == 302

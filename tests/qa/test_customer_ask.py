@@ -52,7 +52,10 @@ def test_new_question_without_similar_tips_is_saved_and_staff_emailed(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = post_ask(
-            customer_client, title="  返品の送料は誰が払いますか？ ", body="**届いた商品**が壊れていました。", category=category.pk
+            customer_client,
+            title="  返品の送料は誰が払いますか？ ",
+            body="**届いた商品**が壊れていました。",
+            category=category.pk,
         )
     question = Question.objects.get()
     assert response.status_code == 302
@@ -151,9 +154,7 @@ def test_suggest_query_count_is_fixed(client, make_tip, django_assert_max_num_qu
     assert len(response.json()["results"]) == 5
 
 
-def test_honeypot_gets_a_generic_error_and_nothing_is_saved(
-    customer_client, staff, django_capture_on_commit_callbacks
-):
+def test_honeypot_gets_a_generic_error_and_nothing_is_saved(customer_client, staff, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = post_ask(customer_client, title="Cheap pills", body="Buy now", website="http://spam.example")
     assert response.status_code == 400
@@ -172,11 +173,21 @@ BODY_MAX = settings.QUESTION_BODY_MAX_LENGTH
     [
         ("", "本文", "title", "Please give your question a title."),
         ("   \u3000 ", "本文", "title", "The title cannot be only spaces."),
-        ("あ" * (TITLE_MAX + 1), "本文", "title", f"Keep the title under {TITLE_MAX} characters (it has {TITLE_MAX + 1})."),
+        (
+            "あ" * (TITLE_MAX + 1),
+            "本文",
+            "title",
+            f"Keep the title under {TITLE_MAX} characters (it has {TITLE_MAX + 1}).",
+        ),
         ("Title\x00", "本文", "title", "Null characters are not allowed."),
         ("件名", "", "body", "Please describe your question."),
         ("件名", "\n \t\n", "body", "The details cannot be only spaces."),
-        ("件名", "x" * (BODY_MAX + 1), "body", f"Keep the details under {BODY_MAX} characters (they have {BODY_MAX + 1})."),
+        (
+            "件名",
+            "x" * (BODY_MAX + 1),
+            "body",
+            f"Keep the details under {BODY_MAX} characters (they have {BODY_MAX + 1}).",
+        ),
         ("件名", "bad\x00byte", "body", "Null characters are not allowed."),
     ],
 )

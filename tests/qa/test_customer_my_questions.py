@@ -40,7 +40,9 @@ def test_empty_list_invites_to_ask(customer_client):
 
 def test_question_page_shows_private_and_public_answers_sanitised(customer_client, make_question, staff):
     question = make_question(title="注文した商品が届きません", body="**至急**お願いします")
-    services.question_answer(question=question, author=staff, body="個別にご連絡します。<script>x()</script>", is_public=False)
+    services.question_answer(
+        question=question, author=staff, body="個別にご連絡します。<script>x()</script>", is_public=False
+    )
     services.question_answer(question=question, author=staff, body="[追跡](https://example.com/track)", is_public=True)
 
     response = customer_client.get(reverse("qa:my_question", args=[question.pk]))
@@ -67,7 +69,9 @@ def test_answer_emails_the_customer_with_a_link_to_the_question(
     question = make_question(title="返品できますか？")
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.question_answer(question=question, author=staff, body="はい、30日以内なら返品できます。", is_public=False)
+        services.question_answer(
+            question=question, author=staff, body="はい、30日以内なら返品できます。", is_public=False
+        )
     assert [m.to for m in mail.outbox] == [[customer.email]]
     message = mail.outbox[0]
     assert "返品できますか？" in message.subject

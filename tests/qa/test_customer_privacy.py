@@ -65,7 +65,12 @@ def test_tips_that_are_not_published_are_404_for_everyone_on_the_site(
 def test_published_tip_shows_only_staff_edited_text(client, private_question, staff):
     answer = services.question_answer(question=private_question, author=staff, body="公開用の回答", is_public=True)
     tip = services.tip_create_from_answer(answer=answer)
-    services.tip_update(tip=tip, title="荷物が届かないときは", question_text="荷物が届きません。", answer_text="追跡番号をご確認ください。")
+    services.tip_update(
+        tip=tip,
+        title="荷物が届かないときは",
+        question_text="荷物が届きません。",
+        answer_text="追跡番号をご確認ください。",
+    )
     services.tip_publish(tip=tip, announce=False)
     html = client.get(tip.get_absolute_url()).content.decode()
     assert "追跡番号をご確認ください。" in html

@@ -10,7 +10,7 @@ from qa.models import Category, Tip
 
 HEADER = "question,answer,category,tags\n"
 JAPANESE_ROWS = (
-    "送料はいくらですか？,\"全国一律500円です。5,000円以上のご注文で送料無料になります。\",配送,\"送料、配送/料金\"\n"
+    '送料はいくらですか？,"全国一律500円です。5,000円以上のご注文で送料無料になります。",配送,"送料、配送/料金"\n'
     "返品できますか？,商品到着後8日以内であれば返品できます。,返品・交換,返品;交換\n"
 )
 
@@ -29,7 +29,9 @@ def run(path, *args):
 
 @pytest.mark.django_db
 def test_imports_utf8_rows_as_published_tips_with_categories_and_tags(tmp_path):
-    path = write(tmp_path, HEADER + JAPANESE_ROWS + "How do I reset my password?,Use the link on the sign-in page.,Account,\n")
+    path = write(
+        tmp_path, HEADER + JAPANESE_ROWS + "How do I reset my password?,Use the link on the sign-in page.,Account,\n"
+    )
 
     out, err = run(path)
 
@@ -66,7 +68,11 @@ def test_reads_cp932_excel_export_with_japanese_header(tmp_path):
 
     assert "1 created" in out
     tip = Tip.objects.get()
-    assert (tip.title, tip.answer_text, tip.category.name) == ("会員登録は無料ですか？", "はい、会員登録は無料です。", "会員")
+    assert (tip.title, tip.answer_text, tip.category.name) == (
+        "会員登録は無料ですか？",
+        "はい、会員登録は無料です。",
+        "会員",
+    )
     assert sorted(tip.tags.names()) == ["会員", "登録"]
 
 
@@ -138,7 +144,8 @@ def test_bad_rows_report_line_numbers_and_good_rows_are_imported(tmp_path):
         + "質問だけ,,配送,\n"  # line 4: no answer
         + "\n"  # line 5: blank, skipped
         + '"複数行の\n質問？","複数行の\n回答",配送,\n'  # lines 6-8: fine
-        + ("長" * 201) + ",長すぎる質問,配送,\n"  # line 9: too long
+        + ("長" * 201)
+        + ",長すぎる質問,配送,\n"  # line 9: too long
         + "送料はいくらですか？,重複,配送,\n"  # line 10: duplicate of line 2
         + "壊れた行,"  # line 11: not UTF-8
     )

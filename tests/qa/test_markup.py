@@ -93,7 +93,9 @@ def test_markdown_links_with_dangerous_schemes_lose_their_href(source):
 
 
 def test_safe_links_survive_with_rel_nofollow_ugc_noopener():
-    rendered = render_markdown("[shop](https://shop.example/返品) and https://example.com/a?b=1 and [m](mailto:a@example.com)")
+    rendered = render_markdown(
+        "[shop](https://shop.example/返品) and https://example.com/a?b=1 and [m](mailto:a@example.com)"
+    )
     hrefs = [attrs["href"] for tag, attrs in _elements(rendered) if tag == "a"]
     assert hrefs == ["https://shop.example/返品", "https://example.com/a?b=1", "mailto:a@example.com"]
     assert rendered.count(f'rel="{LINK_REL}"') == 3

@@ -61,8 +61,9 @@ def _count_queries(client, url: str) -> int:
 
 
 @pytest.mark.parametrize("signed_in", [False, True])
-def test_public_pages_stay_within_budget_with_many_tips(client, categories, customer, signed_in,
-                                                       django_assert_max_num_queries):
+def test_public_pages_stay_within_budget_with_many_tips(
+    client, categories, customer, signed_in, django_assert_max_num_queries
+):
     _add_tips(60)
     if signed_in:
         client.force_login(customer)

@@ -44,7 +44,10 @@ def ask(client, **fields):
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"title": "t" * (settings.QUESTION_TITLE_MAX_LENGTH + 1)}, "Keep the title under 200 characters (it has 201)."),
+        (
+            {"title": "t" * (settings.QUESTION_TITLE_MAX_LENGTH + 1)},
+            "Keep the title under 200 characters (it has 201).",
+        ),
         (
             {"body": "b" * (settings.QUESTION_BODY_MAX_LENGTH + 1)},
             f"Keep the details under {settings.QUESTION_BODY_MAX_LENGTH} characters",
@@ -176,7 +179,8 @@ def test_vote_with_bad_input_asks_again(client, make_tip, choice):
 
 
 @pytest.mark.parametrize(
-    "login", [NUL, "customer@example.com" + NUL, "a" * 10000 + "@example.com", RLO + "customer@example.com", "📧@example.com"]
+    "login",
+    [NUL, "customer@example.com" + NUL, "a" * 10000 + "@example.com", RLO + "customer@example.com", "📧@example.com"],
 )
 def test_sign_in_with_bad_input_shows_a_form_error(client, customer, login):
     response = client.post(reverse("account_login"), {"login": login, "password": "pw-123456!" + NUL})
@@ -239,9 +243,14 @@ def staff_client(client, staff):
 
 def answer_post(question, body):
     return {
-        "status": question.status, "category": "", "assignee": "", "answer_body": body,
-        "answers-TOTAL_FORMS": "0", "answers-INITIAL_FORMS": "0",
-        "answers-MIN_NUM_FORMS": "0", "answers-MAX_NUM_FORMS": "1000",
+        "status": question.status,
+        "category": "",
+        "assignee": "",
+        "answer_body": body,
+        "answers-TOTAL_FORMS": "0",
+        "answers-INITIAL_FORMS": "0",
+        "answers-MIN_NUM_FORMS": "0",
+        "answers-MAX_NUM_FORMS": "1000",
         "_answer_private": "1",
     }
 
@@ -262,7 +271,9 @@ def test_admin_answer_with_bad_input_shows_a_message(staff_client, make_question
     assert not Answer.objects.exists()
 
 
-@pytest.mark.parametrize("body", [LONG_WORD, EMOJI_BODY, "返金は" + RLO + "できます"], ids=["long word", "emoji", "RLO"])
+@pytest.mark.parametrize(
+    "body", [LONG_WORD, EMOJI_BODY, "返金は" + RLO + "できます"], ids=["long word", "emoji", "RLO"]
+)
 def test_admin_answer_accepts_long_words_emoji_and_shows_them(staff_client, client, make_question, customer, body):
     question = make_question()
     response = staff_client.post(reverse("admin:qa_question_change", args=[question.pk]), answer_post(question, body))
@@ -330,7 +341,7 @@ def test_import_reports_bad_rows_by_line_and_imports_the_rest(staff_client):
         "返品" + NUL + "できますか,30日以内です。,,",
         "q" * 201 + ",too long,,",
         EMOJI_TITLE + "," + EMOJI_BODY + ",配送,📦",
-        "長い単語,\"" + LONG_WORD + "\",,",
+        '長い単語,"' + LONG_WORD + '",,',
     )
     response = upload(staff_client, content)
     html = page(response)

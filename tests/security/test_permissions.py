@@ -12,8 +12,8 @@ nothing), staff. An outcome is an HTTP status, or one of:
 - REDIRECT: any other redirect (to the canonical URL, after a POST, ...).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -29,7 +29,7 @@ from taggit.models import Tag
 
 from publishing.models import ChannelState, Delivery
 from qa import services
-from qa.models import SavedReply, Tip
+from qa.models import Tip
 
 LOGIN = "login"
 ADMIN_LOGIN = "admin-login"
@@ -103,8 +103,14 @@ def world(customer, other_customer, staff, category, make_tip):
     social_app.sites.add(Site.objects.get_current())  # Google is configured; X and Facebook are not
     social_account = SocialAccount.objects.create(user=other_customer, provider="google", uid="1234")
     world = World(
-        customer=customer, other=other_customer, staff=staff, published_tip=published, draft_tip=draft,
-        question=question, answer=answer, delivery=Delivery.objects.get(tip=published),
+        customer=customer,
+        other=other_customer,
+        staff=staff,
+        published_tip=published,
+        draft_tip=draft,
+        question=question,
+        answer=answer,
+        delivery=Delivery.objects.get(tip=published),
     )
     world.objects = {
         "auth.group": Group.objects.create(name="Support"),
@@ -156,8 +162,13 @@ ROUTES: dict[str, list[Case]] = {
         Case(lambda w: f"/tips/{w.draft_tip.pk}/{w.draft_tip.slug}/", everyone(404), label="draft tip"),
     ],
     "votes/tips/<int:pk>/": [
-        Case(lambda w: f"/votes/tips/{w.published_tip.pk}/", everyone(405), everyone(REDIRECT), {"helpful": "yes"},
-             label="published tip"),
+        Case(
+            lambda w: f"/votes/tips/{w.published_tip.pk}/",
+            everyone(405),
+            everyone(REDIRECT),
+            {"helpful": "yes"},
+            label="published tip",
+        ),
         Case(lambda w: f"/votes/tips/{w.draft_tip.pk}/", None, everyone(404), {"helpful": "yes"}, label="draft tip"),
     ],
     "categories/<str:slug>/": [
@@ -231,8 +242,10 @@ ROUTES: dict[str, list[Case]] = {
     "admin/autocomplete/": [Case("/admin/autocomplete/", staff_only(403))],
     "admin/jsi18n/": [Case("/admin/jsi18n/", STAFF_ONLY)],
     "admin/r/<path:content_type_id>/<path:object_id>/": [
-        Case(lambda w: f"/admin/r/{ContentType.objects.get_for_model(Tip).pk}/{w.published_tip.pk}/",
-             staff_only(REDIRECT))
+        Case(
+            lambda w: f"/admin/r/{ContentType.objects.get_for_model(Tip).pk}/{w.published_tip.pk}/",
+            staff_only(REDIRECT),
+        )
     ],
     "admin:app_list": [Case("/admin/qa/", STAFF_ONLY)],
     "admin/(?P<url>.*)$": [Case("/admin/no-such-page/", staff_only(404))],
@@ -389,11 +402,13 @@ def test_permissions(world, route, index):
     url = case.url(world) if callable(case.url) else case.url
     if case.get is not None:
         actual = tuple(outcome_of(client_for(world, actor).get(url)) for actor in ACTORS)
-        assert actual == case.get, f"GET {url}: expected {dict(zip(ACTORS, case.get))}, got {dict(zip(ACTORS, actual))}"
+        assert actual == case.get, (
+            f"GET {url}: expected {dict(zip(ACTORS, case.get, strict=True))}, got {dict(zip(ACTORS, actual, strict=True))}"
+        )
     if case.post is not None:
         data = case.post_data(world) if callable(case.post_data) else case.post_data
         # Staff last: their POST may change or delete what the others tried.
         actual = tuple(outcome_of(client_for(world, actor).post(url, data)) for actor in ACTORS)
         assert actual == case.post, (
-            f"POST {url}: expected {dict(zip(ACTORS, case.post))}, got {dict(zip(ACTORS, actual))}"
+            f"POST {url}: expected {dict(zip(ACTORS, case.post, strict=True))}, got {dict(zip(ACTORS, actual, strict=True))}"
         )

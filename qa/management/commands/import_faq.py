@@ -21,7 +21,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--encoding",
             default="utf-8",
-            help=gettext_lazy("Encoding of the file: utf-8 (default, with or without BOM) or cp932 for Excel in Japan."),
+            help=gettext_lazy(
+                "Encoding of the file: utf-8 (default, with or without BOM) or cp932 for Excel in Japan."
+            ),
         )
         parser.add_argument(
             "--dry-run", action="store_true", help=gettext_lazy("Report what would happen and change nothing.")
@@ -37,7 +39,7 @@ class Command(BaseCommand):
             with open(file, "rb") as handle:
                 data = handle.read()
         except OSError as error:
-            raise CommandError(_("Cannot read %(file)s: %(error)s") % {"file": file, "error": error.strerror})
+            raise CommandError(_("Cannot read %(file)s: %(error)s") % {"file": file, "error": error.strerror}) from None
         try:
             rows = faq_rows_read(data=data, encoding=encoding)
         except ImportFileError as error:
