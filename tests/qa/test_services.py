@@ -74,3 +74,19 @@ def test_draft_slug_follows_the_public_title_until_first_published(make_question
     services.tip_publish(tip=tip, announce=False)
     tip = services.tip_update(tip=Tip.objects.get(pk=tip.pk), title="Renamed after publishing")
     assert tip.slug == "parcel-missing"  # a published permalink never moves
+
+
+def test_related_tips_rank_shared_tags_then_category_then_recency(make_tip, category):
+    from qa.models import Category
+    from qa.selectors import tip_related
+
+    other = Category.objects.create(name="Returns", slug="returns")
+    tip = make_tip(title="Base", tags=["送料", "返品"])
+    two_tags_old = make_tip(title="Two shared tags", tags=["送料", "返品"], category=other)
+    one_tag = make_tip(title="One shared tag", tags=["送料"], category=other)
+    same_category = make_tip(title="Same category, no tags")
+    unrelated = make_tip(title="Unrelated", tags=["会員"], category=other)
+    draft = make_tip(title="Draft with both tags", tags=["送料", "返品"], publish=False)
+    related = tip_related(tip=tip)
+    assert related == [two_tags_old, one_tag, same_category]
+    assert unrelated not in related and draft not in related
