@@ -8,6 +8,7 @@ dictionary through `logconfig_dict`: web, worker and beat logs look alike.
 """
 
 LOG_FORMATS = ("json", "plain")
+CREDENTIAL_CARRYING_LOGGERS = ("urllib3", "requests_oauthlib", "oauthlib", "tweepy", "facebook")
 
 
 def default_log_format(django_env: str) -> str:
@@ -38,6 +39,10 @@ def logging_config(*, level: str, log_format: str) -> dict:
         "loggers": {
             # SQL at DEBUG would drown everything else.
             "django.db.backends": {"level": "WARNING"},
+            # At DEBUG these log request URLs and OAuth signing details, and
+            # the Graph API carries its access token in GET query strings:
+            # credentials must never reach the logs, whatever LOG_LEVEL says.
+            **{name: {"level": "INFO"} for name in CREDENTIAL_CARRYING_LOGGERS},
             # Gunicorn installs its own handlers on these; replace them so that
             # a request line is one record in the same format as the rest.
             "gunicorn.error": own_handler,
