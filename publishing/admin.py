@@ -276,11 +276,32 @@ class TipChannelSettingForm(forms.ModelForm):
         self.fields["text_override"].widget = forms.Textarea(attrs=attrs)
 
 
+def _channels_without_setting(tip) -> list[str]:
+    """Enabled channels this tip has no row for yet, in registry order."""
+    existing = set(tip.channel_settings.values_list("channel", flat=True)) if tip is not None and tip.pk else set()
+    return [channel.kind for channel in registry.enabled_channels() if channel.kind not in existing]
+
+
+class ChannelSettingFormSet(UntouchedWhenAbsentFormSet):
+    """Shows a ready row for every enabled channel, so staff see where the tip
+    will go and can untick or reword one without hunting for "add another".
+    An untouched row is not saved (the defaults apply)."""
+
+    def __init__(self, data=None, files=None, instance=None, **kwargs):
+        kwargs.setdefault(
+            "initial", [{"channel": kind, "enabled": True} for kind in _channels_without_setting(instance)]
+        )
+        super().__init__(data, files, instance=instance, **kwargs)
+
+
 class TipChannelSettingInline(admin.TabularInline):
     model = TipChannelSetting
-    formset = UntouchedWhenAbsentFormSet
+    formset = ChannelSettingFormSet
     form = TipChannelSettingForm
-    extra = 0
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return len(_channels_without_setting(obj))
+
     verbose_name_plural = _("posting per channel (untick to skip a channel, or write this channel's own text)")
 
     class Media:

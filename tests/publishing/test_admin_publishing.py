@@ -169,6 +169,19 @@ def test_tip_page_shows_deliveries_and_saves_a_channel_override(
     assert setting.channel == "console" and setting.enabled and setting.text_override == "送料は当社が負担します"
 
 
+def test_tip_page_offers_a_ready_row_for_each_enabled_channel(staff_client, make_tip, settings):
+    settings.X_API_KEY, settings.X_API_SECRET = "key", "secret"
+    settings.X_ACCESS_TOKEN, settings.X_ACCESS_TOKEN_SECRET = "token", "token-secret"
+    settings.FACEBOOK_PAGE_ID, settings.FACEBOOK_PAGE_ACCESS_TOKEN = "1", "page-token"
+    tip = make_tip(title="送料", publish=False)
+    tip.channel_settings.create(channel="x", enabled=False)
+    page = staff_client.get(reverse("admin:qa_tip_change", args=[tip.pk])).content.decode()
+    # The saved X row, plus a ready row for Facebook (console is off: networks are configured).
+    assert 'name="channel_settings-TOTAL_FORMS" value="2"' in page
+    assert 'name="channel_settings-1-channel"' in page
+    assert '<option value="facebook" selected>' in page
+
+
 def test_tip_actions_post_now_and_post_again(staff_client, make_tip, django_capture_on_commit_callbacks):
     tip = make_tip(title="静かに公開")  # published without announcement: no deliveries yet
     changelist = reverse("admin:qa_tip_changelist")
