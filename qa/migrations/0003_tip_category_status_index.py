@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('qa', '0002_question_language'),
-        ('taggit', '0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx'),
+        ("qa", "0002_question_language"),
+        ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='tip',
-            index=models.Index(fields=['category', 'status'], name='qa_tip_categor_ff8615_idx'),
+            model_name="tip",
+            index=models.Index(fields=["category", "status"], name="qa_tip_categor_ff8615_idx"),
         ),
     ]
