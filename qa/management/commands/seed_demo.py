@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.test.utils import override_settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -14,7 +15,10 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, verbosity, **options):
-        summary = demo_content.demo_content_load()
+        # The demo questions and answers would e-mail the demo accounts (and,
+        # in `make run`, print every message to the terminal): nobody reads them.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            summary = demo_content.demo_content_load()
         if verbosity == 0:
             return
         self.stdout.write(
