@@ -5,7 +5,7 @@ STAMP := $(VENV)/.requirements-installed
 # npm ci writes this file; axe-core (package-lock.json) is only used by tests/browser.
 NODE_STAMP := node_modules/.package-lock.json
 
-.PHONY: run test install bench messages
+.PHONY: run test install bench messages format
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -36,3 +36,8 @@ messages: $(STAMP)
 	$(VENV)/bin/python manage.py makemessages -l ja -l en --ignore=.venv --ignore=bench --ignore=tests --ignore=node_modules --ignore=staticfiles
 	$(VENV)/bin/python manage.py makemessages -d djangojs -l ja -l en --ignore=.venv --ignore=staticfiles --ignore=node_modules
 	$(VENV)/bin/python manage.py compilemessages --ignore=.venv
+
+## format: apply the code style tests/test_lint.py checks (ruff, configured in pyproject.toml)
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .

@@ -19,4 +19,4 @@ def test_ruff_lint_passes():
 
 def test_code_is_formatted():
     result = _ruff("format", "--check", ".")
-    assert result.returncode == 0, "run `.venv/bin/ruff format .`\n" + result.stdout + result.stderr
+    assert result.returncode == 0, "run `make format`\n" + result.stdout + result.stderr
