@@ -9,10 +9,12 @@ NODE_STAMP := node_modules/.package-lock.json
 
 install: $(STAMP) $(NODE_STAMP)
 
-$(STAMP): requirements.txt
+# One venv for run and test: the runtime requirements plus the test/dev tools
+# (requirements-dev.txt includes requirements.txt; the Docker image installs only the latter).
+$(STAMP): requirements.txt requirements-dev.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV)/bin/python -m pip install --quiet -r requirements.txt
+	$(VENV)/bin/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
 $(NODE_STAMP): package-lock.json

@@ -156,6 +156,32 @@ def test_dockerfile_installs_requirements_collects_static_and_runs_gunicorn():
     assert cmd == SERVICES["web"]["command"]
 
 
+TEST_ONLY_PACKAGES = {"pytest", "pytest-django", "playwright", "responses", "ruff"}
+
+
+def requirement_lines(name: str) -> list[str]:
+    lines = (BASE_DIR / name).read_text().splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def test_the_image_installs_runtime_requirements_only():
+    instructions = dockerfile_instructions()
+    assert ("COPY", "requirements.txt /tmp/requirements.txt") in instructions
+    assert not any("requirements-dev" in arg for _, arg in instructions)
+
+    runtime = requirement_lines("requirements.txt")
+    assert runtime and all(re.fullmatch(r"[A-Za-z0-9._-]+==\S+", line) for line in runtime)
+    runtime_names = {line.split("==")[0].lower() for line in runtime}
+    assert {"django", "celery", "gunicorn", "psycopg"} <= runtime_names
+    assert not runtime_names & TEST_ONLY_PACKAGES
+
+    # make install (run and test) gets the runtime set plus the tools the tests need.
+    dev = requirement_lines("requirements-dev.txt")
+    assert dev[0] == "-r requirements.txt"
+    assert all(re.fullmatch(r"[A-Za-z0-9._-]+==\S+", line) for line in dev[1:])
+    assert TEST_ONLY_PACKAGES <= {line.split("==")[0].lower() for line in dev[1:]}
+
+
 def test_dockerignore_keeps_secrets_and_local_state_out():
     ignored = (BASE_DIR / ".dockerignore").read_text().split()
     for entry in [".env", ".git", ".venv", "var", "staticfiles"]:
