@@ -32,7 +32,11 @@ Run it as a process:  python -m tests.publishing.fake_social --port 8765 --state
 Every post and delete is also appended to the state file as one JSON line.
 
 Point the channels at it with PUBLISHING_REQUESTS_SESSION_FACTORY =
-"tests.publishing.fake_social.RedirectingSession" and FAKE_SOCIAL_URL=http://127.0.0.1:<port>.
+"tests.publishing.fake_social.RedirectingSession" and FAKE_SOCIAL_URL=http://127.0.0.1:<port>
+(fake_social_environment gives both, with credentials for the two networks).
+
+The X routes live in fake_social_x, the Graph routes in fake_social_graph; this
+module holds the server, its state, the routing and the control endpoints.
 """
 
 from __future__ import annotations
@@ -41,7 +45,6 @@ import argparse
 import itertools
 import json
 import os
-import re
 import sys
 import threading
 import time
@@ -51,11 +54,8 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import requests
 
-X_HOSTS = {"api.twitter.com", "api.x.com"}
-GRAPH_HOSTS = {"graph.facebook.com"}
-ME = {"id": "1000000001", "name": "Tipcast Support", "username": "tipcast"}
-_URL_IN_TEXT = re.compile(r"https?://\S+")
-_GRAPH_PATH = re.compile(r"^/(v\d+\.\d+)/(.+)$")
+from tests.publishing.fake_social_graph import GRAPH_HOSTS, GraphRoutes, is_graph_route
+from tests.publishing.fake_social_x import X_HOSTS, XRoutes, is_x_route
 
 
 class RedirectingSession(requests.Session):
@@ -68,6 +68,22 @@ class RedirectingSession(requests.Session):
             fake = urlsplit(os.environ["FAKE_SOCIAL_URL"])
             url = urlunsplit((fake.scheme, fake.netloc, parts.path, parts.query, parts.fragment))
         return super().request(method, url, *args, **kwargs)
+
+
+def fake_social_environment(url: str) -> dict:
+    """Environment variables for a process whose X and Facebook channels (both
+    configured, so the console channel switches itself off) post to the fake
+    server at `url`."""
+    return {
+        "X_API_KEY": "ck",
+        "X_API_SECRET": "cs",
+        "X_ACCESS_TOKEN": "at",
+        "X_ACCESS_TOKEN_SECRET": "as",
+        "FACEBOOK_PAGE_ID": "424242",
+        "FACEBOOK_PAGE_ACCESS_TOKEN": "page-token",
+        "PUBLISHING_REQUESTS_SESSION_FACTORY": "tests.publishing.fake_social.RedirectingSession",
+        "FAKE_SOCIAL_URL": url,
+    }
 
 
 class FakeSocialState:
@@ -104,7 +120,7 @@ class FakeSocialState:
         return [post for post in self.posts if post["network"] == network and not post["deleted"]]
 
 
-class FakeSocialHandler(BaseHTTPRequestHandler):
+class FakeSocialHandler(XRoutes, GraphRoutes, BaseHTTPRequestHandler):
     server_version = "FakeSocial/1.0"
     protocol_version = "HTTP/1.1"
 
@@ -134,7 +150,7 @@ class FakeSocialHandler(BaseHTTPRequestHandler):
         self.raw_body = self.rfile.read(length) if length else b""
         if self.route.startswith("/_fake/"):
             return self._control(method)
-        network = "x" if self.route.startswith("/2/") else "facebook" if _GRAPH_PATH.match(self.route) else None
+        network = "x" if is_x_route(self.route) else "facebook" if is_graph_route(self.route) else None
         if network is None:
             return self._json(404, {"error": f"fake_social does not implement {method} {self.route}"})
         with self.state.lock:
@@ -189,187 +205,8 @@ class FakeSocialHandler(BaseHTTPRequestHandler):
     def _scripted_error(self, network: str, entry) -> None:
         spec = entry if isinstance(entry, dict) else {"status": entry}
         if network == "facebook":
-            status = int(spec.get("status", 400)) if "code" in spec else int(spec["status"])
-            code = spec.get("code", {500: 2, 503: 2, 429: 4, 401: 190, 403: 200}.get(status, 1))
-            error = {
-                "message": spec.get("message", f"Scripted Graph error {code}"),
-                "type": "OAuthException",
-                "code": code,
-                "fbtrace_id": "FakeTrace",
-            }
-            if spec.get("subcode"):
-                error["error_subcode"] = spec["subcode"]
-            return self._json(status, {"error": error})
-        status = int(spec["status"])
-        headers = {}
-        if status == 429:
-            headers["x-rate-limit-reset"] = str(int(time.time() + float(spec.get("reset_in", 60))))
-        if status == 403 and spec.get("duplicate"):
-            detail = "You are not allowed to create a Tweet with duplicate content."
-        else:
-            detail = spec.get("message", f"Scripted X error {status}")
-        self._json(
-            status,
-            {
-                "title": self.responses.get(status, ("Error",))[0],
-                "detail": detail,
-                "type": "about:blank",
-                "status": status,
-            },
-            headers,
-        )
-
-    # --- X API v2 -----------------------------------------------------------------------
-
-    def _x(self, method: str):
-        auth = self.headers.get("Authorization", "")
-        if not auth.startswith("OAuth "):
-            return 401, {"title": "Unauthorized", "detail": "Unauthorized", "status": 401}, None
-        tweet = re.match(r"^/2/tweets/(\d+)$", self.route)
-        timeline = re.match(r"^/2/users/(\d+)/tweets$", self.route)
-        with self.state.lock:
-            if method == "POST" and self.route == "/2/tweets":
-                return self._x_create(json.loads(self.raw_body or b"{}").get("text", ""), auth)
-            if method == "GET" and self.route == "/2/users/me":
-                return 200, {"data": ME}, None
-            if method == "GET" and timeline:
-                limit = int(self.query.get("max_results", 10))
-                tweets = [self._x_tweet(post) for post in reversed(self.state.live("x"))][:limit]
-                return (
-                    200,
-                    {"data": tweets, "meta": {"result_count": len(tweets)}}
-                    if tweets
-                    else {"meta": {"result_count": 0}},
-                    None,
-                )
-            if method == "DELETE" and tweet:
-                for post in self.state.live("x"):
-                    if post["id"] == tweet.group(1):
-                        post["deleted"] = True
-                        self.state.record({"event": "delete", "network": "x", "id": post["id"]})
-                        return 200, {"data": {"deleted": True}}, None
-                return 404, {"title": "Not Found Error", "detail": "Could not find tweet", "status": 404}, None
-        return 404, {"title": "Not Found Error", "detail": f"No route {method} {self.route}"}, None
-
-    def _x_create(self, text: str, auth: str):
-        if any(post["text"] == text for post in self.state.live("x")):
-            return (
-                403,
-                {
-                    "title": "Forbidden",
-                    "status": 403,
-                    "type": "about:blank",
-                    "detail": "You are not allowed to create a Tweet with duplicate content.",
-                },
-                None,
-            )
-        urls = _URL_IN_TEXT.findall(text)
-        post = {
-            "network": "x",
-            "id": str(1790000000000000000 + next(self.state.ids)),
-            "text": text,
-            "link": urls[0] if urls else "",
-            "urls": urls,
-            "auth": auth[:6],
-            "deleted": False,
-            "created_at": time.time(),
-        }
-        self.state.posts.append(post)
-        self.state.record({"event": "post", **post})
-        return 201, {"data": {"id": post["id"], "text": text}}, None
-
-    @staticmethod
-    def _x_tweet(post: dict) -> dict:
-        """A tweet as X returns it: links in the text are t.co URLs."""
-        text, url_entities = post["text"], []
-        for index, url in enumerate(post["urls"]):
-            short = f"https://t.co/fake{post['id'][-6:]}{index}"
-            start = text.find(url)
-            text = text.replace(url, short, 1)
-            url_entities.append(
-                {
-                    "start": start,
-                    "end": start + len(short),
-                    "url": short,
-                    "expanded_url": url,
-                    "display_url": url.split("://", 1)[-1][:25],
-                }
-            )
-        tweet = {"id": post["id"], "text": text, "edit_history_tweet_ids": [post["id"]]}
-        if url_entities:
-            tweet["entities"] = {"urls": url_entities}
-        return tweet
-
-    # --- Graph API ----------------------------------------------------------------------
-
-    def _graph(self, method: str):
-        version, rest = _GRAPH_PATH.match(self.route).groups()
-        params = {**self.query, **(self._form() if method == "POST" else {})}
-        if not params.get("access_token"):
-            return (
-                400,
-                {"error": {"message": "An active access token must be used", "type": "OAuthException", "code": 2500}},
-                None,
-            )
-        with self.state.lock:
-            feed = re.match(r"^([^/]+)/feed$", rest)
-            if method == "POST" and feed:
-                return self._graph_create(feed.group(1), version, params)
-            if method == "GET" and feed:
-                limit = int(params.get("limit", 25))
-                items = [
-                    {
-                        "id": post["id"],
-                        "message": post["text"],
-                        "link": post["link"],
-                        "permalink_url": f"https://www.facebook.com/{post['id']}",
-                    }
-                    for post in reversed(self.state.live("facebook"))
-                    if post["page"] == feed.group(1)
-                ]
-                return 200, {"data": items[:limit]}, None
-            if method == "DELETE" and "/" not in rest:
-                for post in self.state.live("facebook"):
-                    if post["id"] == rest:
-                        post["deleted"] = True
-                        self.state.record({"event": "delete", "network": "facebook", "id": post["id"]})
-                        return 200, {"success": True}, None
-                return (
-                    400,
-                    {
-                        "error": {
-                            "message": f"Unsupported delete request. Object with ID '{rest}' does not exist",
-                            "type": "GraphMethodException",
-                            "code": 100,
-                            "error_subcode": 33,
-                        }
-                    },
-                    None,
-                )
-        return (
-            400,
-            {"error": {"message": f"Unknown path components: {self.route}", "type": "OAuthException", "code": 2500}},
-            None,
-        )
-
-    def _graph_create(self, page: str, version: str, params: dict):
-        message, link = params.get("message", ""), params.get("link", "")
-        if any(post["text"] == message and post["link"] == link for post in self.state.live("facebook")):
-            return 400, {"error": {"message": "Duplicate status message", "type": "OAuthException", "code": 506}}, None
-        post = {
-            "network": "facebook",
-            "id": f"{page}_{next(self.state.ids)}",
-            "page": page,
-            "text": message,
-            "link": link,
-            "version": version,
-            "auth": "access_token",
-            "deleted": False,
-            "created_at": time.time(),
-        }
-        self.state.posts.append(post)
-        self.state.record({"event": "post", **post})
-        return 200, {"id": post["id"]}, None
+            return self._graph_error(spec)
+        return self._x_error(spec)
 
 
 class FakeSocialServer:
