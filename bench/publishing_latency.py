@@ -15,16 +15,11 @@ Options: --burst N (default 100), --single N (default 20), --concurrency N (defa
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,52 +27,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.publishing.e2e_stack import Stack, links_to_tip, pipeline_environment  # noqa: E402
 from tests.publishing.fake_social import FakeSocialServer  # noqa: E402
+from tests.support.databases import redis_database_emptied  # noqa: E402
+from tests.support.processes import port_open  # noqa: E402
 
 REDIS = ("127.0.0.1", 6379)
 
 
-def redis_reachable() -> bool:
-    try:
-        with socket.create_connection(REDIS, timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-def environment(tmp: Path, fake_url: str, broker: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PUBLISHING_", "CELERY_", "X_", "FACEBOOK_"))}
-    env.update(
-        {
-            "DJANGO_ENV": "test",
-            "DJANGO_SETTINGS_MODULE": "supportsite.settings",
-            "PYTHONPATH": str(ROOT),
-            "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}",
-            "TIPCAST_VAR_DIR": str(tmp / "var"),
-            "CELERY_BROKER_URL": broker,
-            "SITE_URL": "https://support.example.com",
-            "LOG_LEVEL": "WARNING",
-            "X_API_KEY": "ck",
-            "X_API_SECRET": "cs",
-            "X_ACCESS_TOKEN": "at",
-            "X_ACCESS_TOKEN_SECRET": "as",
-            "FACEBOOK_PAGE_ID": "424242",
-            "FACEBOOK_PAGE_ACCESS_TOKEN": "page-token",
-            "CONSOLE_CHANNEL": "off",
-            "PUBLISHING_REQUESTS_SESSION_FACTORY": "tests.publishing.fake_social.RedirectingSession",
-            "FAKE_SOCIAL_URL": fake_url,
-            "PUBLISHING_DRIP_INTERVAL_MINUTES": "0",
-            "PUBLISHING_POSTING_HOURS": "00:00-24:00",
-            "PUBLISHING_SWEEP_INTERVAL_SECONDS": "5",
-        }
-    )
-    return env
-
-
-def publish(env: dict, titles: list[str], pause: float) -> dict[int, float]:
+def publish(stack: Stack, titles: list[str], pause: float) -> dict[int, float]:
     """Publish in a separate process; returns tip id -> wall-clock time just
     before tip_publish was called."""
-    code = textwrap.dedent(f"""
+    started = stack.shell(f"""
         import json, time
         from qa import services
         started = {{}}
@@ -88,15 +49,7 @@ def publish(env: dict, titles: list[str], pause: float) -> dict[int, float]:
             time.sleep({pause})
         print(json.dumps(started))
     """)
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return {int(k): v for k, v in json.loads(result.stdout.strip().splitlines()[-1]).items()}
+    return {int(k): v for k, v in started.items()}
 
 
 def wait_for_posts(fake: FakeSocialServer, started: dict[int, float], timeout: float = 300) -> list[tuple]:
@@ -104,11 +57,12 @@ def wait_for_posts(fake: FakeSocialServer, started: dict[int, float], timeout: f
     wanted = 2 * len(started)
     deadline = time.monotonic() + timeout
     while True:
-        arrivals = []
-        for post in list(fake.state.posts):
-            for tip_id in started:
-                if f"/tips/{tip_id}/" in (post.get("link") or post.get("text", "")):
-                    arrivals.append((tip_id, post["network"], post["created_at"]))
+        arrivals = [
+            (tip_id, post["network"], post["created_at"])
+            for post in list(fake.state.posts)
+            for tip_id in started
+            if links_to_tip(post, tip_id)
+        ]
         if len(arrivals) >= wanted or time.monotonic() > deadline:
             return arrivals
         time.sleep(0.2)
@@ -119,9 +73,9 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def measure(name: str, env: dict, fake: FakeSocialServer, count: int, pause: float) -> dict:
-    started = publish(env, [f"{name} のヒント {n}" for n in range(count)], pause)
-    arrivals = wait_for_posts(fake, started)
+def measure(name: str, stack: Stack, count: int, pause: float) -> dict:
+    started = publish(stack, [f"{name} のヒント {n}" for n in range(count)], pause)
+    arrivals = wait_for_posts(stack.fake, started)
     latencies = [arrived - started[tip_id] for tip_id, _network, arrived in arrivals]
     span = max(arrived for *_rest, arrived in arrivals) - min(started.values())
     return {
@@ -143,50 +97,29 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=1)
     args = parser.parse_args()
 
-    broker = f"redis://{REDIS[0]}:{REDIS[1]}/12" if redis_reachable() else "filesystem://"
-    if broker.startswith("redis"):
-        import redis
-
-        redis.Redis.from_url(broker).flushdb()
+    host, port = REDIS
+    broker = redis_database_emptied(url=f"redis://{host}:{port}/0", db=12) if port_open(host, port) else "filesystem://"
     fake = FakeSocialServer(port=0).start()
     with tempfile.TemporaryDirectory(prefix="tipcast-bench-pub-") as directory:
         tmp = Path(directory)
-        env = environment(tmp, fake.url, broker)
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, capture_output=True, check=True
-        )
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "supportsite",
-                "worker",
-                "--beat",
-                "--loglevel=WARNING",
-                f"--concurrency={args.concurrency}",
-                "--schedule",
-                str(tmp / "beat-schedule"),
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        env = {
+            **pipeline_environment(
+                tmp, database_url=f"sqlite:///{tmp / 'bench.sqlite3'}", broker_url=broker, fake_url=fake.url
+            ),
+            "LOG_LEVEL": "WARNING",
+            "PUBLISHING_SWEEP_INTERVAL_SECONDS": "5",
+        }
+        stack = Stack(tmp, env, fake)
+        stack.migrate()
+        stack.start_worker(concurrency=args.concurrency, loglevel="WARNING")
         try:
             time.sleep(4)  # let the worker connect before the clock starts
             rows = [
-                measure("unloaded", env, fake, args.single, pause=0.5),
-                measure("burst", env, fake, args.burst, pause=0.0),
+                measure("unloaded", stack, args.single, pause=0.5),
+                measure("burst", stack, args.burst, pause=0.0),
             ]
         finally:
-            os.killpg(worker.pid, signal.SIGTERM)
-            worker.wait(timeout=30)
+            stack.stop_worker()
             fake.stop()
 
     broker_name = "Redis" if broker.startswith("redis") else "filesystem"

@@ -1,13 +1,13 @@
 """Shared fixtures. Plain functions: no factories until they pay for themselves."""
 
 import os
-import socket
 
 import pytest
 from django.contrib.auth import get_user_model
 
 from qa import services
 from qa.models import Category
+from tests.support.processes import port_open
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -22,14 +22,6 @@ def require_service(name: str, available: bool, hint: str) -> None:
     if IN_CI:
         pytest.fail(f"{message}; CI=true requires it", pytrace=False)
     pytest.skip(message)
-
-
-def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
 
 
 @pytest.fixture

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
-import time
 from pathlib import Path
 
-from tests.conftest import port_open
+from tests.support.processes import free_port, port_open, stop_group, wait_for
 
 
 class PrivateRedis:
@@ -18,9 +14,7 @@ class PrivateRedis:
     restart loses whatever the queue held, as a crashed broker would."""
 
     def __init__(self, tmp: Path):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()
         self.tmp, self.process, self.url = tmp, None, f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
@@ -42,20 +36,20 @@ class PrivateRedis:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        deadline = time.monotonic() + 20
-        while not port_open("127.0.0.1", self.port):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise AssertionError(f"redis-server did not start on port {self.port}")
-            time.sleep(0.05)
+        try:
+            wait_for(
+                lambda: port_open("127.0.0.1", self.port),
+                timeout=20,
+                interval=0.05,
+                process=self.process,
+                what=f"redis-server to listen on port {self.port}",
+            )
+        except AssertionError:
+            self.stop()
+            raise
 
     def stop(self) -> None:
         """SIGTERM, as an orchestrator stops a container, and wait until it has exited."""
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        if self.process is not None:
+            stop_group(self.process)
         self.process = None

@@ -1,0 +1,219 @@
+"""The publishing pipeline as separate processes, for test_e2e_pipeline and
+bench/publishing_latency: a Celery worker (with beat), `manage.py shell` steps
+that publish and read, a database every process sees, and the fake X/Facebook
+server on loopback.
+
+Nothing here uses pytest-django's test database: the worker is another process
+and could not see a transaction a test holds open. Every step runs as a
+`manage.py shell` subprocess, which is exactly how the web process and the
+worker share one database in production.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import textwrap
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlparse
+
+import requests
+
+from tests.publishing.fake_social import FakeSocialServer, fake_social_environment
+from tests.support.databases import postgres_database_create, postgres_database_drop
+from tests.support.processes import ROOT, ProcessGroups, kill_group, manage, wait_for
+
+
+def own_database(tmp: Path, *, purpose: str) -> tuple[str, Callable[[], None]]:
+    """A fresh database and how to drop it: a SQLite file in `tmp`, or, when
+    DATABASE_URL names PostgreSQL, a database `<its name>_<purpose>` next to it."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        return f"sqlite:///{tmp / f'{purpose}.sqlite3'}", lambda: None
+    name = f"{urlparse(url).path.lstrip('/') or 'tipcast'}_{purpose}"
+    own = postgres_database_create(server_url=url, name=name)
+    return own, lambda: postgres_database_drop(url=own)
+
+
+def pipeline_environment(tmp: Path, *, database_url: str, broker_url: str, fake_url: str) -> dict:
+    """The environment of every process of the pipeline: test settings, the given
+    database and broker, both networks posting to the fake server, and no drip
+    (every tip is due at once, at any hour)."""
+    inherited = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PUBLISHING_", "CELERY_", "X_", "FACEBOOK_"))
+    }
+    return {
+        **inherited,
+        "DJANGO_ENV": "test",
+        "DJANGO_SETTINGS_MODULE": "supportsite.settings",
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": database_url,
+        "TIPCAST_VAR_DIR": str(tmp / "var"),
+        "CELERY_BROKER_URL": broker_url,
+        "SITE_URL": "https://support.example.com",
+        "CONSOLE_CHANNEL": "off",
+        **fake_social_environment(fake_url),
+        "PUBLISHING_DRIP_INTERVAL_MINUTES": "0",
+        "PUBLISHING_POSTING_HOURS": "00:00-24:00",
+    }
+
+
+def celery_worker_command(*, schedule: Path, concurrency: int, loglevel: str, name: str) -> list[str]:
+    """One worker that also runs beat (the sweeper), and nothing that talks to other workers."""
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "supportsite",
+        "worker",
+        "--beat",
+        f"--loglevel={loglevel}",
+        f"--concurrency={concurrency}",
+        "--schedule",
+        str(schedule),
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "-n",
+        name,
+    ]
+
+
+class Stack:
+    """The running pipeline: one worker at a time (restartable), the fake
+    server, and the database the environment names."""
+
+    def __init__(self, tmp: Path, env: dict, fake: FakeSocialServer):
+        self.tmp, self.env, self.fake = tmp, env, fake
+        self.processes = ProcessGroups(tmp, env)
+        self.worker_runs = 0
+
+    # --- processes ---------------------------------------------------------------------------------
+
+    def shell(self, code: str, *, env: dict | None = None, timeout: float = 120) -> object:
+        """Run Django code in a fresh process; it prints one JSON value last."""
+        output = manage("shell", "-c", textwrap.dedent(code), env={**self.env, **(env or {})}, timeout=timeout)
+        return json.loads(output.strip().splitlines()[-1])
+
+    def migrate(self) -> None:
+        manage("migrate", "--noinput", env=self.env)
+
+    @property
+    def _worker_name(self) -> str:
+        return f"worker-{self.worker_runs}"
+
+    @property
+    def worker(self):
+        return self.processes.running.get(self._worker_name)
+
+    def start_worker(self, *, env: dict | None = None, concurrency: int = 4, loglevel: str = "INFO") -> None:
+        self.worker_runs += 1
+        command = celery_worker_command(
+            schedule=self.tmp / "beat-schedule",
+            concurrency=concurrency,
+            loglevel=loglevel,
+            name=f"e2e{self.worker_runs}@%h",
+        )
+        self.processes.start(self._worker_name, command, env=env)
+
+    def kill_worker(self) -> None:
+        """SIGKILL: the worker dies mid-task, as in a crash or an OOM kill."""
+        if self.worker is not None:
+            kill_group(self.processes.running.pop(self._worker_name))
+
+    def stop_worker(self) -> None:
+        if self.worker is not None:
+            self.processes.stop(self._worker_name)
+
+    def current_worker_log(self) -> str:
+        return self.processes.log(self._worker_name)
+
+    def worker_log(self) -> str:
+        """Every worker run's log, the first first."""
+        return "\n".join(self.processes.log(f"worker-{run}") for run in range(1, self.worker_runs + 1))
+
+    def wait_for_worker_log(self, pattern: str, *, after: int = 0, timeout: float = 60) -> re.Match:
+        """Wait until the running worker's log matches `pattern` beyond offset `after`."""
+        return wait_for(
+            lambda: re.compile(pattern).search(self.current_worker_log(), after),
+            timeout=timeout,
+            interval=0.2,
+            process=self.worker,
+            what=lambda: f"{pattern!r} in the worker log:\n{self.current_worker_log()[-4000:]}",
+        )
+
+    # --- the scenario's moves ----------------------------------------------------------------------
+
+    def publish(self, titles: list[str], *, env: dict | None = None) -> list[int]:
+        return self.shell(
+            f"""
+            import json
+            from qa import services
+            ids = []
+            for title in {titles!r}:
+                tip = services.tip_create(title=title, answer_text="答え: " + title)
+                ids.append(services.tip_publish(tip=tip).pk)
+            print(json.dumps(ids))
+        """,
+            env=env,
+        )
+
+    def deliveries(self, tip_ids: list[int]) -> list[dict]:
+        return self.shell(f"""
+            import json
+            from publishing.models import Delivery
+            rows = Delivery.objects.filter(tip_id__in={tip_ids!r}).values(
+                "tip_id", "channel", "status", "attempts", "error_kind", "last_error", "remote_id")
+            print(json.dumps(list(rows)))
+        """)
+
+    def posts(self) -> list[dict]:
+        return requests.get(f"{self.fake.url}/_fake/posts", timeout=5).json()["posts"]
+
+    def script(self, body: dict) -> None:
+        requests.post(f"{self.fake.url}/_fake/script", json=body, timeout=5).raise_for_status()
+
+    def reset_fake(self) -> None:
+        requests.post(f"{self.fake.url}/_fake/reset", timeout=5).raise_for_status()
+
+    def wait_for_deliveries(self, tip_ids, done, *, timeout: float = 90) -> list[dict]:
+        """The tips' delivery rows, once `done(rows)` holds."""
+        rows = []
+
+        def finished():
+            rows[:] = self.deliveries(tip_ids)
+            return done(rows)
+
+        wait_for(
+            finished,
+            timeout=timeout,
+            interval=1,
+            what=lambda: f"the deliveries; they are: {rows}\n--- worker log ---\n{self.worker_log()[-6000:]}",
+        )
+        return rows
+
+
+def links_to_tip(post: dict, tip_id: int) -> bool:
+    return f"/tips/{tip_id}/" in (post.get("link") or post.get("text", ""))
+
+
+def posts_per_tip(posts: list[dict], tip_ids: list[int]) -> Counter:
+    """(network, tip id) -> number of live posts linking to that tip."""
+    return Counter(
+        (post["network"], tip_id)
+        for post in posts
+        if not post["deleted"]
+        for tip_id in tip_ids
+        if links_to_tip(post, tip_id)
+    )
+
+
+def all_sent(rows) -> bool:
+    return bool(rows) and all(row["status"] == "sent" for row in rows)
