@@ -1,21 +1,14 @@
 """/healthz: 200 when the database, cache and broker answer; 503 naming the part that does not."""
 
-import socket
-
 import pytest
 from django.test import override_settings
+
+from tests.support.processes import free_port
 
 pytestmark = pytest.mark.django_db
 
 # This helper's own Redis database number, so parallel suites never share keys.
 PROD_REDIS_DB = 6
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on: bind, read the number, close."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -42,7 +35,7 @@ def test_healthy_with_database_cache_and_filesystem_broker(client, filesystem_br
 
 
 def test_broker_on_a_closed_port_is_503_naming_the_broker(client):
-    broker = f"redis://127.0.0.1:{closed_port()}/0"
+    broker = f"redis://127.0.0.1:{free_port()}/0"
     with override_settings(CELERY_BROKER_URL=broker, CELERY_BROKER_TRANSPORT_OPTIONS={}):
         response = client.get("/healthz")
 
@@ -69,7 +62,7 @@ def test_broken_cache_is_503_naming_the_cache(client, filesystem_broker):
     broken = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }

@@ -13,23 +13,24 @@ number (6), so it never touches another suite's data.
 import os
 import re
 import secrets
-import signal
 import socket
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.conftest import port_open, require_service
-from tests.publishing.fake_social import FakeSocialServer
+from tests.conftest import require_service
+from tests.publishing.fake_social import FakeSocialServer, fake_social_environment
+from tests.support.admin_http import admin_session, publish_through_admin
+from tests.support.databases import postgres_database_create, postgres_database_drop, query, redis_database_emptied
+from tests.support.processes import ROOT, ProcessGroups, free_port, manage, port_open, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis, pytest.mark.postgres]
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 DATABASE_NAME = "tipcast_prod_stack"
 REDIS_DB = 6
 TIP_COUNT = 20
@@ -51,106 +52,23 @@ print("TIP_IDS", ",".join(map(str, ids)))
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class ProxiedSession(requests.Session):
-    """Talks plain HTTP to gunicorn as a TLS-terminating proxy would: it says
-    X-Forwarded-Proto: https, and so it must send back the Secure cookies the
-    site sets (requests would keep them for https:// URLs only)."""
-
-    def request(self, method, url, **kwargs):
-        headers = dict(kwargs.pop("headers", None) or {})
-        headers["Cookie"] = "; ".join(f"{cookie.name}={cookie.value}" for cookie in self.cookies)
-        return super().request(method, url, headers=headers, **kwargs)
-
-
-class Processes:
-    """Processes this test starts, each in its own session so that SIGKILL
-    reaches a process and its children (Celery's pool) and nothing else."""
-
-    def __init__(self, log_dir: Path, env: dict):
-        self.log_dir, self.env, self.running = log_dir, env, {}
-
-    def start(self, name: str, args: list[str]) -> subprocess.Popen:
-        log = open(self.log_dir / f"{name}.log", "ab")
-        process = subprocess.Popen(
-            args, cwd=BASE_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        self.running[name] = process
-        return process
-
-    def kill(self, name: str) -> None:
-        process = self.running.pop(name)
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
-    def stop_all(self) -> None:
-        for name in list(self.running):
-            process = self.running.pop(name)
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait(timeout=10)
-
-    def log(self, name: str) -> str:
-        path = self.log_dir / f"{name}.log"
-        return path.read_text(errors="replace")[-4000:] if path.exists() else ""
-
-
-def wait_for(condition, *, timeout: float, what: str, interval: float = 0.25):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.fixture
 def postgres_database():
     require_service("PostgreSQL", port_open("127.0.0.1", 5432), "127.0.0.1:5432")
-    import psycopg
-
-    admin_url = "postgresql://postgres@127.0.0.1:5432/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
-    yield f"postgres://postgres@127.0.0.1:5432/{DATABASE_NAME}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE_NAME}" WITH (FORCE)')
+    url = postgres_database_create(server_url=POSTGRES_SERVER, name=DATABASE_NAME)
+    yield url
+    postgres_database_drop(url=url)
 
 
 @pytest.fixture
 def stack_redis_url(redis_url):
-    import redis
-
-    url = redis_url.rsplit("/", 1)[0] + f"/{REDIS_DB}"
-    # Queued messages from an earlier, interrupted run would name deliveries
-    # of a database that no longer exists.
-    redis.Redis.from_url(url).flushdb()
-    return url
+    return redis_database_emptied(url=redis_url, db=REDIS_DB)
 
 
 @pytest.fixture
 def fake_social():
-    server = FakeSocialServer(port=0).start()
-    yield server
-    server.stop()
-
-
-def query(database_url: str, sql: str, params=()) -> list[tuple]:
-    import psycopg
-
-    with psycopg.connect(database_url.replace("postgres://", "postgresql://", 1)) as conn:
-        return conn.execute(sql, params).fetchall()
+    with FakeSocialServer(port=0) as server:
+        yield server
 
 
 def delivery_counts(database_url: str) -> dict:
@@ -187,16 +105,8 @@ def test_stack_publishes_every_tip_exactly_once_through_a_worker_crash(
             "LOG_FORMAT": "json",
             "GUNICORN_BIND": f"127.0.0.1:{web_port}",
             "GUNICORN_WORKERS": "2",
-            # Both networks configured (the console channel switches itself off),
-            # every request sent to the fake server.
-            "X_API_KEY": "key",
-            "X_API_SECRET": "secret",
-            "X_ACCESS_TOKEN": "token",
-            "X_ACCESS_TOKEN_SECRET": "ts",
-            "FACEBOOK_PAGE_ID": "4242",
-            "FACEBOOK_PAGE_ACCESS_TOKEN": "page-token",
-            "PUBLISHING_REQUESTS_SESSION_FACTORY": "tests.publishing.fake_social.RedirectingSession",
-            "FAKE_SOCIAL_URL": fake_social.url,
+            # Both networks configured, every request sent to the fake server.
+            **fake_social_environment(fake_social.url),
             # No drip and a fast sweeper, so the test takes seconds, not a day.
             "PUBLISHING_DRIP_INTERVAL_MINUTES": "0",
             "PUBLISHING_POSTING_HOURS": "00:00-24:00",
@@ -210,17 +120,10 @@ def test_stack_publishes_every_tip_exactly_once_through_a_worker_crash(
     python = sys.executable
     bin_dir = Path(python).parent
 
-    def manage(*args: str) -> str:
-        result = subprocess.run(
-            [python, "manage.py", *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=180
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
-        return result.stdout
-
     # What the image build and the `migrate` service do, then the data staff would have.
-    manage("collectstatic", "--noinput")
-    manage("migrate", "--noinput")
-    setup = manage("shell", "-c", SETUP_SCRIPT.format(password=STAFF_PASSWORD, count=TIP_COUNT))
+    manage("collectstatic", "--noinput", env=env)
+    manage("migrate", "--noinput", env=env)
+    setup = manage("shell", "-c", SETUP_SCRIPT.format(password=STAFF_PASSWORD, count=TIP_COUNT), env=env)
     tip_ids = [int(pk) for pk in re.search(r"TIP_IDS ([\d,]+)", setup).group(1).split(",")]
     schedule_file = tmp_path / "var" / "celerybeat-schedule"
     schedule_file.parent.mkdir(exist_ok=True)  # the image creates /app/var
@@ -250,13 +153,13 @@ def test_stack_publishes_every_tip_exactly_once_through_a_worker_crash(
         str(schedule_file),
     ]
 
-    processes = Processes(tmp_path, env)
+    processes = ProcessGroups(tmp_path, env)
     health_statuses, stop_polling = [], threading.Event()
     try:
         processes.start("web", web_cmd)
         processes.start("worker", worker_cmd)
         processes.start("beat", beat_cmd)
-        wait_for(lambda: health(base) == 200, timeout=60, what=f"/healthz 200\n{processes.log('web')}")
+        wait_for(lambda: health(base) == 200, timeout=60, what=lambda: f"/healthz 200\n{processes.log('web')[-4000:]}")
 
         def poll_health():
             while not stop_polling.is_set():
@@ -278,7 +181,7 @@ def test_stack_publishes_every_tip_exactly_once_through_a_worker_crash(
             timeout=5,
         )
 
-        staff = admin_session(base)
+        staff = admin_session(base, username="ops", password=STAFF_PASSWORD, behind_tls_proxy=True)
         for tip_id in tip_ids[: TIP_COUNT // 2]:
             publish_through_admin(staff, base, tip_id)
 
@@ -289,7 +192,7 @@ def test_stack_publishes_every_tip_exactly_once_through_a_worker_crash(
             lambda: len(fake_social.state.posts) >= 6 and deliveries_with_status(postgres_database, "sending"),
             timeout=60,
             interval=0.05,
-            what=f"a send in flight\n{processes.log('worker')}",
+            what=lambda: f"a send in flight\n{processes.log('worker')[-4000:]}",
         )
         processes.kill("worker")
         interrupted = deliveries_with_status(postgres_database, "sending")
@@ -304,7 +207,9 @@ def test_stack_publishes_every_tip_exactly_once_through_a_worker_crash(
         wait_for(
             lambda: delivery_counts(postgres_database).get("sent") == expected,
             timeout=120,
-            what=f"every delivery sent: {delivery_counts(postgres_database)}\n{processes.log('worker')}",
+            what=lambda: (
+                f"every delivery sent: {delivery_counts(postgres_database)}\n{processes.log('worker')[-4000:]}"
+            ),
         )
 
         # The containers' own healthchecks agree.
@@ -320,7 +225,7 @@ def test_stack_publishes_every_tip_exactly_once_through_a_worker_crash(
                 "--timeout",
                 "5",
             ],
-            cwd=BASE_DIR,
+            cwd=ROOT,
             env=env,
             capture_output=True,
             text=True,
@@ -330,7 +235,7 @@ def test_stack_publishes_every_tip_exactly_once_through_a_worker_crash(
         for check in (["web", f"{base}/healthz"], ["beat", str(schedule_file)]):
             result = subprocess.run(
                 [python, "docker/healthcheck.py", *check],
-                cwd=BASE_DIR,
+                cwd=ROOT,
                 env=env,
                 capture_output=True,
                 text=True,
@@ -359,39 +264,3 @@ def health(base: str) -> int:
         return requests.get(f"{base}/healthz", timeout=5).status_code
     except requests.RequestException:
         return 0
-
-
-def admin_session(base: str) -> requests.Session:
-    """Sign in to /admin/ as staff would: a real session cookie and CSRF token."""
-    session = ProxiedSession()
-    session.headers.update({"X-Forwarded-Proto": "https", "Referer": f"https://127.0.0.1:{base.rsplit(':', 1)[1]}/"})
-    login_page = session.get(f"{base}/admin/login/", timeout=10)
-    assert login_page.status_code == 200, login_page.text[:500]
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page.text).group(1)
-    response = session.post(
-        f"{base}/admin/login/?next=/admin/",
-        data={
-            "csrfmiddlewaretoken": token,
-            "username": "ops",
-            "password": STAFF_PASSWORD,
-            "next": "/admin/",
-        },
-        allow_redirects=False,
-        timeout=10,
-    )
-    assert response.status_code == 302 and response.headers["Location"] == "/admin/", re.sub(
-        r"<[^>]+>|\s+", " ", response.text
-    )[-1500:]
-    assert session.get(f"{base}/admin/", timeout=10).status_code == 200
-    return session
-
-
-def publish_through_admin(session: requests.Session, base: str, tip_id: int) -> None:
-    page = session.get(f"{base}/admin/qa/tip/{tip_id}/publish/", timeout=10)
-    assert page.status_code == 200, page.text[:500]
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-    response = session.post(
-        f"{base}/admin/qa/tip/{tip_id}/publish/", data={"csrfmiddlewaretoken": token}, allow_redirects=False, timeout=10
-    )
-    assert response.status_code == 302, response.text[:500]
-    assert response.headers["Location"] == f"/admin/qa/tip/{tip_id}/change/"

@@ -1,8 +1,6 @@
 """CSRF: every form refuses a POST without a token, and the ask and sign-up
 pages keep what was typed (supportsite.csrf.csrf_failure)."""
 
-import re
-
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -11,9 +9,9 @@ from django.urls import reverse
 
 from qa.models import Question, Tip
 from tests.security.test_permissions import all_cases, world  # noqa: F401 (world is a fixture)
+from tests.support.html_forms import csrf_token
 
 KEPT_MESSAGE = "Your session expired or the page was open too long. Your text is kept below; please submit again."
-TOKEN_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 def csrf_client(user=None) -> Client:
@@ -24,9 +22,7 @@ def csrf_client(user=None) -> Client:
 
 
 def token_from(response) -> str:
-    match = TOKEN_FIELD.search(response.content.decode())
-    assert match, "the page has no CSRF token field"
-    return match.group(1)
+    return csrf_token(response.content.decode())
 
 
 def assert_rejected(response):
