@@ -1,5 +1,6 @@
-"""Bad input gets a validation message, never a 500: on the ask form, search,
-suggest, vote, sign-in, sign-up, the admin answer and the CSV import.
+"""Bad input gets a validation message, never a 500, on the public surfaces:
+the ask form, search, suggest, vote, sign-in, sign-up and the tip page. The
+admin's answer form and CSV import are in test_bad_input_admin.
 
 NUL characters matter most on PostgreSQL, which refuses them in text: run this
 module with DATABASE_URL=postgres://… too (see the README's test command).
@@ -7,25 +8,10 @@ module with DATABASE_URL=postgres://… too (see the README's test command).
 
 import pytest
 from django.conf import settings
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from qa.admin.forms import ANSWER_BODY_MAX_LENGTH
-from qa.models import Answer, Question, Tip
-
-NUL = "\x00"
-LONG_WORD = "あ" * 4000 + "x" * 6000  # one 10,000-character word, no space to break at
-# Right-to-left override, embedding and isolate controls: they reorder the text
-# shown after them ("Trojan Source"), so a title could pretend to say something else.
-RLO = "\u202e"
-BIDI_CONTROLS = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"]
-EMOJI_TITLE = "📦 荷物が届かない 🙏🏽 👨‍👩‍👧"
-EMOJI_BODY = "配達状況が「🚚 配送中」のままです。家族 👨‍👩‍👧 全員待っています 🇯🇵"
-
-
-def page(response) -> str:
-    return response.content.decode()
-
+from qa.models import Question
+from tests.security.bad_input import BIDI_CONTROLS, EMOJI_BODY, EMOJI_TITLE, LONG_WORD, NUL, RLO, page
 
 # --- The ask form ----------------------------------------------------------------------------------
 
@@ -232,55 +218,6 @@ def test_sign_up_accepts_an_emoji_password(client, db):
     assert get_user_model().objects.get(email="hanako@example.jp").check_password(password)
 
 
-# --- The admin answer ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
-
-
-def answer_post(question, body):
-    return {
-        "status": question.status,
-        "category": "",
-        "assignee": "",
-        "answer_body": body,
-        "answers-TOTAL_FORMS": "0",
-        "answers-INITIAL_FORMS": "0",
-        "answers-MIN_NUM_FORMS": "0",
-        "answers-MAX_NUM_FORMS": "1000",
-        "_answer_private": "1",
-    }
-
-
-@pytest.mark.parametrize(
-    ("body", "message"),
-    [
-        ("お調べします" + NUL, "Null characters are not allowed."),
-        ("a" * (ANSWER_BODY_MAX_LENGTH + 1), "Keep the answer under 20000 characters (it has 20001)."),
-    ],
-    ids=["NUL", "oversized"],
-)
-def test_admin_answer_with_bad_input_shows_a_message(staff_client, make_question, body, message):
-    question = make_question()
-    response = staff_client.post(reverse("admin:qa_question_change", args=[question.pk]), answer_post(question, body))
-    assert response.status_code == 200
-    assert message in page(response)
-    assert not Answer.objects.exists()
-
-
-@pytest.mark.parametrize(
-    "body", [LONG_WORD, EMOJI_BODY, "返金は" + RLO + "できます"], ids=["long word", "emoji", "RLO"]
-)
-def test_admin_answer_accepts_long_words_emoji_and_shows_them(staff_client, client, make_question, customer, body):
-    question = make_question()
-    response = staff_client.post(reverse("admin:qa_question_change", args=[question.pk]), answer_post(question, body))
-    assert response.status_code == 302
-    assert Answer.objects.get().body == body
-
-
 # --- Tip pages with long words and emoji ---------------------------------------------------------------
 
 
@@ -290,131 +227,3 @@ def test_tip_page_renders_a_10000_character_word_and_emoji(client, make_tip):
     assert LONG_WORD in html
     assert "📦 " + "長" * 150 in html
     assert 'dir="auto"' in html
-
-
-# --- CSV import (the admin page) ------------------------------------------------------------------------
-
-
-def upload(staff_client, content: bytes, *, encoding="utf-8", dry_run=False, announce=False):
-    data = {"file": SimpleUploadedFile("faq.csv", content, content_type="text/csv"), "encoding": encoding}
-    if dry_run:
-        data["dry_run"] = "on"
-    if announce:
-        data["announce"] = "on"
-    return staff_client.post(reverse("admin:qa_tip_import"), data)
-
-
-def csv_bytes(*rows, encoding="utf-8") -> bytes:
-    lines = ["question,answer,category,tags", *rows]
-    return ("\r\n".join(lines) + "\r\n").encode(encoding)
-
-
-def test_import_invalid_utf8_is_a_clear_message_and_imports_nothing(staff_client):
-    good = "送料はいくらですか,全国一律です。,配送,送料".encode()
-    broken = "返品できますか,30日以内なら".encode() + b"\xff\xfe" + "できます。,返品,".encode()
-    content = b"question,answer,category,tags\r\n" + good + b"\r\n" + broken + b"\r\n"
-    response = upload(staff_client, content)
-    html = page(response)
-    assert response.status_code == 200
-    assert "Line 3 is not valid UTF-8" in html
-    assert "Nothing was imported" in html
-    assert not Tip.objects.exists()
-
-
-def test_import_a_cp932_file_read_as_utf8_says_which_encoding_to_choose(staff_client):
-    content = csv_bytes("送料はいくらですか,全国一律です。,配送,送料", encoding="cp932")
-    html = page(upload(staff_client, content))
-    assert "Excel in Japan" in html
-    assert not Tip.objects.exists()
-
-
-def test_import_cp932_file_with_the_cp932_choice(staff_client):
-    content = csv_bytes("送料はいくらですか,全国一律です。,配送,送料", encoding="cp932")
-    response = upload(staff_client, content, encoding="cp932")
-    assert "1 created, 0 updated, 0 unchanged, 0 failed." in page(response)
-    assert Tip.objects.published().get().title == "送料はいくらですか"
-
-
-def test_import_reports_bad_rows_by_line_and_imports_the_rest(staff_client):
-    content = csv_bytes(
-        "送料はいくらですか,全国一律です。,配送,送料",
-        "返品" + NUL + "できますか,30日以内です。,,",
-        "q" * 201 + ",too long,,",
-        EMOJI_TITLE + "," + EMOJI_BODY + ",配送,📦",
-        '長い単語,"' + LONG_WORD + '",,',
-    )
-    response = upload(staff_client, content)
-    html = page(response)
-    assert response.status_code == 200
-    assert "3 created, 0 updated, 0 unchanged, 2 failed." in html
-    assert "<td>3</td><td><bdi>Null characters are not allowed.</bdi></td>" in html
-    assert "201 characters long" in html
-    titles = set(Tip.objects.values_list("title", flat=True))
-    assert titles == {"送料はいくらですか", EMOJI_TITLE, "長い単語"}
-    assert Tip.objects.get(title=EMOJI_TITLE).answer_text == EMOJI_BODY
-    assert Tip.objects.get(title="長い単語").answer_text == LONG_WORD
-
-
-def test_import_refuses_bidi_controls_in_titles(staff_client):
-    response = upload(staff_client, csv_bytes("Refund " + RLO + "gnp.exe,answer,,"))
-    assert "0 created" in page(response)
-    assert "text-direction" in page(response)
-    assert not Tip.objects.exists()
-
-
-def test_import_dry_run_saves_nothing_and_says_so(staff_client):
-    response = upload(staff_client, csv_bytes("送料はいくらですか,全国一律です。,配送,送料"), dry_run=True)
-    assert "Dry run, nothing was saved: 1 would be created" in page(response)
-    assert not Tip.objects.exists()
-
-
-def test_import_announce_creates_deliveries(staff_client):
-    upload(staff_client, csv_bytes("送料はいくらですか,全国一律です。,配送,送料"), announce=True)
-    assert Tip.objects.get().deliveries.exists()
-
-
-def test_import_without_announce_posts_nothing(staff_client):
-    upload(staff_client, csv_bytes("送料はいくらですか,全国一律です。,配送,送料"))
-    assert not Tip.objects.get().deliveries.exists()
-
-
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        (b"", "The submitted file is empty."),
-        (b"foo,bar\r\n1,2\r\n", "The header row must name the columns"),
-        (b"\x00\x00\x00", "The header row must name the columns"),
-    ],
-    ids=["empty", "wrong header", "binary"],
-)
-def test_import_unreadable_files_get_a_message(staff_client, content, message):
-    response = upload(staff_client, content)
-    assert response.status_code == 200
-    assert message in page(response)
-    assert not Tip.objects.exists()
-
-
-def test_import_too_large_a_file_is_refused(staff_client, monkeypatch):
-    monkeypatch.setattr("qa.admin.imports.MAX_CSV_BYTES", 100)
-    response = upload(staff_client, csv_bytes("送料はいくらですか," + "全国一律です。" * 20 + ",,"))
-    assert "The file is too large" in page(response)
-    assert not Tip.objects.exists()
-
-
-def test_import_page_is_linked_from_the_tip_list(staff_client):
-    assert reverse("admin:qa_tip_import") in page(staff_client.get(reverse("admin:qa_tip_changelist")))
-
-
-def test_import_page_and_command_share_the_code(staff_client, tmp_path):
-    """Importing the same file through the command afterwards finds every tip unchanged."""
-    from django.core.management import call_command
-
-    content = csv_bytes("送料はいくらですか,全国一律です。,配送,送料", EMOJI_TITLE + "," + EMOJI_BODY + ",配送,📦")
-    upload(staff_client, content)
-    path = tmp_path / "faq.csv"
-    path.write_bytes(content)
-    from io import StringIO
-
-    out = StringIO()
-    call_command("import_faq", str(path), stdout=out, stderr=StringIO())
-    assert "0 created, 0 updated, 2 unchanged, 0 failed." in out.getvalue()

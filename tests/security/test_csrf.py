@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from qa.models import Question, Tip
-from tests.security.test_permissions import all_cases, world  # noqa: F401 (world is a fixture)
+from tests.security.permission_expectations import all_cases
 from tests.support.html_forms import csrf_token
 
 KEPT_MESSAGE = "Your session expired or the page was open too long. Your text is kept below; please submit again."
@@ -45,7 +45,7 @@ def _post_cases():
 
 @pytest.mark.parametrize(("route", "index"), _post_cases())
 @pytest.mark.parametrize("actor", ["anonymous", "staff"])
-def test_every_post_without_a_token_is_refused(world, route, index, actor):  # noqa: F811
+def test_every_post_without_a_token_is_refused(world, route, index, actor):
     case = all_cases()[route][index]
     url = case.url(world) if callable(case.url) else case.url
     data = case.post_data(world) if callable(case.post_data) else case.post_data

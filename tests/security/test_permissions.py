@@ -1,60 +1,26 @@
 """Who may see and do what, for every URL the site answers.
 
 The list of URLs is generated from the URL conf (admin and allauth included),
-and every route must have an entry in the tables below: a new URL without a
-permission expectation fails `test_every_url_has_a_permission_expectation`.
-
-Each expectation is a tuple for the four actors, in this order:
-anonymous visitor, customer (owns the question), other customer (owns
-nothing), staff. An outcome is an HTTP status, or one of:
-- LOGIN: a redirect to the customer sign-in page (with ?next=);
-- ADMIN_LOGIN: a redirect to the admin sign-in page (customers are not staff);
-- REDIRECT: any other redirect (to the canonical URL, after a POST, ...).
+and every route must have an entry in the tables of permission_expectations.py:
+a new URL without a permission expectation fails
+`test_every_url_has_a_permission_expectation`. The objects the routes name are
+made by the `world` fixture (tests/security/conftest.py).
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-
 import pytest
-from allauth.account.models import EmailAddress
-from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth.models import Group
-from django.contrib.contenttypes.models import ContentType
-from django.contrib.sites.models import Site
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
-from taggit.models import Tag
 
-from publishing.models import ChannelState, Delivery
-from qa import services
-from qa.models import Tip
-
-LOGIN = "login"
-ADMIN_LOGIN = "admin-login"
-REDIRECT = "redirect"
-ACTORS = ("anonymous", "customer", "other", "staff")
-
-
-def everyone(outcome):
-    return (outcome,) * 4
-
-
-SIGNED_IN_ONLY = (LOGIN, 200, 200, 200)
-STAFF_ONLY = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200)
-
-
-def staff_only(staff_outcome):
-    return (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, staff_outcome)
-
+from tests.security.permission_expectations import ACTORS, ADMIN_LOGIN, ADMIN_MODELS, LOGIN, REDIRECT, all_cases
 
 # --- The URL conf, walked -------------------------------------------------------------------------
 
 
 def url_routes(patterns=None, prefix="", namespace=""):
     """Every route of the URL conf as (route, name): ("admin/qa/tip/<path:object_id>/change/",
-    "admin:qa_tip_change"). The tables below are keyed by route, or by name where the
+    "admin:qa_tip_change"). The tables (permission_expectations) are keyed by route, or by name where the
     route is unstable (the admin's app list regex follows the order models register in)."""
     patterns = get_resolver().url_patterns if patterns is None else patterns
     routes = []
@@ -74,271 +40,6 @@ def table_key(route, name, table) -> str | None:
     if name and name in table:
         return name
     return None
-
-
-# --- Objects every parameterised route resolves to -------------------------------------------------
-
-
-@dataclass
-class World:
-    customer: object
-    other: object
-    staff: object
-    published_tip: Tip
-    draft_tip: Tip
-    question: object
-    answer: object
-    delivery: Delivery
-    objects: dict = field(default_factory=dict)  # "app_label.model" -> an instance, for the admin
-
-
-@pytest.fixture
-def world(customer, other_customer, staff, category, make_tip):
-    published = make_tip(title="How do I track my parcel?", tags=["配送"], publish=False)
-    published = services.tip_publish(tip=published, announce=True)  # creates the console delivery
-    draft = make_tip(title="Draft: returns after 30 days", publish=False)
-    question = services.question_create(asker=customer, title="荷物が届きません", body="注文したのに届きません。")
-    answer = services.question_answer(question=question, author=staff, body="調べます。", is_public=False)
-    social_app = SocialApp.objects.create(provider="google", name="Google", client_id="id", secret="secret")
-    social_app.sites.add(Site.objects.get_current())  # Google is configured; X and Facebook are not
-    social_account = SocialAccount.objects.create(user=other_customer, provider="google", uid="1234")
-    world = World(
-        customer=customer,
-        other=other_customer,
-        staff=staff,
-        published_tip=published,
-        draft_tip=draft,
-        question=question,
-        answer=answer,
-        delivery=Delivery.objects.get(tip=published),
-    )
-    world.objects = {
-        "auth.group": Group.objects.create(name="Support"),
-        "auth.user": other_customer,
-        "sites.site": Site.objects.get_current(),
-        "taggit.tag": Tag.objects.get(name="配送"),
-        "account.emailaddress": EmailAddress.objects.get(user=customer),
-        "socialaccount.socialapp": social_app,
-        "socialaccount.socialaccount": social_account,
-        "socialaccount.socialtoken": SocialToken.objects.create(app=social_app, account=social_account, token="t"),
-        "qa.category": category,
-        "qa.savedreply": services.saved_reply_create(title="Thanks", body="Thank you for asking."),
-        "qa.question": question,
-        "qa.tip": published,
-        "publishing.delivery": world.delivery,
-        "publishing.channelstate": ChannelState.objects.get_or_create(kind="console")[0],
-    }
-    return world
-
-
-# --- Expectations: public site, accounts, custom admin views ------------------------------------------
-
-
-@dataclass(frozen=True)
-class Case:
-    url: Callable[[World], str] | str
-    get: tuple | None  # None: GET is not the point of this route (POST only, checked below)
-    post: tuple | None = None
-    post_data: Callable[[World], dict] | dict = field(default_factory=dict)
-    label: str = ""
-
-
-def ask_data(world):
-    return {"title": "送料はいくらですか", "body": "沖縄までの送料を教えてください。", "action": "confirm"}
-
-
-ROUTES: dict[str, list[Case]] = {
-    "healthz": [Case("/healthz", everyone(200))],
-    # Public pages: the same for everyone.
-    "": [Case("/", everyone(200))],
-    "tips/": [Case("/tips/", everyone(200))],
-    "tips/<int:pk>/": [
-        Case(lambda w: f"/tips/{w.published_tip.pk}/", everyone(301), label="published tip -> canonical"),
-        Case(lambda w: f"/tips/{w.draft_tip.pk}/", everyone(404), label="draft tip"),
-    ],
-    "tips/<int:pk>/<str:slug>/": [
-        Case(lambda w: w.published_tip.get_absolute_url(), everyone(200), label="published tip"),
-        # Drafts are only visible to staff, in the admin's preview.
-        Case(lambda w: f"/tips/{w.draft_tip.pk}/{w.draft_tip.slug}/", everyone(404), label="draft tip"),
-    ],
-    "votes/tips/<int:pk>/": [
-        Case(
-            lambda w: f"/votes/tips/{w.published_tip.pk}/",
-            everyone(405),
-            everyone(REDIRECT),
-            {"helpful": "yes"},
-            label="published tip",
-        ),
-        Case(lambda w: f"/votes/tips/{w.draft_tip.pk}/", None, everyone(404), {"helpful": "yes"}, label="draft tip"),
-    ],
-    "categories/<str:slug>/": [
-        Case("/categories/shipping/", everyone(200)),
-        Case("/categories/no-such-topic/", everyone(404), label="unknown"),
-    ],
-    "search/": [Case("/search/?q=parcel", everyone(200))],
-    "feeds/tips.rss": [Case("/feeds/tips.rss", everyone(200))],
-    "feeds/tips.atom": [Case("/feeds/tips.atom", everyone(200))],
-    "feeds/categories/<str:slug>.rss": [Case("/feeds/categories/shipping.rss", everyone(200))],
-    "feeds/categories/<str:slug>.atom": [Case("/feeds/categories/shipping.atom", everyone(200))],
-    "sitemap.xml": [Case("/sitemap.xml", everyone(200))],
-    "robots.txt": [Case("/robots.txt", everyone(200))],
-    "favicon.ico": [Case("/favicon.ico", everyone(REDIRECT))],
-    # Signed-in customers.
-    "ask/": [Case("/ask/", SIGNED_IN_ONLY, (LOGIN, REDIRECT, REDIRECT, REDIRECT), ask_data)],
-    "ask/preview/": [Case("/ask/preview/", (LOGIN, 405, 405, 405), SIGNED_IN_ONLY, {"body": "**太字**"})],
-    "ask/suggest/": [Case("/ask/suggest/?q=parcel", everyone(200), everyone(405))],
-    "my/questions/": [Case("/my/questions/", SIGNED_IN_ONLY)],
-    # Only the asker sees their question: anyone else (staff too, who use the admin) gets 404.
-    "my/questions/<int:pk>/": [
-        Case(lambda w: f"/my/questions/{w.question.pk}/", (LOGIN, 200, 404, 404)),
-        Case("/my/questions/999999/", (LOGIN, 404, 404, 404), label="missing"),
-    ],
-    "i18n/setlang/": [Case("/i18n/setlang/", everyone(REDIRECT), everyone(REDIRECT), {"language": "ja", "next": "/"})],
-    # --- django-allauth: each route listed, none skipped ---
-    "accounts/login/": [Case("/accounts/login/", (200, REDIRECT, REDIRECT, REDIRECT))],
-    "accounts/logout/": [Case("/accounts/logout/", (REDIRECT, 200, 200, 200), everyone(REDIRECT))],
-    "accounts/inactive/": [Case("/accounts/inactive/", everyone(200))],
-    "accounts/signup/": [Case("/accounts/signup/", (200, REDIRECT, REDIRECT, REDIRECT))],
-    "accounts/reauthenticate/": [Case("/accounts/reauthenticate/", SIGNED_IN_ONLY)],
-    "accounts/email/": [Case("/accounts/email/", SIGNED_IN_ONLY)],
-    "accounts/confirm-email/": [Case("/accounts/confirm-email/", everyone(200))],
-    "accounts/password/change/": [Case("/accounts/password/change/", SIGNED_IN_ONLY)],
-    "accounts/password/set/": [Case("/accounts/password/set/", (LOGIN, REDIRECT, REDIRECT, REDIRECT))],
-    "accounts/password/reset/": [Case("/accounts/password/reset/", everyone(200))],
-    # Sign-in by e-mailed code is off: its page sends everyone back.
-    "accounts/login/code/confirm/": [Case("/accounts/login/code/confirm/", everyone(REDIRECT))],
-    "accounts/^confirm-email/(?P<key>[-:\\w]+)/$": [Case("/accounts/confirm-email/not-a-key/", everyone(200))],
-    "accounts/password/reset/key/done/": [Case("/accounts/password/reset/key/done/", everyone(200))],
-    "accounts/^password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$": [
-        Case("/accounts/password/reset/key/1-not-a-key/", everyone(200))
-    ],
-    "accounts/password/reset/done/": [Case("/accounts/password/reset/done/", everyone(200))],
-    "accounts/3rdparty/login/cancelled/": [Case("/accounts/3rdparty/login/cancelled/", everyone(200))],
-    "accounts/3rdparty/login/error/": [Case("/accounts/3rdparty/login/error/", everyone(401))],
-    "accounts/3rdparty/signup/": [Case("/accounts/3rdparty/signup/", everyone(REDIRECT))],
-    "accounts/3rdparty/": [Case("/accounts/3rdparty/", SIGNED_IN_ONLY)],
-    # allauth's old addresses, kept as redirects to the 3rdparty/ ones.
-    "accounts/social/login/cancelled/": [Case("/accounts/social/login/cancelled/", everyone(301))],
-    "accounts/social/login/error/": [Case("/accounts/social/login/error/", everyone(301))],
-    "accounts/social/signup/": [Case("/accounts/social/signup/", everyone(301))],
-    "accounts/social/connections/": [Case("/accounts/social/connections/", everyone(301))],
-    # Social providers: without a configured app the login page is 404, never a 500.
-    "accounts/twitter_oauth2/login/": [Case("/accounts/twitter_oauth2/login/", everyone(404))],
-    "accounts/twitter_oauth2/login/callback/": [Case("/accounts/twitter_oauth2/login/callback/", everyone(404))],
-    "accounts/facebook/login/": [Case("/accounts/facebook/login/", everyone(404))],
-    "accounts/facebook/login/callback/": [Case("/accounts/facebook/login/callback/", everyone(404))],
-    "accounts/facebook/login/token/": [Case("/accounts/facebook/login/token/", everyone(404))],
-    "accounts/google/login/": [Case("/accounts/google/login/", everyone(200))],
-    # Configured, but called without the provider's parameters: allauth's "sign-in failed" page.
-    "accounts/google/login/callback/": [Case("/accounts/google/login/callback/", everyone(401))],
-    "accounts/google/login/token/": [Case("/accounts/google/login/token/", everyone(401))],
-    # --- The admin site's own pages ---
-    "admin/": [Case("/admin/", STAFF_ONLY)],
-    "admin/login/": [Case("/admin/login/", (200, 200, 200, REDIRECT))],
-    # Signing out of the admin is a POST; visitors who are not staff are sent to the admin index.
-    "admin/logout/": [Case("/admin/logout/", (REDIRECT, REDIRECT, REDIRECT, 405), (REDIRECT, REDIRECT, REDIRECT, 200))],
-    "admin/password_change/": [Case("/admin/password_change/", STAFF_ONLY)],
-    "admin/password_change/done/": [Case("/admin/password_change/done/", STAFF_ONLY)],
-    "admin/autocomplete/": [Case("/admin/autocomplete/", staff_only(403))],
-    "admin/jsi18n/": [Case("/admin/jsi18n/", STAFF_ONLY)],
-    "admin/r/<path:content_type_id>/<path:object_id>/": [
-        Case(
-            lambda w: f"/admin/r/{ContentType.objects.get_for_model(Tip).pk}/{w.published_tip.pk}/",
-            staff_only(REDIRECT),
-        )
-    ],
-    "admin:app_list": [Case("/admin/qa/", STAFF_ONLY)],
-    "admin/(?P<url>.*)$": [Case("/admin/no-such-page/", staff_only(404))],
-    # --- Custom admin views ---
-    "admin/auth/user/<id>/password/": [Case(lambda w: f"/admin/auth/user/{w.other.pk}/password/", STAFF_ONLY)],
-    "admin/taggit/tag/merge-tags/": [Case("/admin/taggit/tag/merge-tags/", STAFF_ONLY)],
-    "admin/qa/question/<int:object_id>/assign-to-me/": [
-        Case(lambda w: f"/admin/qa/question/{w.question.pk}/assign-to-me/", staff_only(405), staff_only(REDIRECT))
-    ],
-    "admin/qa/tip/<int:object_id>/publish/": [
-        Case(lambda w: f"/admin/qa/tip/{w.draft_tip.pk}/publish/", STAFF_ONLY, staff_only(REDIRECT))
-    ],
-    "admin/qa/tip/<int:object_id>/unpublish/": [
-        Case(lambda w: f"/admin/qa/tip/{w.published_tip.pk}/unpublish/", staff_only(405), staff_only(REDIRECT))
-    ],
-    # The preview shows drafts: staff only.
-    "admin/qa/tip/<int:object_id>/preview/": [Case(lambda w: f"/admin/qa/tip/{w.draft_tip.pk}/preview/", STAFF_ONLY)],
-    "admin/qa/tip/import/": [Case("/admin/qa/tip/import/", STAFF_ONLY)],
-    # The live character count of the tip's post text.
-    "admin/publishing/delivery/preview/": [
-        Case(lambda w: f"/admin/publishing/delivery/preview/?tip={w.published_tip.pk}&channel=console", STAFF_ONLY)
-    ],
-    "admin/publishing/channelstate/<str:kind>/clear-reauth/": [
-        Case("/admin/publishing/channelstate/console/clear-reauth/", staff_only(405), staff_only(REDIRECT))
-    ],
-}
-
-
-# --- Expectations: the admin's model pages ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AdminModel:
-    """What staff get on each standard page of one registered ModelAdmin.
-    Anonymous visitors and customers are always sent to the admin sign-in."""
-
-    changelist: object = 200
-    add: object = 200
-    change: object = 200
-    history: object = 200
-    delete: object = 200
-    delete_post: object = REDIRECT  # confirming the deletion
-
-
-READ_ONLY_AUDIT = AdminModel(add=403, delete=403, delete_post=403)
-ADMIN_MODELS: dict[str, AdminModel] = {
-    "auth.group": AdminModel(),
-    "auth.user": AdminModel(),
-    "sites.site": AdminModel(),
-    "taggit.tag": AdminModel(),
-    "account.emailaddress": AdminModel(),
-    "socialaccount.socialapp": AdminModel(),
-    "socialaccount.socialaccount": AdminModel(),
-    "socialaccount.socialtoken": AdminModel(),
-    "qa.category": AdminModel(),
-    "qa.savedreply": AdminModel(),
-    # Questions come from customers, never from the admin.
-    "qa.question": AdminModel(add=403),
-    # A tip that was posted keeps its deliveries (the audit trail), so it cannot be deleted: staff unpublish it.
-    "qa.tip": AdminModel(delete_post=403),
-    # Deliveries are the audit trail: staff cancel, never add or delete.
-    "publishing.delivery": READ_ONLY_AUDIT,
-    # The channel list is the health page; a channel's "change" page leads back to it.
-    "publishing.channelstate": AdminModel(add=403, change=REDIRECT, delete=403, delete_post=403),
-}
-
-
-def admin_model_cases() -> dict[str, list[Case]]:
-    cases = {}
-    for model in admin.site._registry:
-        key = model._meta.label_lower
-        if key not in ADMIN_MODELS:
-            continue
-        expect = ADMIN_MODELS[key]
-        base = f"admin/{model._meta.app_label}/{model._meta.model_name}/"
-
-        def url(suffix, key=key, base=base):
-            return lambda w: f"/{base}{w.objects[key].pk}/{suffix}"
-
-        cases[base] = [Case(f"/{base}", staff_only(expect.changelist))]
-        cases[base + "add/"] = [Case(f"/{base}add/", staff_only(expect.add))]
-        cases[base + "<path:object_id>/change/"] = [Case(url("change/"), staff_only(expect.change))]
-        cases[base + "<path:object_id>/history/"] = [Case(url("history/"), staff_only(expect.history))]
-        cases[base + "<path:object_id>/delete/"] = [
-            Case(url("delete/"), staff_only(expect.delete), staff_only(expect.delete_post), {"post": "yes"})
-        ]
-        # The bare object address redirects to its change page.
-        cases[base + "<path:object_id>/"] = [Case(url(""), staff_only(REDIRECT))]
-    return cases
-
-
-def all_cases() -> dict[str, list[Case]]:
-    return {**ROUTES, **admin_model_cases()}
 
 
 # --- The tests ------------------------------------------------------------------------------------

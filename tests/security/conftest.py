@@ -1,0 +1,52 @@
+"""The objects every parameterised route of the permission tables resolves to
+(test_permissions, test_csrf)."""
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
+from django.contrib.auth.models import Group
+from django.contrib.sites.models import Site
+from taggit.models import Tag
+
+from publishing.models import ChannelState, Delivery
+from qa import services
+from tests.security.permission_expectations import World
+
+
+@pytest.fixture
+def world(customer, other_customer, staff, category, make_tip):
+    published = make_tip(title="How do I track my parcel?", tags=["配送"], publish=False)
+    published = services.tip_publish(tip=published, announce=True)  # creates the console delivery
+    draft = make_tip(title="Draft: returns after 30 days", publish=False)
+    question = services.question_create(asker=customer, title="荷物が届きません", body="注文したのに届きません。")
+    answer = services.question_answer(question=question, author=staff, body="調べます。", is_public=False)
+    social_app = SocialApp.objects.create(provider="google", name="Google", client_id="id", secret="secret")
+    social_app.sites.add(Site.objects.get_current())  # Google is configured; X and Facebook are not
+    social_account = SocialAccount.objects.create(user=other_customer, provider="google", uid="1234")
+    world = World(
+        customer=customer,
+        other=other_customer,
+        staff=staff,
+        published_tip=published,
+        draft_tip=draft,
+        question=question,
+        answer=answer,
+        delivery=Delivery.objects.get(tip=published),
+    )
+    world.objects = {
+        "auth.group": Group.objects.create(name="Support"),
+        "auth.user": other_customer,
+        "sites.site": Site.objects.get_current(),
+        "taggit.tag": Tag.objects.get(name="配送"),
+        "account.emailaddress": EmailAddress.objects.get(user=customer),
+        "socialaccount.socialapp": social_app,
+        "socialaccount.socialaccount": social_account,
+        "socialaccount.socialtoken": SocialToken.objects.create(app=social_app, account=social_account, token="t"),
+        "qa.category": category,
+        "qa.savedreply": services.saved_reply_create(title="Thanks", body="Thank you for asking."),
+        "qa.question": question,
+        "qa.tip": published,
+        "publishing.delivery": world.delivery,
+        "publishing.channelstate": ChannelState.objects.get_or_create(kind="console")[0],
+    }
+    return world
