@@ -1,8 +1,6 @@
 """Bad input in the admin gets a validation message, never a 500: the answer
-form and the CSV import page (the public surfaces are in test_bad_input).
-
-NUL characters matter most on PostgreSQL, which refuses them in text: run this
-module with DATABASE_URL=postgres://… too (see the README's test command).
+form and the CSV import page. The public surfaces are in test_bad_input, and
+like it this module must also pass on PostgreSQL (which refuses NUL in text).
 """
 
 import pytest
