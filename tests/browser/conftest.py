@@ -52,7 +52,7 @@ def browser():
     try:
         from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import sync_playwright
-    except ImportError as error:  # pragma: no cover - playwright is in requirements.txt
+    except ImportError as error:  # pragma: no cover - playwright is in requirements-dev.txt
         require_service("Playwright", False, f"cannot import playwright: {error}")
     require_service("Chromium", os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} is missing; apt-get install chromium")
     previous_async_unsafe = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
