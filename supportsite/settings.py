@@ -15,12 +15,11 @@ from django.utils.translation import gettext_lazy as _
 from supportsite.logging import default_log_format, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-# Everything the running site writes locally (SQLite file, broker queue, media,
-# dev e-mails) lives under var/, which is git-ignored.
-VAR_DIR = Path(environ.Env().str("TIPCAST_VAR_DIR", default=str(BASE_DIR / "var")))
-
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# Everything the running site writes locally (SQLite file, broker queue, media,
+# dev e-mails) lives under var/, which is git-ignored.
+VAR_DIR = Path(env.str("TIPCAST_VAR_DIR", default=str(BASE_DIR / "var")))
 
 DJANGO_ENV = env.str("DJANGO_ENV", default="development")
 if DJANGO_ENV not in {"development", "test", "production"}:
@@ -394,7 +393,6 @@ if IS_PRODUCTION:
 # Container healthchecks call /healthz over plain HTTP from inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
-SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 if DJANGO_ENV == "test":
