@@ -63,6 +63,19 @@ class ImportReport:
     def failed(self) -> int:
         return len(self.failures)
 
+    def summary(self, *, dry_run: bool) -> str:
+        """One line for staff, the same from the command and the admin page."""
+        counts = {"created": self.created, "updated": self.updated, "unchanged": self.unchanged, "failed": self.failed}
+        if dry_run:
+            return (
+                _(
+                    "Dry run, nothing was saved: %(created)d would be created, %(updated)d updated, "
+                    "%(unchanged)d unchanged, %(failed)d failed."
+                )
+                % counts
+            )
+        return _("%(created)d created, %(updated)d updated, %(unchanged)d unchanged, %(failed)d failed.") % counts
+
 
 def tags_split(cell: str) -> list[str]:
     return [tag.strip() for tag in TAG_SEPARATORS.split(cell or "") if tag.strip()]

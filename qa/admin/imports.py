@@ -94,7 +94,7 @@ def faq_import_view(model_admin, request):
             dry_run = form.cleaned_data["dry_run"]
             report = faq_import(rows=rows, announce=form.cleaned_data["announce"], dry_run=dry_run)
             level = messages.WARNING if report.failed else messages.SUCCESS
-            model_admin.message_user(request, _summary(report, dry_run=dry_run), level)
+            model_admin.message_user(request, report.summary(dry_run=dry_run), level)
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.opts,
@@ -104,24 +104,6 @@ def faq_import_view(model_admin, request):
         "dry_run": bool(form.is_bound and form.is_valid() and form.cleaned_data["dry_run"]),
     }
     return TemplateResponse(request, "admin/qa/import_faq.html", context)
-
-
-def _summary(report, *, dry_run: bool) -> str:
-    counts = {
-        "created": report.created,
-        "updated": report.updated,
-        "unchanged": report.unchanged,
-        "failed": report.failed,
-    }
-    if dry_run:
-        return (
-            gettext(
-                "Dry run, nothing was saved: %(created)d would be created, %(updated)d updated, "
-                "%(unchanged)d unchanged, %(failed)d failed."
-            )
-            % counts
-        )
-    return gettext("%(created)d created, %(updated)d updated, %(unchanged)d unchanged, %(failed)d failed.") % counts
 
 
 class TipImportAdmin(TipAdmin):

@@ -55,19 +55,6 @@ class Command(BaseCommand):
 
         for line, reason in report.failures:
             self.stderr.write(_("Line %(line)d: %(reason)s") % {"line": line, "reason": reason})
-        counts = {
-            "created": report.created,
-            "updated": report.updated,
-            "unchanged": report.unchanged,
-            "failed": report.failed,
-        }
-        if dry_run:
-            summary = _(
-                "Dry run, nothing was saved: %(created)d would be created, %(updated)d updated, "
-                "%(unchanged)d unchanged, %(failed)d failed."
-            )
-        else:
-            summary = _("%(created)d created, %(updated)d updated, %(unchanged)d unchanged, %(failed)d failed.")
         if verbosity > 0 or report.failed:
             style = self.style.WARNING if report.failed else self.style.SUCCESS
-            self.stdout.write(style(summary % counts))
+            self.stdout.write(style(report.summary(dry_run=dry_run)))
