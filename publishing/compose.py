@@ -108,8 +108,20 @@ def fill_placeholders(template: str, values: dict[str, str]) -> str:
 # --- X ----------------------------------------------------------------------------------
 
 
-def x_weighted_length(text: str) -> int:
-    return parse_tweet(nfc(text)).weightedLength
+# X turns every link into a 23-character t.co link. twitter-text counts a URL
+# as 23 only when it recognises it as one, and it does not recognise a
+# development SITE_URL such as http://127.0.0.1:8000: counted at full length,
+# the tip link would leave a Japanese title one character. So the link is
+# counted as this stand-in, which is what X will post.
+_T_CO_LINK = "https://t.co/" + "x" * 10
+
+
+def x_weighted_length(text: str, *, link: str = "") -> int:
+    """X's weighted length of `text`, counting `link` as the t.co link X posts."""
+    text = nfc(text)
+    if link:
+        text = text.replace(nfc(link), _T_CO_LINK)
+    return parse_tweet(text).weightedLength
 
 
 def fit_cutting(render: Callable[[str], str], cuttable: str, *, fits: Callable[[str], bool]) -> str:
@@ -145,7 +157,7 @@ def x_text(*, title: str, url: str, hashtags: list[str], template: str, text_ove
     from the end only when even an empty title does not fit. Raises TooLong."""
 
     def fits(text: str) -> bool:
-        return x_weighted_length(text) <= X_MAX_WEIGHTED_LENGTH
+        return x_weighted_length(text, link=url) <= X_MAX_WEIGHTED_LENGTH
 
     title, text_override = nfc(title), nfc(text_override)
     if text_override:
@@ -185,7 +197,7 @@ def x_post(tip, *, source: str, text_override: str = ""):
             permanent=True,
             code="too_long",
         ) from None
-    details = {"weighted_length": x_weighted_length(text), "max": X_MAX_WEIGHTED_LENGTH}
+    details = {"weighted_length": x_weighted_length(text, link=link), "max": X_MAX_WEIGHTED_LENGTH}
     return Post(text=text, link=link, details=details)
 
 

@@ -7,6 +7,8 @@ master process never loads Django, so docker/gunicorn.conf.py applies the same
 dictionary through `logconfig_dict`: web, worker and beat logs look alike.
 """
 
+import logging
+
 LOG_FORMATS = ("json", "plain")
 CREDENTIAL_CARRYING_LOGGERS = ("urllib3", "requests_oauthlib", "oauthlib", "tweepy", "facebook")
 
@@ -15,7 +17,23 @@ def default_log_format(django_env: str) -> str:
     return "json" if django_env == "production" else "plain"
 
 
-def logging_config(*, level: str, log_format: str) -> dict:
+class SkipStaticRequests(logging.Filter):
+    """Drops the development server's lines for static files that were served
+    fine: one page view is a dozen of them, and they bury what matters.
+    Failed static requests (404, 500) are still logged."""
+
+    def __init__(self, prefix: str = "/static/"):
+        super().__init__()
+        self.prefix = prefix
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        request_line = args[0] if args and isinstance(args[0], str) else ""
+        served = getattr(record, "status_code", 500) < 400
+        return not (served and f" {self.prefix}" in request_line)
+
+
+def logging_config(*, level: str, log_format: str, static_url: str = "/static/") -> dict:
     if log_format not in LOG_FORMATS:
         # Imported lazily: gunicorn reads this module before Django is set up.
         from django.core.exceptions import ImproperlyConfigured
@@ -34,6 +52,7 @@ def logging_config(*, level: str, log_format: str) -> dict:
                 "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
             },
         },
+        "filters": {"skip_static_requests": {"()": SkipStaticRequests, "prefix": static_url}},
         "handlers": {"stdout": stdout},
         "root": {"handlers": ["stdout"], "level": level},
         "loggers": {
@@ -47,5 +66,7 @@ def logging_config(*, level: str, log_format: str) -> dict:
             # a request line is one record in the same format as the rest.
             "gunicorn.error": own_handler,
             "gunicorn.access": own_handler,
+            # runserver (make run) logs every request; static files are noise there.
+            "django.server": {**own_handler, "level": "INFO", "filters": ["skip_static_requests"]},
         },
     }

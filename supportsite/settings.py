@@ -235,6 +235,11 @@ STORAGES = {
     },
 }
 
+# Outside production, WhiteNoise serves static files straight from the source
+# folders, with DEBUG on or off (`make run` runs with DEBUG off, so that its
+# error pages are the ones users see), without a collectstatic step.
+WHITENOISE_USE_FINDERS = not IS_PRODUCTION
+
 # --- Content-Security-Policy (django-csp) ---------------------------------------------------
 # No inline scripts anywhere: every script is a static file.
 CONTENT_SECURITY_POLICY = {
@@ -379,7 +384,7 @@ PUBLISHING_REQUESTS_SESSION_FACTORY = env.str("PUBLISHING_REQUESTS_SESSION_FACTO
 # Stdout only; JSON lines in production, a plain line in development (see supportsite/logging.py).
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env.str("LOG_FORMAT", default=default_log_format(DJANGO_ENV))
-LOGGING = logging_config(level=LOG_LEVEL, log_format=LOG_FORMAT)
+LOGGING = logging_config(level=LOG_LEVEL, log_format=LOG_FORMAT, static_url=STATIC_URL)
 
 # --- Production hardening ---------------------------------------------------------------------
 if IS_PRODUCTION:

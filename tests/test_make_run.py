@@ -78,9 +78,33 @@ def test_make_run_serves_the_site_runs_a_worker_and_stops_everything_on_ctrl_c(t
 
         with urllib.request.urlopen(url, timeout=30) as response:
             assert response.status == 200
-        # The Celery worker is up, with beat, on the filesystem broker under var/.
+        # The Celery worker is up, with beat, on the filesystem broker under var/,
+        # and the address came after its banner, so it does not scroll away.
         output.wait_for(r"celery@\S+ ready")
         output.wait_for(r"beat: Starting")
+        assert output.text.index("Tipcast is running at") > re.search(r"celery@\S+ ready", output.text).start()
+        assert f"E-mails are written to {tmp_path / 'var' / 'mail'}/" in output.text
+
+        # What users see: the friendly 404, not Django's debug page; static
+        # files served, and not logged line by line.
+        missing = requests.get(f"{url}no-such-page/", timeout=10)
+        assert missing.status_code == 404
+        assert "URLconf" not in missing.text and "site-header" in missing.text
+        assert requests.get(f"{url}static/css/site.css", timeout=10).status_code == 200
+        output.wait_for(r"GET /no-such-page/ HTTP/1\.1\" 404")
+        assert "GET /static/css/site.css" not in output.text
+
+        # A development e-mail is a file under var/mail/, named in the output.
+        signup = requests.Session()
+        form = FormFields(signup.get(f"{url}accounts/signup/", timeout=10).text, "signup-form").fields
+        form.update(
+            email="newcomer@example.com", password1="a-long-Passphrase-2026", password2="a-long-Passphrase-2026"
+        )
+        answer = signup.post(f"{url}accounts/signup/", data=form, headers={"Referer": url}, timeout=10)
+        assert answer.status_code == 200, text_of(answer.text)
+        written = output.wait_for(r"E-mail written to (\S+) \(to newcomer@example\.com: ").group(1)
+        assert Path(written).parent == tmp_path / "var" / "mail"
+        assert "newcomer@example.com" in Path(written).read_text()
         assert (tmp_path / "var" / "db.sqlite3").exists()
         assert (tmp_path / "var" / "broker" / "queue").is_dir()
 

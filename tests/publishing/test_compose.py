@@ -53,6 +53,17 @@ def test_long_mixed_title_is_cut_and_the_url_is_intact(x, make_tip):
     assert "utm_source=x" in post.link and "utm_medium=social" in post.link and "utm_campaign=tip" in post.link
 
 
+@pytest.mark.parametrize("site_url", ["http://127.0.0.1:8000", "http://localhost:8000", "https://support.example.com"])
+def test_the_tip_link_counts_as_the_23_character_t_co_link_whatever_the_site_url(x, make_tip, settings, site_url):
+    # twitter-text does not see http://127.0.0.1:8000/... as a URL and would
+    # count it at full length, leaving a Japanese title one character ("届…").
+    settings.SITE_URL = site_url
+    tip = make_tip(title="あ" * 125, tags=["返品"])
+    post = x.compose(tip)
+    assert title_of(post) == "あ" * 125
+    assert post.details == {"weighted_length": 280, "max": 280}
+
+
 def test_zwj_emoji_sequences_are_never_split(x, make_tip, settings):
     # 28 families (7 code points each) fill the 200-character title; the
     # template's own text leaves room for 27 weighted-2 graphemes only.
