@@ -8,8 +8,15 @@ from allauth.socialaccount.models import SocialApp
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
+from supportsite.client_ip import client_ip
+
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request):
+        """allauth's rate limits key on the same client address as every other
+        limit in the site (TIPCAST_TRUSTED_PROXY_COUNT)."""
+        return client_ip(request)
+
     def pre_authenticate(self, request, **credentials):
         """Answer 429 (the site's "slow down" page) once the failed-login limit
         (ACCOUNT_RATE_LIMITS["login_failed"]) is reached.

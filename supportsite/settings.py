@@ -194,6 +194,19 @@ for _provider, _id_var, _secret_var in [
 ADMIN_LOGIN_RATE = env.str("ADMIN_LOGIN_RATE", default="10/5m")
 RATELIMIT_VIEW = "supportsite.views.rate_limited"
 
+# --- Client IP behind proxies -----------------------------------------------------------
+# How many proxies of ours stand in front of the site, each appending to
+# X-Forwarded-For. 0: the connection address is the client (nothing in the
+# header is believed). Every per-IP limit, django-ratelimit's key="ip" and
+# allauth's, uses supportsite.client_ip.client_ip, which reads this.
+TIPCAST_TRUSTED_PROXY_COUNT = env.int("TIPCAST_TRUSTED_PROXY_COUNT", default=0)
+if TIPCAST_TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TIPCAST_TRUSTED_PROXY_COUNT must be 0 or more.")
+RATELIMIT_IP_META_KEY = "supportsite.client_ip.client_ip"
+# allauth's own reading of the header (its adapter's get_client_ip is Tipcast's
+# helper too; this keeps anything in allauth that reads the setting in step).
+ALLAUTH_TRUSTED_PROXY_COUNT = TIPCAST_TRUSTED_PROXY_COUNT
+
 # --- Email ----------------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 # Used by the file-based backend (EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend).
