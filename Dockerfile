@@ -35,13 +35,12 @@ COPY --chown=root:root . /app
 # Static files are collected (compressed, with hashed names) and translations
 # compiled at build time, so a container starts without writing to /app. The
 # secret and cache URL here exist only to let settings load for these commands:
-# nothing connects to Redis and the key signs nothing.
-RUN DJANGO_SECRET_KEY=build-only-not-a-secret-build-only-not-a-secret-0000 \
+# nothing connects to Redis and the key signs nothing. The key is random and
+# thrown away (production settings refuse any well-known key).
+RUN export DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
     CACHE_URL=redis://build-only:6379/0 \
-    python manage.py collectstatic --noinput \
-    && DJANGO_SECRET_KEY=build-only-not-a-secret-build-only-not-a-secret-0000 \
-    CACHE_URL=redis://build-only:6379/0 \
-    python manage.py compilemessages --ignore=.venv \
+    && python manage.py collectstatic --noinput \
+    && python manage.py compilemessages --ignore=.venv \
     && mkdir -p /app/var /app/media \
     && chown tipcast:tipcast /app/var /app/media
 

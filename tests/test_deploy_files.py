@@ -20,6 +20,7 @@ import importlib
 import json
 import os
 import re
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -247,7 +248,7 @@ def names_read_at_runtime(django_env: str, tmp_path: Path) -> set[str]:
     env.update(
         {
             "DJANGO_ENV": django_env,
-            "DJANGO_SECRET_KEY": "x" * 60,
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
             "CACHE_URL": "redis://127.0.0.1:6379/6",
             "TIPCAST_VAR_DIR": str(tmp_path),
         }

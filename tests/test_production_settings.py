@@ -61,6 +61,38 @@ def test_production_refuses_a_local_memory_cache(tmp_path):
     assert "CACHE_URL" in result.stderr
 
 
+def env_example_value(name: str) -> str:
+    line = next(line for line in (BASE_DIR / ".env.example").read_text().splitlines() if line.startswith(f"{name}="))
+    return line.split("=", 1)[1]
+
+
+@pytest.mark.parametrize(
+    "secret_key, reason",
+    [
+        (env_example_value("DJANGO_SECRET_KEY"), "placeholder"),
+        ("change-me-" + secrets.token_urlsafe(50), "placeholder"),
+        ("django-insecure-" + secrets.token_urlsafe(50), "placeholder"),
+        (secrets.token_urlsafe(30), "at least 50"),
+        ("abcdefgh" * 8, "different characters"),
+    ],
+    ids=["env-example", "change-me", "django-insecure", "short", "low-variety"],
+)
+def test_production_refuses_a_placeholder_short_or_patterned_secret_key(tmp_path, secret_key, reason):
+    result = manage("check", env=production_env(tmp_path, DJANGO_SECRET_KEY=secret_key))
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "DJANGO_SECRET_KEY" in result.stderr
+    assert reason in result.stderr
+    # The refusal names the variable, never the value it refused.
+    assert secret_key not in result.stderr
+
+
+def test_development_keeps_its_built_in_key(tmp_path):
+    env = production_env(tmp_path, DJANGO_ENV="development")
+    del env["DJANGO_SECRET_KEY"]
+    assert manage("check", env=env).returncode == 0
+
+
 SETTINGS_PROBE = """
 import json
 from django.conf import settings
