@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from supportsite.client_ip import client_ip
+from supportsite.site_record import site_link
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -16,6 +17,18 @@ class AccountAdapter(DefaultAccountAdapter):
         """allauth's rate limits key on the same client address as every other
         limit in the site (TIPCAST_TRUSTED_PROXY_COUNT)."""
         return client_ip(request)
+
+    def send_mail(self, template_prefix, email, context):
+        """Every link in allauth's e-mails (activate_url, password_reset_url,
+        signup_url, ...) points at SITE_URL. allauth builds them with
+        request.build_absolute_uri(), that is from the Host header, which a
+        client chooses."""
+        links = {
+            key: site_link(value)
+            for key, value in context.items()
+            if key.endswith("_url") and isinstance(value, str) and value
+        }
+        super().send_mail(template_prefix, email, {**context, **links})
 
     def pre_authenticate(self, request, **credentials):
         """Answer 429 (the site's "slow down" page) once the failed-login limit

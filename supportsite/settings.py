@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sites",
+    # After django.contrib.sites: keeps its row in step with SITE_URL and SITE_NAME.
+    "supportsite.apps.SupportsiteConfig",
     "django.contrib.sitemaps",
     "django.contrib.humanize",
     "taggit",
