@@ -3,8 +3,10 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.core.ratelimit import respond_429
+from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
@@ -59,3 +61,11 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             return super().get_app(request, provider, client_id=client_id)
         except SocialApp.DoesNotExist:
             raise SocialAppNotConfigured(f"The {provider} sign-in is not configured.") from None
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    def can_delete_authenticator(self, authenticator):
+        """Staff who must use a second factor cannot turn theirs off (they may
+        set up a new phone by generating new recovery codes, or ask an admin)."""
+        user = authenticator.user
+        return not (settings.TIPCAST_STAFF_REQUIRE_MFA and user.is_staff)

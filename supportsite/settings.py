@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "taggit",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.twitter_oauth2",
     "allauth.socialaccount.providers.facebook",
@@ -97,6 +98,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After authentication and allauth: staff who must use a second factor and
+    # have none are sent to set one up before any admin page.
+    "supportsite.staff_mfa.StaffMFARequiredMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
@@ -182,6 +186,18 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
 }
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+# Two-factor authentication (allauth.mfa): an authenticator app (TOTP) with
+# recovery codes. Staff must use it when TIPCAST_STAFF_REQUIRE_MFA is on (the
+# production default): the admin's login goes through allauth's, which asks for
+# the code, and a staff member without one is sent to set it up. Off in
+# development and tests, so `make run`'s demo logins work with a password alone.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = SITE_NAME
+MFA_ADAPTER = "supportsite.account_adapter.MFAAdapter"
+# Also accept the code of the 30-second step before and after the current one:
+# a phone's clock a few seconds off must not lock staff out (RFC 6238, 5.2).
+MFA_TOTP_TOLERANCE = 1
+TIPCAST_STAFF_REQUIRE_MFA = env.bool("TIPCAST_STAFF_REQUIRE_MFA", default=IS_PRODUCTION)
 # Failed logins past the limit above get the 429 page (see the adapter).
 ACCOUNT_ADAPTER = "supportsite.account_adapter.AccountAdapter"
 # A social provider without credentials answers 404 instead of a 500.

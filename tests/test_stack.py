@@ -94,6 +94,9 @@ def test_stack_publishes_every_tip_exactly_once_through_a_worker_crash(
             "DJANGO_ENV": "production",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            # Staff sign in with the admin's password form here (tests/support/admin_http.py);
+            # the second factor is tested in tests/qa/test_staff_mfa.py.
+            "TIPCAST_STAFF_REQUIRE_MFA": "false",
             "SITE_URL": f"https://127.0.0.1:{web_port}",
             "DATABASE_URL": postgres_database,
             "CACHE_URL": stack_redis_url,

@@ -3,6 +3,7 @@
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django.contrib.auth.models import Group
 from django.contrib.sites.models import Site
@@ -42,6 +43,7 @@ def world(customer, other_customer, staff, category, make_tip):
         "socialaccount.socialapp": social_app,
         "socialaccount.socialaccount": social_account,
         "socialaccount.socialtoken": SocialToken.objects.create(app=social_app, account=social_account, token="t"),
+        "mfa.authenticator": RecoveryCodes.activate(other_customer).instance,
         "qa.category": category,
         "qa.savedreply": services.saved_reply_create(title="Thanks", body="Thank you for asking."),
         "qa.question": question,

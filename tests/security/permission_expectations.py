@@ -146,6 +146,22 @@ ROUTES: dict[str, list[Case]] = {
     "accounts/social/login/error/": [Case("/accounts/social/login/error/", everyone(301))],
     "accounts/social/signup/": [Case("/accounts/social/signup/", everyone(301))],
     "accounts/social/connections/": [Case("/accounts/social/connections/", everyone(301))],
+    # Two-factor authentication (allauth.mfa). "other" has recovery codes (the world fixture); nobody else has
+    # a second factor. force_login is not a recent sign-in, so pages that change a factor first ask for the
+    # password again (REDIRECT to accounts/reauthenticate/), or for a code from someone who has one.
+    "accounts/2fa/": [Case("/accounts/2fa/", SIGNED_IN_ONLY)],
+    # Only during a sign-in that waits for its code; otherwise back to the sign-in page.
+    "accounts/2fa/authenticate/": [Case("/accounts/2fa/authenticate/", everyone(REDIRECT))],
+    "accounts/2fa/reauthenticate/": [Case("/accounts/2fa/reauthenticate/", (LOGIN, REDIRECT, 200, REDIRECT))],
+    "accounts/2fa/totp/activate/": [Case("/accounts/2fa/totp/activate/", (LOGIN, REDIRECT, REDIRECT, REDIRECT))],
+    "accounts/2fa/totp/deactivate/": [Case("/accounts/2fa/totp/deactivate/", (LOGIN, 404, 404, 404))],
+    "accounts/2fa/recovery-codes/": [Case("/accounts/2fa/recovery-codes/", (LOGIN, 404, REDIRECT, 404))],
+    "accounts/2fa/recovery-codes/generate/": [
+        Case("/accounts/2fa/recovery-codes/generate/", (LOGIN, REDIRECT, REDIRECT, REDIRECT))
+    ],
+    "accounts/2fa/recovery-codes/download/": [
+        Case("/accounts/2fa/recovery-codes/download/", (LOGIN, 404, REDIRECT, 404))
+    ],
     # Social providers: without a configured app the login page is 404, never a 500.
     "accounts/twitter_oauth2/login/": [Case("/accounts/twitter_oauth2/login/", everyone(404))],
     "accounts/twitter_oauth2/login/callback/": [Case("/accounts/twitter_oauth2/login/callback/", everyone(404))],
@@ -224,6 +240,8 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "socialaccount.socialapp": AdminModel(),
     "socialaccount.socialaccount": AdminModel(),
     "socialaccount.socialtoken": AdminModel(),
+    # Staff who lost their phone and their recovery codes: an admin deletes their authenticator here.
+    "mfa.authenticator": AdminModel(),
     "qa.category": AdminModel(),
     "qa.savedreply": AdminModel(),
     # Questions come from customers, never from the admin.
