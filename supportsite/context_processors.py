@@ -8,4 +8,6 @@ def site(request):
         "SITE_URL": settings.SITE_URL,
         "COMPANY_X_URL": settings.COMPANY_X_URL,
         "COMPANY_FACEBOOK_URL": settings.COMPANY_FACEBOOK_URL,
+        # The two-factor pages hide "Turn off" from staff who may not.
+        "STAFF_REQUIRE_MFA": settings.TIPCAST_STAFF_REQUIRE_MFA,
     }
