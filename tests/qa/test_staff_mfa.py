@@ -180,3 +180,28 @@ def test_mfa_pages_in_japanese(client, staff, staff_totp_secret, require_mfa):
     assert "二段階認証" in page and "認証アプリ" in page
     wrong = client.post(reverse("mfa_authenticate"), {"code": "000000"}).content.decode()
     assert "コードが正しくありません。" in wrong
+
+
+def test_first_staff_account_from_createsuperuser_to_the_admin(client, db, require_mfa):
+    """A fresh production install: `createsuperuser` makes an account with no
+    confirmed e-mail address and no second factor. Signing in confirms the
+    address by e-mail (allauth's mandatory verification), then sets up the
+    authenticator app, then opens the admin."""
+    from django.contrib.auth import get_user_model
+    from django.core import mail
+
+    get_user_model().objects.create_superuser(username="root", email="root@example.jp", password=PASSWORD)
+    root = get_user_model().objects.get(username="root")
+    response = sign_in(client, root)
+    assert response["Location"] == reverse("account_email_verification_sent")
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[-1].body).group(0)
+    assert link.startswith(settings.SITE_URL)
+    client.post(link.removeprefix(settings.SITE_URL))
+
+    sign_in(client, root)
+    assert client.get("/admin/")["Location"] == reverse("mfa_activate_totp")
+    client.post(f"{reverse('account_reauthenticate')}?next={reverse('mfa_activate_totp')}", {"password": PASSWORD})
+    html = client.get(reverse("mfa_activate_totp")).content.decode()
+    secret = re.search(r'id="authenticator_secret">([A-Z2-7]+)<', html).group(1)
+    client.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
+    assert client.get("/admin/").status_code == 200
