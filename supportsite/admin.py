@@ -1,33 +1,26 @@
-from django.conf import settings
+"""Admin registrations of the project itself (apps' own models register in their admin modules)."""
+
+from allauth.mfa.models import Authenticator
 from django.contrib import admin
-from django.utils.decorators import method_decorator
-from django.utils.translation import gettext_lazy as _
-from django_ratelimit.decorators import ratelimit
 
-from supportsite.staff_mfa import StaffAuthenticationForm, staff_admin_login
+# allauth's own Authenticator admin shows each factor's data: the TOTP secret and
+# the recovery codes' seed, from which anyone who can view the page could sign in
+# as that staff member. Here staff see who has which factor and may delete one
+# (a colleague who lost their phone and codes sets up again); nobody adds,
+# edits or reads one.
+admin.site.unregister(Authenticator)
 
 
-class TipcastAdminSite(admin.AdminSite):
-    site_header = _("Tipcast support")
-    site_title = _("Tipcast")
-    index_title = _("Support desk")
-    # The publishing backlog (pending, failed, unknown deliveries) heads the index.
-    index_template = "admin/publishing/index.html"
-    # Refuses accounts that have a second factor: they sign in through allauth.
-    login_form = StaffAuthenticationForm
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    list_display = ("user", "type", "created_at", "last_used_at")
+    list_filter = ("type", "created_at", "last_used_at")
+    search_fields = ("user__email", "user__username")
+    fields = ("user", "type", "created_at", "last_used_at")
+    readonly_fields = fields
 
-    def index(self, request, extra_context=None):
-        from publishing.selectors import delivery_backlog_counts
+    def has_add_permission(self, request):
+        return False
 
-        extra_context = {"backlog": delivery_backlog_counts(), **(extra_context or {})}
-        return super().index(request, extra_context)
-
-    # Password guessing against the admin is throttled per client IP; the
-    # RatelimitMiddleware turns a refusal into a readable 429 page.
-    @method_decorator(
-        ratelimit(key="ip", rate=lambda group, request: settings.ADMIN_LOGIN_RATE, method="POST", block=True)
-    )
-    def login(self, request, extra_context=None):
-        # When staff must use a second factor, allauth's sign-in (which asks
-        # for it) replaces this form (see supportsite/staff_mfa.py).
-        return staff_admin_login(request) or super().login(request, extra_context)
+    def has_change_permission(self, request, obj=None):
+        return False

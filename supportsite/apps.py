@@ -6,7 +6,7 @@ from django.db.models.signals import post_migrate
 class TipcastAdminConfig(AdminConfig):
     """Use Tipcast's admin site (rate-limited login, staff dashboard)."""
 
-    default_site = "supportsite.admin.TipcastAdminSite"
+    default_site = "supportsite.admin_site.TipcastAdminSite"
 
 
 class SupportsiteConfig(AppConfig):

@@ -67,14 +67,15 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sites",
-    # After django.contrib.sites: keeps its row in step with SITE_URL and SITE_NAME.
-    "supportsite.apps.SupportsiteConfig",
     "django.contrib.sitemaps",
     "django.contrib.humanize",
     "taggit",
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # After django.contrib.sites (keeps its row in step with SITE_URL and
+    # SITE_NAME) and allauth.mfa (its admin replaces allauth's Authenticator admin).
+    "supportsite.apps.SupportsiteConfig",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.twitter_oauth2",
     "allauth.socialaccount.providers.facebook",

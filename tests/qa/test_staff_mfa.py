@@ -205,3 +205,16 @@ def test_first_staff_account_from_createsuperuser_to_the_admin(client, db, requi
     secret = re.search(r'id="authenticator_secret">([A-Z2-7]+)<', html).group(1)
     client.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
     assert client.get("/admin/").status_code == 200
+
+
+def test_the_admin_never_shows_a_second_factor_secret(client, staff, staff_totp_secret):
+    client.force_login(staff)
+    totp = Authenticator.objects.get(user=staff, type="totp")
+    page = client.get(reverse("admin:mfa_authenticator_change", args=[totp.pk]))
+    assert page.status_code == 200
+    assert staff_totp_secret not in page.content.decode()
+    assert client.get(reverse("admin:mfa_authenticator_add")).status_code == 403
+    # Deleting one is how an admin lets a colleague who lost their phone set up again.
+    response = client.post(reverse("admin:mfa_authenticator_delete", args=[totp.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Authenticator.objects.filter(pk=totp.pk).exists()

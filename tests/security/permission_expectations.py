@@ -240,8 +240,9 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "socialaccount.socialapp": AdminModel(),
     "socialaccount.socialaccount": AdminModel(),
     "socialaccount.socialtoken": AdminModel(),
-    # Staff who lost their phone and their recovery codes: an admin deletes their authenticator here.
-    "mfa.authenticator": AdminModel(),
+    # Staff who lost their phone and their recovery codes: an admin deletes their authenticator here. Nobody
+    # adds or edits one (the change page is read-only, without the secret).
+    "mfa.authenticator": AdminModel(add=403),
     "qa.category": AdminModel(),
     "qa.savedreply": AdminModel(),
     # Questions come from customers, never from the admin.
