@@ -87,10 +87,15 @@ def test_production_refuses_a_placeholder_short_or_patterned_secret_key(tmp_path
     assert secret_key not in result.stderr
 
 
-def test_development_keeps_its_built_in_key(tmp_path):
+def test_development_keeps_its_built_in_key_and_password_only_staff(tmp_path):
+    """`make run` needs no configuration: its built-in key, and its demo staff
+    login without a second factor (TIPCAST_STAFF_REQUIRE_MFA is off)."""
     env = production_env(tmp_path, DJANGO_ENV="development")
     del env["DJANGO_SECRET_KEY"]
-    assert manage("check", env=env).returncode == 0
+    probe = "from django.conf import settings; print('MFA', settings.TIPCAST_STAFF_REQUIRE_MFA)"
+    result = manage("shell", "-c", probe, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "MFA False" in result.stdout
 
 
 SETTINGS_PROBE = """
@@ -106,6 +111,8 @@ print(json.dumps({
     "sessions": settings.SESSION_ENGINE,
     "static": settings.STORAGES["staticfiles"]["BACKEND"],
     "formatter": settings.LOGGING["handlers"]["stdout"]["formatter"],
+    "staff_mfa": settings.TIPCAST_STAFF_REQUIRE_MFA,
+    "password_validators": [v["NAME"].rsplit(".", 1)[1] for v in settings.AUTH_PASSWORD_VALIDATORS],
 }))
 """
 
@@ -124,6 +131,13 @@ def test_production_values(tmp_path):
     assert values["sessions"] == "django.contrib.sessions.backends.cached_db"
     assert values["static"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
     assert values["formatter"] == "json"
+    assert values["staff_mfa"] is True
+    assert values["password_validators"] == [
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    ]
 
 
 # Requests through Django's test client inside a production process. Prints one
