@@ -167,7 +167,9 @@ def test_with_the_setting_off_a_factor_still_cannot_be_skipped(client, staff, st
     signs in on the site's page, which asks for the code."""
     response = client.post("/admin/login/", {"username": staff.username, "password": PASSWORD, "next": "/admin/"})
     assert response.status_code == 200
-    assert "This account uses two-factor authentication." in response.content.decode().replace("&#x27;", "'")
+    html = response.content.decode()
+    assert "This account uses two-factor authentication." in html
+    assert 'href="/accounts/login/?next=/admin/"' in html  # the way in that asks for the code
     assert client.get("/admin/")["Location"].startswith("/admin/login/")
     assert sign_in(client, staff)["Location"] == reverse("mfa_authenticate")
 
