@@ -195,6 +195,11 @@ SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
 MFA_ADAPTER = "supportsite.account_adapter.MFAAdapter"
+MFA_FORMS = {
+    "authenticate": "supportsite.mfa_forms.CodeAuthenticateForm",
+    "reauthenticate": "supportsite.mfa_forms.CodeReauthenticateForm",
+    "activate_totp": "supportsite.mfa_forms.CodeActivateTOTPForm",
+}
 # Also accept the code of the 30-second step before and after the current one:
 # a phone's clock a few seconds off must not lock staff out (RFC 6238, 5.2).
 MFA_TOTP_TOLERANCE = 1

@@ -73,6 +73,9 @@ def test_staff_sign_in_asks_for_the_authenticator_code(client, staff, staff_totp
     page = client.get(reverse("mfa_authenticate"))
     assert page.status_code == 200
     assert "Two-factor authentication" in page.content.decode()
+    # A phone shows its digit keypad and may offer the code itself.
+    code_input = re.search(r'<input[^>]*name="code"[^>]*>', page.content.decode()).group(0)
+    assert 'inputmode="numeric"' in code_input and 'autocomplete="one-time-code"' in code_input
     wrong = client.post(reverse("mfa_authenticate"), {"code": "000000"})
     assert wrong.status_code == 200
     assert "Incorrect code." in wrong.content.decode()
@@ -220,3 +223,15 @@ def test_the_admin_never_shows_a_second_factor_secret(client, staff, staff_totp_
     response = client.post(reverse("admin:mfa_authenticator_delete", args=[totp.pk]), {"post": "yes"})
     assert response.status_code == 302
     assert not Authenticator.objects.filter(pk=totp.pk).exists()
+
+
+def test_guessing_codes_is_limited(client, staff, staff_totp_secret, require_mfa):
+    """Six digits are guessable without a limit: after five wrong codes
+    (ACCOUNT_RATE_LIMITS["login_failed"], per account) even the right one is refused."""
+    sign_in(client, staff)
+    for guess in ("111111", "222222", "333333", "444444", "555555"):
+        assert client.post(reverse("mfa_authenticate"), {"code": guess}).status_code == 200
+    refused = client.post(reverse("mfa_authenticate"), {"code": totp_code(staff_totp_secret)})
+    assert refused.status_code == 200
+    assert "Too many failed login attempts." in refused.content.decode()
+    assert client.get("/admin/")["Location"].startswith("/admin/login/")
