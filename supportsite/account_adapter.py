@@ -65,7 +65,9 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 
 class MFAAdapter(DefaultMFAAdapter):
     def can_delete_authenticator(self, authenticator):
-        """Staff who must use a second factor cannot turn theirs off (they may
-        set up a new phone by generating new recovery codes, or ask an admin)."""
+        """Staff who must use a second factor cannot turn theirs off. To move to
+        a new phone they enter the key kept from the set-up page, or an admin
+        deletes their authenticator (Admin → MFA → Authenticators) and they set
+        up again at their next sign-in."""
         user = authenticator.user
         return not (settings.TIPCAST_STAFF_REQUIRE_MFA and user.is_staff)

@@ -32,9 +32,9 @@ def client_ip(request) -> str:
     if trusted_proxies and forwarded_for:
         hops = [hop for hop in forwarded_for.split(",") if hop.strip()]
         if hops:
-            # Fewer entries than trusted proxies means fewer proxies appended one
-            # than configured: every entry is still ours, and the leftmost one
-            # is the nearest to the client.
+            # Fewer entries than trusted proxies: fewer of our proxies were on
+            # the way than configured, every entry is still one of theirs, and
+            # the leftmost is the nearest to the client.
             candidate = _valid_ip(hops[-min(trusted_proxies, len(hops))])
             if candidate:
                 return candidate

@@ -88,7 +88,9 @@ def staff_admin_login(request):
     if not settings.TIPCAST_STAFF_REQUIRE_MFA:
         return None
     next_url = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME) or ""
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         next_url = reverse("admin:index")
     if request.user.is_authenticated and not (request.user.is_active and request.user.is_staff):
         return render(request, "account/staff_only.html", {"admin_login_url": request.path}, status=403)
