@@ -120,3 +120,21 @@ def test_allauth_sign_in_limit_is_per_real_client_behind_the_proxy(settings, cus
         assert through_proxy(f"192.0.2.{attempt}, {ALICE}").post(url, wrong).status_code == 200
     assert through_proxy(f"192.0.2.77, {ALICE}").post(url, wrong).status_code == 429
     assert through_proxy(BOB).post(url, {"login": "nobody@example.com", "password": "x"}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_vote_limit_is_per_real_client_behind_the_proxy(settings, make_tip):
+    settings.TIPCAST_TRUSTED_PROXY_COUNT = 1
+    settings.VOTE_RATE_PER_IP = "1/h"
+    first, second = make_tip(title="First tip"), make_tip(title="Second tip")
+    assert (
+        through_proxy(f"6.6.6.6, {ALICE}").post(reverse("qa:tip_vote", args=[first.pk]), {"helpful": "yes"}).status_code
+        == 302
+    )
+    assert (
+        through_proxy(f"7.7.7.7, {ALICE}")
+        .post(reverse("qa:tip_vote", args=[second.pk]), {"helpful": "yes"})
+        .status_code
+        == 429
+    )
+    assert through_proxy(BOB).post(reverse("qa:tip_vote", args=[second.pk]), {"helpful": "yes"}).status_code == 302

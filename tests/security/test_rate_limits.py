@@ -5,7 +5,8 @@ Already proven elsewhere (not repeated here):
 - asking: tests/qa/test_customer_ask.py::test_rate_limit_per_user_returns_429 and
   ::test_rate_limit_per_ip_covers_several_accounts;
 - voting: tests/qa/test_public_pages.py::test_votes_are_rate_limited_per_ip (statuses only);
-- admin sign-in: tests/qa/test_admin_login.py.
+- admin sign-in: tests/qa/test_admin_login.py;
+- behind a proxy, every per-IP limit counts the real client: tests/security/test_client_ip.py.
 Added here: sign-up (allauth's own limit), and for each of sign-up, sign-in, ask
 and vote, that the 429 is the readable page a person understands, in English
 and in Japanese.
