@@ -11,7 +11,6 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext_lazy as _
 
 from qa import selectors
-from qa.markup import markdown_to_text
 
 FEED_ITEMS = 20
 
@@ -74,7 +73,8 @@ class CategoryTipsRss(LatestTipsRss):
         return _("%(site)s: %(category)s") % {"site": settings.SITE_NAME, "category": category.name}
 
     def description(self, category):
-        return markdown_to_text(category.description) or _("Tips in the category %(category)s.") % {
+        # A category's description is plain text (the category page shows it as such).
+        return " ".join(category.description.split()) or _("Tips in the category %(category)s.") % {
             "category": category.name
         }
 

@@ -102,6 +102,11 @@ class Answer(models.Model):
         return f"{self.question} ({self.created_at:%Y-%m-%d})"
 
 
+# Characters in a tip's stored excerpt (cards, meta and OpenGraph descriptions):
+# about what search engines show of a description.
+TIP_EXCERPT_LENGTH = 160
+
+
 class TipQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Tip.Status.PUBLISHED)
@@ -128,6 +133,11 @@ class Tip(models.Model):
     question_html = models.TextField(editable=False, default="")
     answer_text = models.TextField(_("public answer"), help_text=_("Markdown."))
     answer_html = models.TextField(editable=False, default="")
+    # Plain text of the two Markdown sources and a short excerpt of the answer,
+    # kept by the services at save time: no page converts Markdown on a read.
+    question_plain = models.TextField(editable=False, default="")
+    answer_plain = models.TextField(editable=False, default="")
+    excerpt = models.TextField(editable=False, default="")
     category = models.ForeignKey(
         Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="tips", verbose_name=_("category")
     )

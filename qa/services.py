@@ -14,8 +14,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from qa import notifications
-from qa.markup import render_markdown
-from qa.models import Answer, Category, Question, SavedReply, Tip, TipVote
+from qa.markup import markdown_to_text, render_markdown
+from qa.models import TIP_EXCERPT_LENGTH, Answer, Category, Question, SavedReply, Tip, TipVote
+from qa.phrases import truncate
 from qa.pii import PiiFinding, pii_find
 from qa.search import normalize
 from qa.text_safety import validate_no_nul, validate_title_characters
@@ -85,9 +86,12 @@ def _tip_slug(title: str) -> str:
 
 
 def _tip_refresh_derived(tip: Tip) -> None:
-    """Fill the columns derived from the public text: HTML and search text."""
+    """Fill the columns derived from the public text: HTML, plain text, excerpt and search text."""
     tip.question_html = render_markdown(tip.question_text)
     tip.answer_html = render_markdown(tip.answer_text)
+    tip.question_plain = markdown_to_text(tip.question_text)
+    tip.answer_plain = markdown_to_text(tip.answer_text)
+    tip.excerpt = truncate(tip.answer_plain, TIP_EXCERPT_LENGTH)
     tip.search_title = normalize(tip.title)
     tip.search_body = normalize(f"{tip.question_text}\n{tip.answer_text}")
     if not tip.slug:

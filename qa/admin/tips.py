@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 from publishing.admin import DeliveryInline, TipChannelSettingInline, tip_post_again_action, tip_post_now_action
 from qa import services
 from qa.admin.forms import PublishConfirmForm, TipAdminForm
-from qa.markup import markdown_to_text
 from qa.models import Tip
 
 PUBLISH_BUTTON = "_publish"
@@ -162,7 +161,7 @@ class TipAdmin(admin.ModelAdmin):
         context = {
             "tip": tip,
             "related_tips": [],
-            "description": markdown_to_text(tip.answer_text)[:300],
+            "description": tip.excerpt,
             # No structured data: a preview must not look like a real page to anything reading it.
             "json_ld": {},
             "og_image_width": settings.OG_IMAGE_WIDTH,

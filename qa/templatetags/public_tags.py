@@ -1,7 +1,7 @@
 """Template helpers for the public pages.
 
-They only present data: search highlighting reuses qa.search, plain-text
-excerpts reuse the one sanitiser's qa.markup.markdown_to_text.
+They only present data: search highlighting reuses qa.search; plain text and
+excerpts are the tip's stored columns (no Markdown is converted on a read).
 """
 
 import json
@@ -12,7 +12,6 @@ from django.templatetags.static import static
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from qa.markup import markdown_to_text
 from qa.search import excerpt, highlight
 
 register = template.Library()
@@ -34,13 +33,6 @@ def json_ld(data) -> str:
 
 
 @register.filter
-def plain_text(markdown_source: str, length: int = 200) -> str:
-    """Plain text of Markdown, cut at `length` characters with an ellipsis."""
-    text = markdown_to_text(markdown_source)
-    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
-
-
-@register.filter
 def highlight_terms(text: str, terms) -> str:
     """`text` escaped, with every search term wrapped in <mark>."""
     return highlight(text or "", list(terms or []))
@@ -50,7 +42,7 @@ def highlight_terms(text: str, terms) -> str:
 def search_excerpt(tip, terms) -> str:
     """A highlighted window of the tip's answer (or question) around the first match."""
     terms = list(terms or [])
-    text = markdown_to_text(f"{tip.question_text}\n\n{tip.answer_text}")
+    text = f"{tip.question_plain} {tip.answer_plain}".strip()
     return highlight(excerpt(text, terms), terms)
 
 

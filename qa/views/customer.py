@@ -21,7 +21,7 @@ from django_ratelimit.exceptions import Ratelimited
 
 from qa import selectors, services
 from qa.forms import QuestionForm
-from qa.markup import markdown_to_text, render_markdown
+from qa.markup import render_markdown
 from qa.search import excerpt, query_terms
 
 SUGGESTION_LIMIT = 5
@@ -43,7 +43,7 @@ def _suggestions(query: str) -> list[dict]:
         {
             "title": tip.title,
             "url": tip.get_canonical_url(),
-            "excerpt": excerpt(markdown_to_text(tip.answer_text), terms, SUGGESTION_EXCERPT_LENGTH),
+            "excerpt": excerpt(tip.answer_plain, terms, SUGGESTION_EXCERPT_LENGTH),
         }
         for tip in tips
     ]

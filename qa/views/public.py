@@ -18,7 +18,6 @@ from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from qa import selectors, services
-from qa.markup import markdown_to_text
 from qa.search import query_terms
 
 HOME_LATEST_TIPS = 10
@@ -75,7 +74,6 @@ def tip_detail(request, pk, slug=None):
         if request.META.get("QUERY_STRING"):
             target += "?" + request.META["QUERY_STRING"]
         return HttpResponsePermanentRedirect(target)
-    description = markdown_to_text(tip.answer_text)
     voted = request.session.get(VOTED_TIPS_SESSION_KEY, {}) if request.session.session_key else {}
     return render(
         request,
@@ -83,8 +81,8 @@ def tip_detail(request, pk, slug=None):
         {
             "tip": tip,
             "related_tips": selectors.tip_related(tip=tip, limit=5),
-            "description": description[:300],
-            "json_ld": _tip_structured_data(tip, description=description),
+            "description": tip.excerpt,
+            "json_ld": _tip_structured_data(tip),
             "my_vote": voted.get(str(tip.pk)),
             "og_image_width": settings.OG_IMAGE_WIDTH,
             "og_image_height": settings.OG_IMAGE_HEIGHT,
@@ -92,11 +90,11 @@ def tip_detail(request, pk, slug=None):
     )
 
 
-def _tip_structured_data(tip, *, description: str) -> dict:
+def _tip_structured_data(tip) -> dict:
     """schema.org QAPage: the tip's question with its one accepted answer."""
     url = tip.get_canonical_url()
     published = tip.published_at.isoformat() if tip.published_at else None
-    question_text = markdown_to_text(tip.question_text) or tip.title
+    question_text = tip.question_plain or tip.title
     return {
         "@context": "https://schema.org",
         "@type": "QAPage",
@@ -110,7 +108,7 @@ def _tip_structured_data(tip, *, description: str) -> dict:
             "author": {"@type": "Organization", "name": settings.SITE_NAME},
             "acceptedAnswer": {
                 "@type": "Answer",
-                "text": description,
+                "text": tip.answer_plain,
                 "url": url,
                 "datePublished": published,
                 "upvoteCount": tip.helpful_yes,
