@@ -5,11 +5,22 @@ which also fills the derived columns (rendered HTML, search text).
 """
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
+
+from qa.markup import MARKDOWN_MAX_LENGTH
+
+# Every Markdown source is bounded, so that rendering it is too (forms, the admin and services all validate).
+MARKDOWN_LENGTH_VALIDATORS = [
+    MaxLengthValidator(
+        MARKDOWN_MAX_LENGTH,
+        message=_("Keep the text under %(limit_value)d characters (it has %(show_value)d)."),
+    )
+]
 
 
 class Category(models.Model):
@@ -45,7 +56,7 @@ class Question(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="questions", verbose_name=_("asker")
     )
     title = models.CharField(_("title"), max_length=settings.QUESTION_TITLE_MAX_LENGTH)
-    body = models.TextField(_("body"), help_text=_("Markdown."))
+    body = models.TextField(_("body"), help_text=_("Markdown."), validators=MARKDOWN_LENGTH_VALIDATORS)
     body_html = models.TextField(editable=False, default="")
     category = models.ForeignKey(
         Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="questions", verbose_name=_("category")
@@ -85,7 +96,7 @@ class Answer(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="answers", verbose_name=_("author")
     )
-    body = models.TextField(_("answer"), help_text=_("Markdown."))
+    body = models.TextField(_("answer"), help_text=_("Markdown."), validators=MARKDOWN_LENGTH_VALIDATORS)
     body_html = models.TextField(editable=False, default="")
     is_public = models.BooleanField(
         _("public"), default=False, help_text=_("Private answers are visible only to the asker.")
@@ -129,9 +140,11 @@ class Tip(models.Model):
     )
     title = models.CharField(_("public title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=100, allow_unicode=True)
-    question_text = models.TextField(_("public question"), blank=True, help_text=_("Markdown."))
+    question_text = models.TextField(
+        _("public question"), blank=True, help_text=_("Markdown."), validators=MARKDOWN_LENGTH_VALIDATORS
+    )
     question_html = models.TextField(editable=False, default="")
-    answer_text = models.TextField(_("public answer"), help_text=_("Markdown."))
+    answer_text = models.TextField(_("public answer"), help_text=_("Markdown."), validators=MARKDOWN_LENGTH_VALIDATORS)
     answer_html = models.TextField(editable=False, default="")
     # Plain text of the two Markdown sources and a short excerpt of the answer,
     # kept by the services at save time: no page converts Markdown on a read.
@@ -199,7 +212,7 @@ class SavedReply(models.Model):
     """A canned answer staff can insert while answering."""
 
     title = models.CharField(_("title"), max_length=200)
-    body = models.TextField(_("body"), help_text=_("Markdown."))
+    body = models.TextField(_("body"), help_text=_("Markdown."), validators=MARKDOWN_LENGTH_VALIDATORS)
     order = models.PositiveIntegerField(_("order"), default=0)
 
     class Meta:

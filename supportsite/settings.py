@@ -312,6 +312,9 @@ TIPS_PER_PAGE = env.int("TIPS_PER_PAGE", default=20)
 ASK_RATE_PER_USER = env.str("ASK_RATE_PER_USER", default="5/h")
 ASK_RATE_PER_IP = env.str("ASK_RATE_PER_IP", default="20/h")
 VOTE_RATE_PER_IP = env.str("VOTE_RATE_PER_IP", default="60/h")
+# Markdown previews (the ask form's Preview button) per user and per IP.
+PREVIEW_RATE_PER_USER = env.str("PREVIEW_RATE_PER_USER", default="20/m")
+PREVIEW_RATE_PER_IP = env.str("PREVIEW_RATE_PER_IP", default="60/m")
 QUESTION_TITLE_MAX_LENGTH = 200
 QUESTION_BODY_MAX_LENGTH = env.int("QUESTION_BODY_MAX_LENGTH", default=10000)
 # Staff are warned before publishing text that matches this order/membership

@@ -3,13 +3,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from qa.markup import MARKDOWN_MAX_LENGTH
 from qa.models import Question, Tip
 
 # Submit-button names on the question page; each one sends the answer its own way.
 ANSWER_PRIVATELY = "_answer_private"
 ANSWER_PUBLICLY = "_answer_public"
 # Far more than any answer needs; it bounds what one click e-mails to a customer.
-ANSWER_BODY_MAX_LENGTH = 20000
+ANSWER_BODY_MAX_LENGTH = MARKDOWN_MAX_LENGTH
 
 
 class QuestionAdminForm(forms.ModelForm):

@@ -23,6 +23,7 @@ from qa import selectors, services
 from qa.forms import QuestionForm
 from qa.markup import render_markdown
 from qa.search import excerpt, query_terms
+from supportsite.request_size import body_at_most, form_body_max_bytes
 
 SUGGESTION_LIMIT = 5
 SUGGESTION_EXCERPT_LENGTH = 120
@@ -49,14 +50,9 @@ def _suggestions(query: str) -> list[dict]:
     ]
 
 
-def _check_ask_rate(request) -> None:
-    """Count one question against the per-user and the per-IP limit, and raise
-    Ratelimited (the project's 429 page) when either is exceeded.
-
-    Only sending a question counts: previewing or going back to edit does not,
-    so a careful customer is never blocked for re-reading their text.
-    """
-    limits = [("qa.ask.user", "user", settings.ASK_RATE_PER_USER), ("qa.ask.ip", "ip", settings.ASK_RATE_PER_IP)]
+def _check_rates(request, limits) -> None:
+    """Count one request against each (group, key, rate) limit, and raise
+    Ratelimited (the project's 429 page) when any is exceeded."""
     limited = [
         is_ratelimited(request, group=group, key=key, rate=rate, method=ALL, increment=True)
         for group, key, rate in limits
@@ -65,12 +61,49 @@ def _check_ask_rate(request) -> None:
         raise Ratelimited()
 
 
+def _check_ask_rate(request) -> None:
+    """Count one question against the per-user and the per-IP limit.
+
+    Only sending a question counts: previewing or going back to edit does not,
+    so a careful customer is never blocked for re-reading their text.
+    """
+    _check_rates(
+        request,
+        [("qa.ask.user", "user", settings.ASK_RATE_PER_USER), ("qa.ask.ip", "ip", settings.ASK_RATE_PER_IP)],
+    )
+
+
+def _check_preview_rate(request) -> None:
+    """Count one Markdown preview (the ask form's button or ask.js) against its
+    own per-user and per-IP limit: rendering is the costliest thing a customer can ask for."""
+    _check_rates(
+        request,
+        [
+            ("qa.preview.user", "user", settings.PREVIEW_RATE_PER_USER),
+            ("qa.preview.ip", "ip", settings.PREVIEW_RATE_PER_IP),
+        ],
+    )
+
+
+def _ask_body_max_bytes() -> int:
+    return form_body_max_bytes(settings.QUESTION_TITLE_MAX_LENGTH + settings.QUESTION_BODY_MAX_LENGTH)
+
+
+def _preview_body_max_bytes() -> int:
+    return form_body_max_bytes(settings.QUESTION_BODY_MAX_LENGTH)
+
+
+# ?q= is all a suggestion request carries: it has no business sending a body.
+SUGGEST_BODY_MAX_BYTES = 4096
+
+
 def _render_ask(request, form, *, preview_html="", status=200):
     return render(request, "qa/ask.html", {"form": form, "preview_html": preview_html}, status=status)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@body_at_most(_ask_body_max_bytes)
 def ask(request):
     if request.method == "GET":
         return _render_ask(request, QuestionForm())
@@ -83,6 +116,7 @@ def ask(request):
         # The preview is shown even when the form still has errors: the
         # customer sees both what they wrote and what is missing.
         body = form.data.get("body", "")[: settings.QUESTION_BODY_MAX_LENGTH]
+        _check_preview_rate(request)
         return _render_ask(request, form, preview_html=render_markdown(body))
     if not form.is_valid():
         status = 400 if form.has_error("__all__", code="rejected") else 200
@@ -112,6 +146,7 @@ def ask(request):
 
 
 @require_GET
+@body_at_most(lambda: SUGGEST_BODY_MAX_BYTES)
 def suggest(request):
     """Published tips similar to ?q= (the title being typed), as JSON."""
     query = request.GET.get("q", "")[: settings.QUESTION_TITLE_MAX_LENGTH]
@@ -120,11 +155,13 @@ def suggest(request):
 
 @login_required
 @require_POST
+@body_at_most(_preview_body_max_bytes)
 def markdown_preview(request):
     """The sanitised HTML of the posted Markdown `body`, for ask.js's preview."""
     body = request.POST.get("body", "")
     if len(body) > settings.QUESTION_BODY_MAX_LENGTH:
         return HttpResponseBadRequest(_("The text is too long to preview."))
+    _check_preview_rate(request)
     return JsonResponse({"html": render_markdown(body)})
 
 
