@@ -15,8 +15,6 @@ from django.conf import settings
 from django.urls import reverse
 from twitter_text import parse_tweet
 
-from qa.markup import markdown_to_text
-
 ELLIPSIS = "…"
 X_MAX_WEIGHTED_LENGTH = 280
 _PLACEHOLDER = re.compile(r"\{(title|url|hashtags)\}")
@@ -220,14 +218,15 @@ FACEBOOK_MESSAGE_MAX_GRAPHEMES = 500
 FACEBOOK_MESSAGE_HARD_LIMIT = 63206
 
 
-def facebook_message(*, title: str, answer_markdown: str, text_override: str = "") -> str:
-    """Title, a blank line, and a plain-text excerpt of the answer (no
-    Markdown syntax), at most FACEBOOK_MESSAGE_MAX_GRAPHEMES characters. The
-    link travels separately (as the link card), so it is not in the text."""
+def facebook_message(*, title: str, answer_plain: str, text_override: str = "") -> str:
+    """Title, a blank line, and an excerpt of the answer's plain text (the
+    tip's stored answer_plain: no Markdown syntax), at most
+    FACEBOOK_MESSAGE_MAX_GRAPHEMES characters. The link travels separately (as
+    the link card), so it is not in the text."""
     if text_override:
         return truncate_graphemes(nfc(text_override).strip(), FACEBOOK_MESSAGE_HARD_LIMIT)
     title = nfc(title).strip()
-    excerpt = nfc(markdown_to_text(answer_markdown))
+    excerpt = nfc(answer_plain)
     room = FACEBOOK_MESSAGE_MAX_GRAPHEMES - len(graphemes(title)) - 2
     if not excerpt or room <= 1:
         return truncate_graphemes(title, FACEBOOK_MESSAGE_MAX_GRAPHEMES)

@@ -62,7 +62,7 @@ class FacebookChannel(Channel):
         return graph
 
     def compose(self, tip, *, text_override: str = "") -> Post:
-        text = compose.facebook_message(title=tip.title, answer_markdown=tip.answer_text, text_override=text_override)
+        text = compose.facebook_message(title=tip.title, answer_plain=tip.answer_plain, text_override=text_override)
         link = compose.tip_link(tip, source="facebook")
         return Post(text=text, link=link, details={"length": len(compose.graphemes(text))})
 
