@@ -75,6 +75,13 @@ def test_the_preview_limit_does_not_stop_sending_a_question(customer_client):
     assert Question.objects.count() == 1
 
 
+def test_the_issue_8_preview_at_the_maximum_length_is_answered(customer_client, settings):
+    # 10,000 "[" took Python-Markdown 35 s in one request; tests/qa/test_markup_cost.py bounds the work.
+    response = customer_client.post(PREVIEW_URL, {"body": "[" * settings.QUESTION_BODY_MAX_LENGTH})
+    assert response.status_code == 200
+    assert response.json()["html"] == "<p>" + "[" * settings.QUESTION_BODY_MAX_LENGTH + "</p>"
+
+
 # --- Body size ----------------------------------------------------------------------------
 
 
