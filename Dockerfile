@@ -21,9 +21,10 @@ ENV PATH=/opt/venv/bin:$PATH \
     TIPCAST_VAR_DIR=/app/var \
     MEDIA_ROOT=/app/media
 
-# gettext: compilemessages below. The user owns only what it must write to.
+# gettext: compilemessages below; fonts-noto-cjk: the font tips' share images are
+# drawn with (Japanese titles). The user owns only what it must write to.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gettext \
+    && apt-get install -y --no-install-recommends gettext fonts-noto-cjk \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 tipcast \
     && useradd --system --uid 10001 --gid tipcast --home-dir /app --shell /usr/sbin/nologin tipcast

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class QaConfig(AppConfig):
     name = "qa"
     verbose_name = _("Questions and tips")
+
+    def ready(self):
+        from qa import checks  # noqa: F401  (registers the system checks)

@@ -167,6 +167,9 @@ class Tip(models.Model):
     import_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     helpful_yes = models.PositiveIntegerField(default=0, editable=False)
     helpful_no = models.PositiveIntegerField(default=0, editable=False)
+    # Storage name of the share image last drawn (qa.share_image_store): it
+    # counts only while its digest matches the current title and category.
+    share_image = models.CharField(max_length=120, blank=True, default="", editable=False)
 
     objects = TipQuerySet.as_manager()
 

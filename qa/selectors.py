@@ -160,3 +160,8 @@ def tip_suggest(*, text: str, limit: int = 5) -> list[Tip]:
         .filter(matched__gte=needed)
         .order_by("-score", "-published_at", "-id")[:limit]
     )
+
+
+def tip_share_image_is_public(*, pk: int, name: str) -> bool:
+    """Whether `name` is the share image of a published tip (drafts' images are not served)."""
+    return Tip.objects.published().filter(pk=pk, share_image=name).exists()

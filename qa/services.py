@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from qa import notifications
+from qa import notifications, share_image_store
 from qa.markup import markdown_to_text, render_markdown
 from qa.models import TIP_EXCERPT_LENGTH, Answer, Category, Question, SavedReply, Tip, TipVote
 from qa.phrases import truncate
@@ -127,6 +127,7 @@ def tip_create(
     tip.save()
     if tags:
         tip.tags.set(tags)
+    share_image_store.tip_share_image_enqueue(tip_id=tip.pk)
     return tip
 
 
@@ -157,6 +158,7 @@ def tip_update(*, tip: Tip, tags: list[str] | None = None, **fields) -> Tip:
     if unknown:
         raise TypeError(f"tip_update() cannot change {', '.join(sorted(unknown))}")
     slug_edited = "slug" in fields and fields["slug"] != tip.slug
+    share_image_before = share_image_store.tip_share_image_name(tip)
     for name, value in fields.items():
         setattr(tip, name, value)
     if tip.is_published and "slug" in fields and not fields["slug"]:
@@ -171,6 +173,9 @@ def tip_update(*, tip: Tip, tags: list[str] | None = None, **fields) -> Tip:
     tip.save()
     if tags is not None:
         tip.tags.set(tags)
+    if share_image_store.tip_share_image_name(tip) != share_image_before:
+        # Title or category changed: the image shows them. Body edits leave it alone.
+        share_image_store.tip_share_image_enqueue(tip_id=tip.pk)
     return tip
 
 

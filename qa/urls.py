@@ -5,7 +5,7 @@ from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
 from qa import feeds, sitemaps
-from qa.views import customer, public
+from qa.views import customer, public, share_images
 
 app_name = "qa"
 
@@ -25,6 +25,8 @@ urlpatterns = [
     path("feeds/categories/<str:slug>.atom", feeds.CategoryTipsAtom(), name="category_feed_atom"),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps.SITEMAPS}, name="sitemap"),
     path("robots.txt", public.robots_txt, name="robots_txt"),
+    # Tips' share images (og:image); MEDIA_URL is /media/, and a proxy may serve this folder itself.
+    path("media/share/tips/<str:filename>", share_images.share_image, name="share_image"),
     # Browsers ask for /favicon.ico wherever a page names no icon (feeds, the admin's
     # popups). Temporary and resolved per request: the hashed static name changes
     # with each collectstatic.

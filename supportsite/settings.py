@@ -57,6 +57,10 @@ COMPANY_FACEBOOK_URL = env.str("COMPANY_FACEBOOK_URL", default="")
 OG_IMAGE = env.str("OG_IMAGE", default="img/og-default.png")
 OG_IMAGE_WIDTH = env.int("OG_IMAGE_WIDTH", default=1200)
 OG_IMAGE_HEIGHT = env.int("OG_IMAGE_HEIGHT", default=630)
+# The font tips' share images are drawn with (a Noto Sans CJK .ttc/.otf). Empty:
+# found among the usual places (Debian's fonts-noto-cjk first). None found: tip
+# pages keep OG_IMAGE, the log and `manage.py check` say why.
+SHARE_IMAGE_FONT = env.str("SHARE_IMAGE_FONT", default="")
 
 INSTALLED_APPS = [
     "supportsite.apps.TipcastAdminConfig",

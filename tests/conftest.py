@@ -55,6 +55,12 @@ def _default_language():
 
 
 @pytest.fixture(autouse=True)
+def _private_media_root(settings, tmp_path_factory):
+    """Files a test stores (tips' share images) go to a temporary folder, never var/media."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
 def _private_channel_overrides(settings):
     """Tests change per-channel drip rules in place; give each test its own
     copy so no change outlives the test that made it."""

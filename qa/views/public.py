@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from qa import selectors, services
+from qa import selectors, services, share_images
 from qa.search import query_terms
+from qa.share_image_store import tip_share_image_url
 
 HOME_LATEST_TIPS = 10
 # Session key remembering which tips this visitor voted on, so the page can
@@ -75,6 +76,7 @@ def tip_detail(request, pk, slug=None):
             target += "?" + request.META["QUERY_STRING"]
         return HttpResponsePermanentRedirect(target)
     voted = request.session.get(VOTED_TIPS_SESSION_KEY, {}) if request.session.session_key else {}
+    share_image_url = tip_share_image_url(tip)
     return render(
         request,
         "qa/tip_detail.html",
@@ -84,8 +86,9 @@ def tip_detail(request, pk, slug=None):
             "description": tip.excerpt,
             "json_ld": _tip_structured_data(tip),
             "my_vote": voted.get(str(tip.pk)),
-            "og_image_width": settings.OG_IMAGE_WIDTH,
-            "og_image_height": settings.OG_IMAGE_HEIGHT,
+            "share_image_url": share_image_url,
+            "og_image_width": share_images.WIDTH if share_image_url else settings.OG_IMAGE_WIDTH,
+            "og_image_height": share_images.HEIGHT if share_image_url else settings.OG_IMAGE_HEIGHT,
         },
     )
 

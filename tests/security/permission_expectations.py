@@ -67,6 +67,16 @@ class Case:
     label: str = ""
 
 
+def share_image_path(tip) -> str:
+    """Draw the tip's share image (only for the cases that need it: it takes a moment) and give its path."""
+    from django.conf import settings
+
+    from qa.share_image_store import tip_share_image_generate
+
+    name = tip_share_image_generate(tip_id=tip.pk)
+    return settings.MEDIA_URL + name
+
+
 def ask_data(world):
     return {"title": "送料はいくらですか", "body": "沖縄までの送料を教えてください。", "action": "confirm"}
 
@@ -106,6 +116,12 @@ ROUTES: dict[str, list[Case]] = {
     "feeds/categories/<str:slug>.atom": [Case("/feeds/categories/shipping.atom", everyone(200))],
     "sitemap.xml": [Case("/sitemap.xml", everyone(200))],
     "robots.txt": [Case("/robots.txt", everyone(200))],
+    # Share images are public only while their tip is: a draft's image is a 404 like its page.
+    "media/share/tips/<str:filename>": [
+        Case(lambda w: share_image_path(w.published_tip), everyone(200), label="published tip's image"),
+        Case(lambda w: share_image_path(w.draft_tip), everyone(404), label="draft tip's image"),
+        Case("/media/share/tips/999999-0123456789abcdef.png", everyone(404), label="unknown"),
+    ],
     "favicon.ico": [Case("/favicon.ico", everyone(REDIRECT))],
     # Signed-in customers.
     "ask/": [Case("/ask/", SIGNED_IN_ONLY, (LOGIN, REDIRECT, REDIRECT, REDIRECT), ask_data)],

@@ -1,0 +1,11 @@
+"""Celery tasks of the qa app: load by id, call a service."""
+
+from celery import shared_task
+
+from qa import share_image_store
+
+
+@shared_task(name="qa.generate_share_image")
+def generate_share_image(tip_id: int) -> None:
+    # Safe to run twice: an image that is already current is left alone.
+    share_image_store.tip_share_image_generate(tip_id=tip_id)
