@@ -195,6 +195,9 @@ def tip_publish(*, tip: Tip, announce: bool = True) -> Tip:
         from publishing.services import deliveries_create_for_tip
 
         deliveries_create_for_tip(tip=tip)
+    if not share_image_store.tip_share_image_is_current(tip):
+        # A tip from before share images existed: networks read og:image when the post goes out.
+        share_image_store.tip_share_image_enqueue(tip_id=tip.pk)
     return tip
 
 

@@ -80,9 +80,10 @@ def _break_offsets(spans):
 )
 def test_renders_a_1200_by_630_rgb_png_that_is_not_blank(font, title):
     image = _png(render_share_image(title=title, category="返品・交換", site_name="Tipcast", font_path=font))
-    assert image.size == (1200, 630) and image.mode == "RGB"
+    # A palette PNG (every network takes it): flat colours and their anti-aliased blends.
+    assert image.size == (1200, 630) and image.mode == "P"
     # The title area holds white text on the dark background: many shades, from dark to white.
-    title_area = image.crop((80, 170, 1120, 480)).convert("L")
+    title_area = image.convert("RGB").crop((80, 170, 1120, 480)).convert("L")
     low, high = ImageStat.Stat(title_area).extrema[0]
     assert high >= 250 and low <= 80
     assert len(title_area.getcolors(maxcolors=256 * 256)) > 20
@@ -327,3 +328,22 @@ def test_check_is_quiet_when_the_font_is_found(font, settings):
 
     settings.SHARE_IMAGE_FONT = ""
     assert [m.id for m in run_checks() if m.id == "qa.W001"] == []
+
+
+def test_publishing_a_tip_without_a_current_image_draws_it(
+    font, eager_tasks, make_tip, django_capture_on_commit_callbacks
+):
+    tip = make_tip(publish=False)  # its creation's task never ran (a tip from before share images)
+    assert tip_share_image_url(tip) is None
+    with django_capture_on_commit_callbacks(execute=True):
+        services.tip_publish(tip=tip, announce=False)
+    tip.refresh_from_db()
+    assert tip_share_image_url(tip) is not None
+    drawn_at = default_storage.get_modified_time(tip.share_image)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.tip_unpublish(tip=tip)
+        services.tip_publish(tip=tip, announce=False)
+    tip.refresh_from_db()
+    # Republishing a tip whose image is current leaves the image alone.
+    assert tip_share_image_url(tip) is not None
+    assert default_storage.get_modified_time(tip.share_image) == drawn_at
