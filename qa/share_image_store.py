@@ -123,14 +123,26 @@ def tip_share_image_generate(*, tip_id: int, force: bool = False) -> str | None:
 
 def tip_share_image_enqueue(*, tip_id: int) -> None:
     """Draw the tip's image in the worker once the current transaction commits."""
+    tips_share_images_enqueue(tip_ids=[tip_id])
+
+
+def tips_share_images_enqueue(*, tip_ids: list[int]) -> None:
+    """Draw these tips' images in the worker, one task each, once the current transaction commits."""
 
     def enqueue():
         from qa import tasks
 
-        try:
-            tasks.generate_share_image.delay(tip_id)
-        except Exception:
-            # The page keeps the default image; `manage.py share_images` catches up.
-            logger.warning("Could not enqueue the share image of tip %s", tip_id, exc_info=True)
+        for tip_id in tip_ids:
+            try:
+                tasks.generate_share_image.delay(tip_id)
+            except Exception:
+                # The page keeps the default image; `manage.py share_images` catches up.
+                logger.warning("Could not enqueue the share image of tip %s", tip_id, exc_info=True)
 
-    transaction.on_commit(enqueue)
+    if tip_ids:
+        transaction.on_commit(enqueue)
+
+
+def category_share_images_refresh(*, category) -> None:
+    """A renamed category: its tips' images show the old name, draw them again."""
+    tips_share_images_enqueue(tip_ids=list(Tip.objects.filter(category=category).values_list("pk", flat=True)))

@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from qa.models import Category, SavedReply
+from qa.share_image_store import category_share_images_refresh
 
 
 @admin.register(Category)
@@ -12,6 +13,12 @@ class CategoryAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
     ordering = ["order", "name"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "name" in form.changed_data:
+            # Tips' share images show the category's name.
+            category_share_images_refresh(category=obj)
 
 
 @admin.register(SavedReply)

@@ -347,3 +347,43 @@ def test_publishing_a_tip_without_a_current_image_draws_it(
     # Republishing a tip whose image is current leaves the image alone.
     assert tip_share_image_url(tip) is not None
     assert default_storage.get_modified_time(tip.share_image) == drawn_at
+
+
+def test_renaming_a_category_in_the_admin_draws_its_tips_again(
+    font, eager_tasks, client, staff, make_tip, category, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tips = [make_tip(title="Where is my parcel?"), make_tip(title="配送日時を指定できますか？")]
+    old = {tip.pk: _stored_name(tip) for tip in tips}
+    client.force_login(staff)
+    form = {"name": "配送・送料", "slug": category.slug, "order": category.order, "description": ""}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:qa_category_change", args=[category.pk]), form)
+    assert response.status_code == 302
+    for tip in tips:
+        tip.refresh_from_db()
+        assert tip.share_image != old[tip.pk] and tip_share_image_url(tip) is not None
+
+
+def _stored_name(tip):
+    tip.refresh_from_db()
+    return tip.share_image
+
+
+def test_a_broker_outage_does_not_lose_the_edit(make_tip, monkeypatch, caplog, django_capture_on_commit_callbacks):
+    from kombu.exceptions import OperationalError
+
+    from qa import tasks
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Connection refused")
+
+    monkeypatch.setattr(tasks.generate_share_image, "delay", broker_down)
+    tip = make_tip()
+    with caplog.at_level(logging.WARNING), django_capture_on_commit_callbacks(execute=True):
+        services.tip_update(tip=tip, title="A new title")
+    tip.refresh_from_db()
+    assert tip.title == "A new title"
+    assert f"Could not enqueue the share image of tip {tip.pk}" in caplog.text
