@@ -204,8 +204,11 @@ def _inverse_document_frequencies(tokens: list[str]) -> tuple[dict[str, float], 
     """BM25's idf of each token, and the document frequencies it comes from."""
     frequencies = index.document_frequencies(tokens, cap=DOCUMENT_FREQUENCY_CAP)
     total = max([_published_count(), *frequencies.values()])
+    # A token no tip contains weighs nothing: it can neither rank a tip nor
+    # count against one (most are pairs across two words of a sentence).
     return {
-        token: math.log(1 + (total - frequency + 0.5) / (frequency + 0.5)) for token, frequency in frequencies.items()
+        token: math.log(1 + (total - frequency + 0.5) / (frequency + 0.5)) if frequency else 0.0
+        for token, frequency in frequencies.items()
     }, frequencies
 
 
@@ -229,11 +232,12 @@ def _conditions(parsed: ParsedQuery, frequencies: dict[str, int]) -> list[tuple]
     return conditions
 
 
-def _score(title: str, body: str, parsed: ParsedQuery, idf: dict[str, float]) -> tuple[float, float]:
-    """(score, coverage) of one tip for the query."""
+def _score(title: str, body: str, parsed: ParsedQuery, idf: dict[str, float]) -> tuple[float, float, bool]:
+    """(score, coverage, whether a word of full weight matched) of one tip for the query."""
     title, body = f" {title} ", f" {body} "
     length_norm = K1 * (1 - B + B * body.count(" ") / AVERAGE_LENGTH)
     score = covered = total = 0.0
+    word_matched = False
     for group in parsed.groups:
         best_score = best_share = 0.0
         group_weight = sum(weight * idf.get(token, 0.0) for token, weight in group.alternatives[0].tokens)
@@ -247,6 +251,7 @@ def _score(title: str, body: str, parsed: ParsedQuery, idf: dict[str, float]) ->
                 weight_sum += token_weight
                 if in_body or in_title:
                     matched += token_weight
+                    word_matched = word_matched or weight >= 1
                     alternative_score += token_weight * (
                         in_body * (K1 + 1) / (in_body + length_norm) + TITLE_BONUS * in_title
                     )
@@ -257,13 +262,13 @@ def _score(title: str, body: str, parsed: ParsedQuery, idf: dict[str, float]) ->
         covered += best_share * group_weight
         total += group_weight
     if not total:
-        return 0.0, 0.0
+        return 0.0, 0.0, False
     for phrase in parsed.phrases:
         key = " " + " ".join(phrase) + " "
         if key in title or key in body:
             score += PHRASE_BONUS * sum(idf.get(token, 0.0) for token in phrase) * (2 if key in title else 1)
     coverage = covered / total
-    return score * coverage, coverage
+    return score * coverage, coverage, word_matched
 
 
 def search(text: str, synonyms: dict[str, list[str]] | None = None) -> SearchOutcome:
@@ -286,10 +291,13 @@ def search(text: str, synonyms: dict[str, list[str]] | None = None) -> SearchOut
         for count, (condition, limit) in zip(counts, conditions, strict=True)
         if not (condition[0] == "any" and condition[2])
     )
+    # A query with words of full weight (会員, password, 注文) needs a tip that
+    # has one of them: particles and inflections alone (ない, です) are no match.
+    needs_word = any(weight >= 1 for group in parsed.groups for a in group.alternatives for _, weight in a.tokens)
     ranked = []
     for tip_id, title, body in rows:
-        score, coverage = _score(title, body, parsed, idf)
-        if coverage >= MIN_COVERAGE and score > 0:
+        score, coverage, word_matched = _score(title, body, parsed, idf)
+        if coverage >= MIN_COVERAGE and score > 0 and (word_matched or not needs_word):
             ranked.append((-score, -tip_id))
     ranked.sort()
     return SearchOutcome([-negative_id for _, negative_id in ranked], more, parsed)
