@@ -240,7 +240,12 @@ def _score(title: str, body: str, parsed: ParsedQuery, idf: dict[str, float]) ->
     word_matched = False
     for group in parsed.groups:
         best_score = best_share = 0.0
-        group_weight = sum(weight * idf.get(token, 0.0) for token, weight in group.alternatives[0].tokens)
+        # What the group weighs: its heaviest wording (the customer's own words
+        # may be ones no tip uses, while a synonym is everywhere).
+        group_weight = max(
+            sum(weight * idf.get(token, 0.0) for token, weight in alternative.tokens)
+            for alternative in group.alternatives
+        )
         for alternative in group.alternatives:
             alternative_score = matched = weight_sum = 0.0
             for token, weight in alternative.tokens:
