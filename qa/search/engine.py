@@ -19,6 +19,7 @@ SQLite and PostgreSQL:
 The cost depends on the number of candidates, never on the number of tips.
 """
 
+import hashlib
 import math
 from dataclasses import dataclass, field
 
@@ -51,8 +52,12 @@ SYNONYM_FACTOR = 0.8
 KANJI_WEIGHT = 0.3
 # A tip must cover this share of the query's weight to be a result.
 MIN_COVERAGE = 0.3
-PUBLISHED_COUNT_CACHE_KEY = "qa:search:published-count"
-PUBLISHED_COUNT_CACHE_SECONDS = 300
+# The number of published tips and the highest id (cached: counting is a scan),
+# and how many tips have each token (cached: counting reads the token's postings).
+CORPUS_CACHE_KEY = "qa:search:corpus"
+CORPUS_CACHE_SECONDS = 300
+FREQUENCY_CACHE_PREFIX = "qa:search:df:"
+FREQUENCY_CACHE_SECONDS = 600
 
 
 @dataclass
@@ -190,20 +195,35 @@ class SearchOutcome:
     query: ParsedQuery
 
 
-def _published_count() -> int:
-    count = cache.get(PUBLISHED_COUNT_CACHE_KEY)
-    if count is None:
+def _corpus() -> tuple[int, int]:
+    """(number of published tips, highest tip id), cached. A tip published
+    since is still found: the index is read from the highest id up."""
+    corpus = cache.get(CORPUS_CACHE_KEY)
+    if corpus is None:
+        from django.db.models import Count, Max
+
         from qa.models import Tip
 
-        count = Tip.objects.published().count()
-        cache.set(PUBLISHED_COUNT_CACHE_KEY, count, PUBLISHED_COUNT_CACHE_SECONDS)
-    return count
+        stats = Tip.objects.published().aggregate(count=Count("id"), newest=Max("id"))
+        corpus = (stats["count"], stats["newest"] or 0)
+        cache.set(CORPUS_CACHE_KEY, corpus, CORPUS_CACHE_SECONDS)
+    return corpus
+
+
+def _document_frequencies(tokens: list[str]) -> dict[str, int]:
+    keys = {token: FREQUENCY_CACHE_PREFIX + hashlib.sha1(token.encode()).hexdigest() for token in tokens}
+    cached = cache.get_many(list(keys.values()))
+    missing = [token for token in tokens if keys[token] not in cached]
+    counted = index.document_frequencies(missing, cap=DOCUMENT_FREQUENCY_CAP) if missing else {}
+    if counted:
+        cache.set_many({keys[token]: count for token, count in counted.items()}, FREQUENCY_CACHE_SECONDS)
+    return {token: cached[keys[token]] if keys[token] in cached else counted[token] for token in tokens}
 
 
 def _inverse_document_frequencies(tokens: list[str]) -> tuple[dict[str, float], dict[str, int]]:
     """BM25's idf of each token, and the document frequencies it comes from."""
-    frequencies = index.document_frequencies(tokens, cap=DOCUMENT_FREQUENCY_CAP)
-    total = max([_published_count(), *frequencies.values()])
+    frequencies = _document_frequencies(tokens)
+    total = max([_corpus()[0], *frequencies.values()])
     # A token no tip contains weighs nothing: it can neither rank a tip nor
     # count against one (most are pairs across two words of a sentence).
     return {
@@ -288,7 +308,7 @@ def search(text: str, synonyms: dict[str, list[str]] | None = None) -> SearchOut
     else:
         idf, frequencies = _inverse_document_frequencies(tokens)
     conditions = _conditions(parsed, frequencies)
-    rows, counts = index.candidates(conditions)
+    rows, counts = index.candidates(conditions, newest_id=_corpus()[1])
     # Title matches are a subset of the rest: only the other kinds tell whether
     # the index held more matches than were read.
     more = any(

@@ -156,18 +156,39 @@ def _postgres_where(condition) -> tuple[str, list]:
     return f"{column} && %s::text[]", [list(tokens)]
 
 
-def _matching_ids_sql(condition, limit: int, *, newest_first: bool = True) -> tuple[str, list]:
-    """SQL for the ids of `limit` published tips matching `condition`, the
-    newest (highest id) first unless the order does not matter (counting)."""
+# PostgreSQL: a GIN index gives its matches in no useful order, so the newest
+# matches are read window by window, newest ids first: the last 2,000 ids, the
+# 18,000 before, then the rest. A UNION ALL under LIMIT runs its branches in
+# order and stops once the limit is reached, so a common token is served by the
+# first window alone (instead of visiting every matching row, 28,000 of 100,000
+# tips for 返), and a rare one by few rows in any window.
+POSTGRES_WINDOWS = (2_000, 20_000)
+
+
+def _matching_ids_sql(condition, limit: int, *, newest_id: int | None = None) -> tuple[str, list]:
+    """SQL for the ids of `limit` published tips matching `condition`: the
+    newest (highest ids) first when `newest_id` (the highest id there is, or
+    close to it) is given, in no particular order otherwise (for counting)."""
     if connection.vendor == "sqlite":
-        order = "ORDER BY rowid DESC " if newest_first else ""
+        order = "ORDER BY rowid DESC " if newest_id is not None else ""
         return (
             f"SELECT rowid AS id FROM qa_tip_fts WHERE qa_tip_fts MATCH %s {order}LIMIT %s",
             [_fts_match(condition), limit],
         )
     where, params = _postgres_where(condition)
-    order = "ORDER BY id DESC " if newest_first else ""
-    return (f"SELECT id FROM qa_tip WHERE status = '{PUBLISHED}' AND {where} {order}LIMIT %s", [*params, limit])
+    if newest_id is None:
+        return f"SELECT id FROM qa_tip WHERE status = '{PUBLISHED}' AND {where} LIMIT %s", [*params, limit]
+    bounds = [newest_id - window for window in POSTGRES_WINDOWS]
+    ranges = [("id > %s", [bounds[0]])]
+    ranges += [("id <= %s AND id > %s", [upper, lower]) for upper, lower in zip(bounds, bounds[1:], strict=False)]
+    ranges.append(("id <= %s", [bounds[-1]]))
+    branches, branch_params = [], []
+    for id_range, range_params in ranges:
+        branches.append(
+            f"(SELECT id FROM qa_tip WHERE status = '{PUBLISHED}' AND {where} AND {id_range} ORDER BY id DESC)"
+        )
+        branch_params += [*params, *range_params]
+    return f"SELECT id FROM ({' UNION ALL '.join(branches)}) AS windows LIMIT %s", [*branch_params, limit]
 
 
 def document_frequencies(tokens: list[str], *, cap: int) -> dict[str, int]:
@@ -177,7 +198,7 @@ def document_frequencies(tokens: list[str], *, cap: int) -> dict[str, int]:
         return {}
     parts, params = [], []
     for token in tokens:
-        sql, token_params = _matching_ids_sql(("any", [token], False), cap, newest_first=False)
+        sql, token_params = _matching_ids_sql(("any", [token], False), cap)
         parts.append(f"(SELECT count(*) FROM ({sql}) AS matches_{len(parts)})")
         params.extend(token_params)
     with connection.cursor() as cursor:
@@ -186,7 +207,7 @@ def document_frequencies(tokens: list[str], *, cap: int) -> dict[str, int]:
     return dict(zip(tokens, counts, strict=True))
 
 
-def candidates(conditions: list[tuple]) -> tuple[list[tuple[int, str, str]], list[int]]:
+def candidates(conditions: list[tuple], *, newest_id: int) -> tuple[list[tuple[int, str, str]], list[int]]:
     """The tips matching each (condition, limit), at most `limit` each, the
     newest first: their (id, search_title, search_body) rows, and how many ids
     each condition gave. One query, each row read once."""
@@ -194,7 +215,7 @@ def candidates(conditions: list[tuple]) -> tuple[list[tuple[int, str, str]], lis
         return [], []
     parts, params = [], []
     for number, (condition, limit) in enumerate(conditions):
-        sql, condition_params = _matching_ids_sql(condition, limit)
+        sql, condition_params = _matching_ids_sql(condition, limit, newest_id=newest_id)
         parts.append(f"SELECT {1 << number} AS part, id FROM ({sql}) AS part_{number}")
         params.extend(condition_params)
     sql = (
