@@ -140,6 +140,10 @@ def parse_query(text: str, synonyms: dict[str, list[str]] | None = None) -> Pars
                 alternatives.append(Alternative([(token, 1.0) for token in tokens], SYNONYM_FACTOR))
         parsed.groups.append(Group(alternatives))
         parsed.highlight_terms.extend([expression, *equivalents])
+        # Stems too, so that "shipping" also marks "shipped".
+        parsed.highlight_terms.extend(
+            token for alternative in alternatives for token, _ in alternative.tokens if token.isascii()
+        )
 
     words: list[str] = []  # consecutive words: each pair of them is a phrase
     position = 0
