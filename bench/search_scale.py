@@ -204,8 +204,9 @@ def _time_queries(iterations: int) -> list[dict]:
 
 def _time_indexing(iterations: int) -> dict:
     """Create, publish and edit a tip whose answer is 20,000 characters long:
-    the whole service call, and the UPDATE alone (where the database updates
-    the index)."""
+    the whole service call (it also renders the Markdown to HTML and text),
+    the tokenizer alone, and the UPDATE alone (where the database updates the
+    index)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -217,7 +218,9 @@ def _time_indexing(iterations: int) -> dict:
     while len(answer) < 20000:
         answer += _generated_tip(rng)[1] + "\n\n"
     answer = answer[:20000]
-    publish, edit, update_statement = [], [], []
+    from qa.search.tokens import document_text
+
+    publish, edit, update_statement, tokenize = [], [], [], []
     for number in range(iterations):
         tip = services.tip_create(title=f"長い回答 {number}", answer_text=answer)
         started = time.perf_counter()
@@ -229,6 +232,9 @@ def _time_indexing(iterations: int) -> dict:
         with CaptureQueriesContext(connection) as captured:
             services.tip_update(tip=tip, answer_text=changed)
         edit.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        document_text(changed)
+        tokenize.append((time.perf_counter() - started) * 1000)
         update_statement.extend(
             float(q["time"]) * 1000 for q in captured.captured_queries if q["sql"].startswith("UPDATE")
         )
@@ -237,6 +243,8 @@ def _time_indexing(iterations: int) -> dict:
         "publish_p95_ms": round(_percentile(publish, 0.95), 1),
         "edit_p50_ms": round(statistics.median(edit), 1),
         "edit_p95_ms": round(_percentile(edit, 0.95), 1),
+        "tokenize_p50_ms": round(statistics.median(tokenize), 1),
+        "tokenize_p95_ms": round(_percentile(tokenize, 0.95), 1),
         "edit_update_statement_p50_ms": round(statistics.median(update_statement), 1),
         "edit_update_statement_p95_ms": round(_percentile(update_statement, 0.95), 1),
     }
@@ -287,7 +295,11 @@ def main() -> None:
     rows = _time_queries(args.iterations)
     indexing = _time_indexing(args.index_iterations)
 
-    print(f"\n{version}, {args.tips:,} published tips (filled in {fill_seconds:.0f} s), {args.iterations} runs each\n")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(
+        f"\n{version}, {args.tips:,} published tips (filled in {fill_seconds:.0f} s), {args.iterations} runs each, "
+        f"load average {load} on {os.cpu_count()} cores\n"
+    )
     print("| Query | | Results | Engine queries | Engine p50 ms | Engine p95 ms | + first page p50 ms | p95 ms |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     for row in rows:
