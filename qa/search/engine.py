@@ -50,8 +50,13 @@ PHRASE_BONUS = 0.5
 SYNONYM_FACTOR = 0.8
 # Single kanji of a longer Japanese run: they let 届かない meet 届きません.
 KANJI_WEIGHT = 0.3
-# A tip must cover this share of the query's weight to be a result.
+# A tip must cover this share of the query's weight to be a result, and this
+# share of its tokens (rarity left out: a query whose words no tip uses but one
+# is not a match for any tip that has that one).
 MIN_COVERAGE = 0.3
+MIN_TOKEN_COVERAGE = 0.2
+# A synonym of several tokens counts for a tip that has at least this share of them.
+SYNONYM_MIN_SHARE = 0.5
 # The number of published tips and the highest id (cached: counting is a scan),
 # and how many tips have each token (cached: counting reads the token's postings).
 CORPUS_CACHE_KEY = "qa:search:corpus"
@@ -256,48 +261,69 @@ def _conditions(parsed: ParsedQuery, frequencies: dict[str, int]) -> list[tuple]
     return conditions
 
 
-def _score(title: str, body: str, parsed: ParsedQuery, idf: dict[str, float]) -> tuple[float, float, bool]:
-    """(score, coverage, whether a word of full weight matched) of one tip for the query."""
+@dataclass
+class _Match:
+    score: float = 0.0
+    coverage: float = 0.0  # share of the query's weight, rarity included
+    token_coverage: float = 0.0  # share of the query's tokens, rarity left out
+    has_word: bool = False  # a token of full weight matched
+
+
+def _score(title: str, body: str, parsed: ParsedQuery, idf: dict[str, float]) -> _Match:
+    """How well one tip matches the query."""
     title, body = f" {title} ", f" {body} "
     length_norm = K1 * (1 - B + B * body.count(" ") / AVERAGE_LENGTH)
-    score = covered = total = 0.0
-    word_matched = False
+    match = _Match()
+    covered = total = tokens_covered = tokens_total = 0.0
     for group in parsed.groups:
-        best_score = best_share = 0.0
+        best_score = best_share = best_token_share = 0.0
         # What the group weighs: its heaviest wording (the customer's own words
         # may be ones no tip uses, while a synonym is everywhere).
         group_weight = max(
             sum(weight * idf.get(token, 0.0) for token, weight in alternative.tokens)
             for alternative in group.alternatives
         )
+        group_tokens = sum(weight for _, weight in group.alternatives[0].tokens)
         for alternative in group.alternatives:
-            alternative_score = matched = weight_sum = 0.0
+            alternative_score = matched = weight_sum = tokens_matched = token_sum = 0.0
+            has_word = False
             for token, weight in alternative.tokens:
                 token_weight = weight * idf.get(token, 0.0)
                 key = f" {token} "
                 in_body = body.count(key)
                 in_title = key in title
                 weight_sum += token_weight
+                token_sum += weight
                 if in_body or in_title:
                     matched += token_weight
-                    word_matched = word_matched or weight >= 1
+                    tokens_matched += weight
+                    has_word = has_word or weight >= 1
                     alternative_score += token_weight * (
                         in_body * (K1 + 1) / (in_body + length_norm) + TITLE_BONUS * in_title
                     )
+            token_share = tokens_matched / token_sum if token_sum else 0.0
+            if alternative.factor < 1 and token_share < SYNONYM_MIN_SHARE:
+                continue  # a synonym counts when most of it is there, not one pair of it (ント of アカウント)
+            match.has_word = match.has_word or has_word
             best_score = max(best_score, alternative.factor * alternative_score)
+            best_token_share = max(best_token_share, token_share)
             if weight_sum:
                 best_share = max(best_share, alternative.factor * matched / weight_sum)
-        score += best_score
+        match.score += best_score
         covered += best_share * group_weight
         total += group_weight
+        tokens_covered += best_token_share * group_tokens
+        tokens_total += group_tokens
     if not total:
-        return 0.0, 0.0, False
+        return match
     for phrase in parsed.phrases:
         key = " " + " ".join(phrase) + " "
         if key in title or key in body:
-            score += PHRASE_BONUS * sum(idf.get(token, 0.0) for token in phrase) * (2 if key in title else 1)
-    coverage = covered / total
-    return score * coverage, coverage, word_matched
+            match.score += PHRASE_BONUS * sum(idf.get(token, 0.0) for token in phrase) * (2 if key in title else 1)
+    match.coverage = covered / total
+    match.token_coverage = tokens_covered / tokens_total if tokens_total else 0.0
+    match.score *= match.coverage
+    return match
 
 
 def search(text: str, synonyms: dict[str, list[str]] | None = None) -> SearchOutcome:
@@ -325,8 +351,13 @@ def search(text: str, synonyms: dict[str, list[str]] | None = None) -> SearchOut
     needs_word = any(weight >= 1 for group in parsed.groups for a in group.alternatives for _, weight in a.tokens)
     ranked = []
     for tip_id, title, body in rows:
-        score, coverage, word_matched = _score(title, body, parsed, idf)
-        if coverage >= MIN_COVERAGE and score > 0 and (word_matched or not needs_word):
-            ranked.append((-score, -tip_id))
+        match = _score(title, body, parsed, idf)
+        if (
+            match.score > 0
+            and match.coverage >= MIN_COVERAGE
+            and match.token_coverage >= MIN_TOKEN_COVERAGE
+            and (match.has_word or not needs_word)
+        ):
+            ranked.append((-match.score, -tip_id))
     ranked.sort()
     return SearchOutcome([-negative_id for _, negative_id in ranked], more, parsed)
