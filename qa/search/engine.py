@@ -55,8 +55,8 @@ KANJI_WEIGHT = 0.3
 # is not a match for any tip that has that one).
 MIN_COVERAGE = 0.3
 MIN_TOKEN_COVERAGE = 0.2
-# A synonym of several tokens counts for a tip that has at least this share of them.
-SYNONYM_MIN_SHARE = 0.5
+# A synonym of several tokens counts for a tip that has more than half of them.
+SYNONYM_MIN_SHARE = 0.6
 # The number of published tips and the highest id (cached: counting is a scan),
 # and how many tips have each token (cached: counting reads the token's postings).
 CORPUS_CACHE_KEY = "qa:search:corpus"

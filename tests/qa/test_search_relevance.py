@@ -5,12 +5,15 @@ The figure is printed; the test holds a floor under it. Run on SQLite and on
 PostgreSQL (DATABASE_URL=postgres://…): the engine ranks identically on both.
 """
 
+import json
+import os
 import re
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
-from qa import services
+from qa import selectors, services
 from tests.qa.search_relevance_set import QUERIES, TIPS
 
 pytestmark = pytest.mark.django_db
@@ -65,3 +68,17 @@ def test_the_set_is_big_enough_and_consistent():
     assert len(TIPS) >= 40 and len(QUERIES) >= 60
     assert all(expected <= TIPS.keys() for _, expected in QUERIES)
     assert len({title for title, _ in TIPS.values()}) == len(TIPS)
+
+
+RANKINGS = Path(__file__).with_name("search_rankings.json")
+
+
+def test_rankings_are_the_same_on_every_database(relevance_tips):
+    """The top five of every query, compared with the rankings committed in
+    search_rankings.json: run on SQLite and on PostgreSQL, this proves both
+    rank identically. After a deliberate change to the engine, rewrite the file
+    with SEARCH_RANKINGS_UPDATE=1 and review the diff."""
+    rankings = {query: [tip.title for tip in selectors.tip_search(query=query)[:5]] for query, _ in QUERIES}
+    if os.environ.get("SEARCH_RANKINGS_UPDATE"):
+        RANKINGS.write_text(json.dumps(rankings, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    assert rankings == json.loads(RANKINGS.read_text(encoding="utf-8"))
