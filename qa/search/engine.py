@@ -246,11 +246,16 @@ def _important(alternative: Alternative) -> list[str]:
     return tokens or [token for token, _ in alternative.tokens]
 
 
+def _single_word(parsed: ParsedQuery) -> bool:
+    """One group whose every wording is one token: a word and its synonyms."""
+    return len(parsed.groups) == 1 and all(len(a.tokens) == 1 for a in parsed.groups[0].alternatives)
+
+
 def _conditions(parsed: ParsedQuery, frequencies: dict[str, int]) -> list[tuple]:
     important = list(dict.fromkeys(t for g in parsed.groups for a in g.alternatives for t in _important(a)))
     every_group = ("all", [[_important(alternative) for alternative in group.alternatives] for group in parsed.groups])
     conditions = [(every_group, CANDIDATES_ALL_TOKENS), (("any", important, True), CANDIDATES_TITLE)]
-    if frequencies:
+    if not _single_word(parsed):  # (one word: the first condition already is "any of its forms")
         rare, occurrences = [], 0
         for token in sorted(important, key=lambda token: (frequencies.get(token, 0), token)):
             if rare and occurrences + frequencies.get(token, 0) > RARE_TOKENS_BUDGET:
@@ -332,13 +337,13 @@ def search(text: str, synonyms: dict[str, list[str]] | None = None) -> SearchOut
     tokens = parsed.tokens()
     if not tokens:
         return SearchOutcome([], False, parsed)
-    if len(parsed.groups) == 1 and all(len(a.tokens) == 1 for a in parsed.groups[0].alternatives):
-        # One word (and its synonyms): nothing to weigh against, so nothing to count.
-        idf, frequencies = dict.fromkeys(tokens, 1.0), {}
-    else:
-        idf, frequencies = _inverse_document_frequencies(tokens)
+    idf, frequencies = _inverse_document_frequencies(tokens)
+    if _single_word(parsed):
+        # One word (and its synonyms): nothing to weigh it against.
+        idf = dict.fromkeys(tokens, 1.0)
     conditions = _conditions(parsed, frequencies)
-    rows, counts = index.candidates(conditions, newest_id=_corpus()[1])
+    common = frozenset(token for token, count in frequencies.items() if count >= DOCUMENT_FREQUENCY_CAP)
+    rows, counts = index.candidates(conditions, newest_id=_corpus()[1], common=common)
     # Title matches are a subset of the rest: only the other kinds tell whether
     # the index held more matches than were read.
     more = any(

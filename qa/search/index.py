@@ -156,19 +156,59 @@ def _postgres_where(condition) -> tuple[str, list]:
     return f"{column} && %s::text[]", [list(tokens)]
 
 
-# PostgreSQL: a GIN index gives its matches in no useful order, so the newest
-# matches are read window by window, newest ids first: the last 2,000 ids, the
-# 18,000 before, then the rest. A UNION ALL under LIMIT runs its branches in
-# order and stops once the limit is reached, so a common token is served by the
-# first window alone (instead of visiting every matching row, 28,000 of 100,000
-# tips for 返), and a rare one by few rows in any window.
-POSTGRES_WINDOWS = (2_000, 20_000)
+# PostgreSQL: a GIN index gives its matches in no useful order, and reading a
+# token's matches means reading all of them (280,000 for 返 at a million tips).
+# So the newest matches are read window by window, newest ids first: the last
+# 2,000 tips are checked row by row (a LIKE on the token columns, no index),
+# then the GIN index serves the 18,000 before, then the rest. A UNION ALL under
+# LIMIT runs its branches in order and stops once the limit is reached: a
+# common token is served by the first window alone, whatever the number of
+# tips, and a rare one by its few matches in the index.
+POSTGRES_ROW_WINDOW = 2_000
+POSTGRES_INDEX_WINDOW = 20_000
+_POSTGRES_DOCUMENT_TEXT = "(' ' || search_title || ' ' || search_body || ' ')"
+_POSTGRES_TITLE_TEXT = "(' ' || search_title || ' ')"
 
 
-def _matching_ids_sql(condition, limit: int, *, newest_id: int | None = None) -> tuple[str, list]:
+def _postgres_like(condition) -> tuple[str, list]:
+    """`condition` checked on the row's text, without the index."""
+
+    def contains(column, tokens):
+        return " AND ".join([f"{column} LIKE %s"] * len(tokens)), [f"% {token} %" for token in tokens]
+
+    if condition[0] == "all":
+        clauses, params = [], []
+        for alternatives in condition[1]:
+            options = []
+            for tokens in alternatives:
+                sql, token_params = contains(_POSTGRES_DOCUMENT_TEXT, tokens)
+                options.append(f"({sql})")
+                params += token_params
+            clauses.append("(" + " OR ".join(options) + ")")
+        return " AND ".join(clauses), params
+    _, tokens, title_only = condition
+    column = _POSTGRES_TITLE_TEXT if title_only else _POSTGRES_DOCUMENT_TEXT
+    return "(" + " OR ".join([f"{column} LIKE %s"] * len(tokens)) + ")", [f"% {token} %" for token in tokens]
+
+
+def _is_common(condition, common: frozenset[str]) -> bool:
+    """Whether `condition` matches many tips, so that reading it from the
+    index means reading long lists: for "any", one common token; for "all",
+    every group has an alternative made of common tokens only."""
+    if condition[0] == "all":
+        return all(
+            any(all(token in common for token in tokens) for tokens in alternatives) for alternatives in condition[1]
+        )
+    return any(token in common for token in condition[1])
+
+
+def _matching_ids_sql(
+    condition, limit: int, *, newest_id: int | None = None, common: frozenset[str] = frozenset()
+) -> tuple[str, list]:
     """SQL for the ids of `limit` published tips matching `condition`: the
     newest (highest ids) first when `newest_id` (the highest id there is, or
-    close to it) is given, in no particular order otherwise (for counting)."""
+    close to it) is given, in no particular order otherwise (for counting).
+    `common` are the tokens known to be in many tips."""
     if connection.vendor == "sqlite":
         order = "ORDER BY rowid DESC " if newest_id is not None else ""
         return (
@@ -178,17 +218,23 @@ def _matching_ids_sql(condition, limit: int, *, newest_id: int | None = None) ->
     where, params = _postgres_where(condition)
     if newest_id is None:
         return f"SELECT id FROM qa_tip WHERE status = '{PUBLISHED}' AND {where} LIMIT %s", [*params, limit]
-    bounds = [newest_id - window for window in POSTGRES_WINDOWS]
-    ranges = [("id > %s", [bounds[0]])]
-    ranges += [("id <= %s AND id > %s", [upper, lower]) for upper, lower in zip(bounds, bounds[1:], strict=False)]
-    ranges.append(("id <= %s", [bounds[-1]]))
-    branches, branch_params = [], []
-    for id_range, range_params in ranges:
+    select = f"SELECT id FROM qa_tip WHERE status = '{PUBLISHED}' AND"
+    if _is_common(condition, common):
+        rows_from, index_from = newest_id - POSTGRES_ROW_WINDOW, newest_id - POSTGRES_INDEX_WINDOW
+        like, like_params = _postgres_like(condition)
+        first = (f"({select} {like} AND id > %s ORDER BY id DESC)", [*like_params, rows_from])
+    else:
+        # Rare tokens: their lists are short, the index serves the newest window too.
+        rows_from, index_from = None, newest_id - POSTGRES_INDEX_WINDOW
+        first = (f"({select} {where} AND id > %s ORDER BY id DESC)", [*params, index_from])
+    branches = [first]
+    if rows_from is not None:
         branches.append(
-            f"(SELECT id FROM qa_tip WHERE status = '{PUBLISHED}' AND {where} AND {id_range} ORDER BY id DESC)"
+            (f"({select} {where} AND id <= %s AND id > %s ORDER BY id DESC)", [*params, rows_from, index_from])
         )
-        branch_params += [*params, *range_params]
-    return f"SELECT id FROM ({' UNION ALL '.join(branches)}) AS windows LIMIT %s", [*branch_params, limit]
+    branches.append((f"({select} {where} AND id <= %s ORDER BY id DESC)", [*params, index_from]))
+    sql = " UNION ALL ".join(branch for branch, _ in branches)
+    return f"SELECT id FROM ({sql}) AS windows LIMIT %s", [*(p for _, ps in branches for p in ps), limit]
 
 
 def document_frequencies(tokens: list[str], *, cap: int) -> dict[str, int]:
@@ -207,7 +253,9 @@ def document_frequencies(tokens: list[str], *, cap: int) -> dict[str, int]:
     return dict(zip(tokens, counts, strict=True))
 
 
-def candidates(conditions: list[tuple], *, newest_id: int) -> tuple[list[tuple[int, str, str]], list[int]]:
+def candidates(
+    conditions: list[tuple], *, newest_id: int, common: frozenset[str] = frozenset()
+) -> tuple[list[tuple[int, str, str]], list[int]]:
     """The tips matching each (condition, limit), at most `limit` each, the
     newest first: their (id, search_title, search_body) rows, and how many ids
     each condition gave. One query, each row read once."""
@@ -215,7 +263,7 @@ def candidates(conditions: list[tuple], *, newest_id: int) -> tuple[list[tuple[i
         return [], []
     parts, params = [], []
     for number, (condition, limit) in enumerate(conditions):
-        sql, condition_params = _matching_ids_sql(condition, limit, newest_id=newest_id)
+        sql, condition_params = _matching_ids_sql(condition, limit, newest_id=newest_id, common=common)
         parts.append(f"SELECT {1 << number} AS part, id FROM ({sql}) AS part_{number}")
         params.extend(condition_params)
     sql = (

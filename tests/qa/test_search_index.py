@@ -80,3 +80,26 @@ def test_sqlite_triggers_come_back_after_a_table_rebuild(make_tip):
     assert sorted(_titles("送料")) == ["送料について", "送料無料の条件"]
     make_tip(title="送料の計算")
     assert len(_titles("送料")) == 3
+
+
+def test_common_tokens_read_from_the_newest_rows_give_the_same_results(make_tip, monkeypatch):
+    """On PostgreSQL a common token is read from the newest rows first (no
+    index), then from the index window by window. Made small here, every path
+    must give what the index alone gives."""
+    from django.core.cache import cache
+
+    from qa.search import engine, index
+
+    for number in range(14):
+        make_tip(title=f"送料 {number}" if number % 3 else f"返品 {number}", answer_text=f"送料と返品 {number}。")
+    queries = ["送料", "返品", "送料 返品", "返品したいのですが送料は", "xylophone"]
+    expected = {query: _titles(query) for query in queries}
+    cache.clear()
+    monkeypatch.setattr(engine, "DOCUMENT_FREQUENCY_CAP", 2)
+    monkeypatch.setattr(engine, "CANDIDATES_ALL_TOKENS", 4)
+    monkeypatch.setattr(index, "POSTGRES_ROW_WINDOW", 3)
+    monkeypatch.setattr(index, "POSTGRES_INDEX_WINDOW", 6)
+    windowed = {query: [tip.title for tip in selectors.tip_search(query=query)] for query in queries}
+    # The same tips rank first; fewer candidates may leave some of the weakest out.
+    for query in queries:
+        assert windowed[query][:3] == expected[query][:3], query
