@@ -16,7 +16,10 @@ SQLite and PostgreSQL:
 - a bonus when a phrase of the query (a Japanese run, consecutive words) is in
   the tip as written.
 
-The cost depends on the number of candidates, never on the number of tips.
+The cost depends on the number of candidates and on the index entries of the
+query's tokens, not on the number of tips: a common token is read from the
+newest tips only (see qa.search.index), and how common each token is gets
+counted up to a cap and cached.
 """
 
 import hashlib
