@@ -1,5 +1,17 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def _search_index_install(sender, using, **kwargs):
+    # Django rebuilds a SQLite table for many schema changes, which drops the
+    # search index's triggers: put them back (and refill) after every migrate.
+    from django.db import connections
+
+    from qa.search.index import index_repair
+
+    if using == "default" and connections[using].vendor == "sqlite":
+        index_repair()
 
 
 class QaConfig(AppConfig):
@@ -8,3 +20,5 @@ class QaConfig(AppConfig):
 
     def ready(self):
         from qa import checks  # noqa: F401  (registers the system checks)
+
+        post_migrate.connect(_search_index_install, sender=self)

@@ -225,3 +225,7 @@ class SavedReply(models.Model):
 
     def __str__(self):
         return self.title
+
+
+# Search's own models live with the search engine (qa/search/).
+from qa.search.models import SearchMiss, SearchSynonym  # noqa: E402, F401

@@ -4,13 +4,12 @@ Query counts are controlled here (select_related / prefetch_related), so that
 each page runs a fixed number of queries however many rows exist.
 """
 
-import re
-
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Count, Prefetch, Q, QuerySet, Value
 from django.http import Http404
 
 from qa.models import Answer, Category, Question, Tip
-from qa.search import query_terms
+from qa.search import engine as search_engine
+from qa.search.synonyms import synonym_map
 
 
 def tip_list_published() -> QuerySet[Tip]:
@@ -34,26 +33,47 @@ def tip_list_for_category(*, category: Category) -> QuerySet[Tip]:
     return tip_list_published().filter(category=category)
 
 
-def tip_search(*, query: str) -> QuerySet[Tip]:
-    """Published tips containing every term of `query`, best first.
+class TipSearchResults:
+    """Published tips ranked for a query, best first: what the Paginator and
+    the templates need (count, slices, iteration), read through the index.
 
-    Each term must appear in the title or body (substring match on normalised
-    text, see qa.search). The score counts title hits 3 and body hits 1 per
-    term; ties go to the newest tip.
+    `terms` are the normalised strings to highlight; `more` is true when the
+    index held more matches than were ranked (the count is then a lower bound).
     """
-    terms = query_terms(query)
-    if not terms:
-        return tip_list_published().none()
-    matches = Q()
-    score = Value(0)
-    for term in terms:
-        matches &= Q(search_title__contains=term) | Q(search_body__contains=term)
-        score = (
-            score
-            + Case(When(search_title__contains=term, then=Value(3)), default=Value(0), output_field=IntegerField())
-            + Case(When(search_body__contains=term, then=Value(1)), default=Value(0), output_field=IntegerField())
-        )
-    return tip_list_published().filter(matches).annotate(score=score).order_by("-score", "-published_at", "-id")
+
+    def __init__(self, *, ids: list[int], terms: list[str], more: bool, tips: QuerySet[Tip] | None = None):
+        self.ids = ids
+        self.terms = terms
+        self.more = more
+        self._tips = tips if tips is not None else tip_list_published()
+
+    def count(self) -> int:
+        return len(self.ids)
+
+    __len__ = count
+
+    def exists(self) -> bool:
+        return bool(self.ids)
+
+    def __getitem__(self, key):
+        if isinstance(key, int):
+            return self[key : key + 1][0]
+        ids = self.ids[key]
+        tips = self._tips.in_bulk(ids)
+        return [tips[pk] for pk in ids if pk in tips]
+
+    def __iter__(self):
+        return iter(self[:])
+
+
+def tip_search(*, query: str, limit: int | None = None, tips: QuerySet[Tip] | None = None) -> TipSearchResults:
+    """Published tips for `query`, best first (qa.search.engine: the index
+    finds the candidates, BM25-style scoring ranks them, synonyms apply). The
+    same engine serves the search page and the ask form's suggestions.
+    `tips` is the queryset the results are read from (the default brings
+    category and tags, for tip cards)."""
+    outcome = search_engine.search(query, synonym_map())
+    return TipSearchResults(ids=outcome.ids[:limit], terms=outcome.query.highlight_terms, more=outcome.more, tips=tips)
 
 
 def tip_related(*, tip: Tip, limit: int = 5) -> list[Tip]:
@@ -116,50 +136,10 @@ def question_get_for_user(*, user, pk: int) -> Question:
         raise Http404("No such question") from None
 
 
-# Han, hiragana, katakana (and the prolonged-sound mark): scripts written without spaces.
-_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]{3,}")
-MAX_SUGGEST_KEYS = 16
-
-
-def _suggest_keys(text: str) -> list[str]:
-    """Search keys for a sentence being typed: its terms, with each run of
-    Japanese longer than two characters split into overlapping pairs, since a
-    Japanese sentence has no spaces to split on."""
-    keys: list[str] = []
-    for term in query_terms(text):
-        pieces = [term]
-        if _CJK_RUN.search(term):
-            pieces = [term[i : i + 2] for i in range(len(term) - 1)]
-        keys.extend(piece for piece in pieces if piece not in keys)
-    return keys[:MAX_SUGGEST_KEYS]
-
-
-def tip_suggest(*, text: str, limit: int = 5) -> list[Tip]:
-    """Published tips similar to a question title being typed, best first.
-
-    tip_search (every term must match) is tried first. A full sentence such as
-    沖縄への送料はいくらですか rarely matches whole, so the fallback ranks tips
-    by how many of its keys (words, or pairs of Japanese characters) they
-    contain, and keeps those that contain at least a third of them.
-    """
-    exact = list(tip_search(query=text)[:limit])
-    keys = _suggest_keys(text)
-    if exact or len(keys) < 2:
-        return exact
-    matched = Value(0)
-    score = Value(0)
-    for key in keys:
-        in_title = Q(search_title__contains=key)
-        in_any = in_title | Q(search_body__contains=key)
-        matched = matched + Case(When(in_any, then=Value(1)), default=Value(0), output_field=IntegerField())
-        score = score + Case(When(in_title, then=Value(2)), default=Value(0), output_field=IntegerField())
-    needed = max(2, -(-len(keys) // 3))  # ceil(len / 3)
-    return list(
-        tip_list_published()
-        .annotate(matched=matched, score=matched + score)
-        .filter(matched__gte=needed)
-        .order_by("-score", "-published_at", "-id")[:limit]
-    )
+def tip_suggest(*, text: str, limit: int = 5) -> TipSearchResults:
+    """Published tips similar to a question title being typed: the first
+    `limit` results of tip_search, which copes with whole sentences."""
+    return tip_search(query=text, limit=limit, tips=Tip.objects.published())
 
 
 def tip_share_image_is_public(*, pk: int, name: str) -> bool:

@@ -19,6 +19,7 @@ from qa.models import TIP_EXCERPT_LENGTH, Answer, Category, Question, SavedReply
 from qa.phrases import truncate
 from qa.pii import PiiFinding, pii_find
 from qa.search import normalize
+from qa.search.tokens import document_text
 from qa.text_safety import validate_no_nul, validate_title_characters
 
 # --- Questions ----------------------------------------------------------------------
@@ -86,14 +87,17 @@ def _tip_slug(title: str) -> str:
 
 
 def _tip_refresh_derived(tip: Tip) -> None:
-    """Fill the columns derived from the public text: HTML, plain text, excerpt and search text."""
+    """Fill the columns derived from the public text: HTML, plain text, excerpt and search text.
+
+    The search columns hold the tip's index tokens (qa.search.tokens); the
+    database indexes them in the same transaction (qa.search.index)."""
     tip.question_html = render_markdown(tip.question_text)
     tip.answer_html = render_markdown(tip.answer_text)
     tip.question_plain = markdown_to_text(tip.question_text)
     tip.answer_plain = markdown_to_text(tip.answer_text)
     tip.excerpt = truncate(tip.answer_plain, TIP_EXCERPT_LENGTH)
-    tip.search_title = normalize(tip.title)
-    tip.search_body = normalize(f"{tip.question_text}\n{tip.answer_text}")
+    tip.search_title = document_text(tip.title)
+    tip.search_body = document_text(f"{tip.question_plain}\n{tip.answer_plain}")
     if not tip.slug:
         tip.slug = _tip_slug(tip.title)
 

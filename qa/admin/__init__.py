@@ -5,6 +5,7 @@
   list that the publishing pipeline appends to);
 - library.py: categories and saved replies;
 - imports.py: the "Import FAQ from CSV" page (TipAdmin plus one URL, registered here);
+- search.py: search synonyms, and the searches that found nothing;
 - forms.py: the forms these pages use.
 """
 
@@ -13,6 +14,7 @@ from django.contrib import admin
 from qa.admin.imports import TipImportAdmin
 from qa.admin.library import CategoryAdmin, SavedReplyAdmin
 from qa.admin.questions import QuestionAdmin
+from qa.admin.search import SearchMissAdmin, SearchSynonymAdmin
 from qa.admin.tips import TipAdmin
 from qa.models import Tip
 
@@ -20,4 +22,12 @@ from qa.models import Tip
 admin.site.unregister(Tip)
 admin.site.register(Tip, TipImportAdmin)
 
-__all__ = ["CategoryAdmin", "QuestionAdmin", "SavedReplyAdmin", "TipAdmin", "TipImportAdmin"]
+__all__ = [
+    "CategoryAdmin",
+    "QuestionAdmin",
+    "SavedReplyAdmin",
+    "SearchMissAdmin",
+    "SearchSynonymAdmin",
+    "TipAdmin",
+    "TipImportAdmin",
+]

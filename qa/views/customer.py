@@ -2,7 +2,7 @@
 
 Views stay thin: forms check input, qa.services.question_create saves (and
 e-mails staff), qa.selectors reads. Suggestions come from selectors.tip_suggest
-(tip_search first, then a looser match for whole sentences).
+(the search page's engine, which copes with whole sentences).
 """
 
 from django.conf import settings
@@ -22,7 +22,7 @@ from django_ratelimit.exceptions import Ratelimited
 from qa import selectors, services
 from qa.forms import QuestionForm
 from qa.markup import render_markdown
-from qa.search import excerpt, query_terms
+from qa.search import excerpt
 from supportsite.request_size import body_at_most, form_body_max_bytes
 
 SUGGESTION_LIMIT = 5
@@ -38,8 +38,8 @@ ACTION_EDIT = "edit"  # back from the confirmation step to the form
 
 def _suggestions(query: str) -> list[dict]:
     """Up to five published tips similar to `query`, ready for JSON or a template."""
-    terms = query_terms(query)
     tips = selectors.tip_suggest(text=query, limit=SUGGESTION_LIMIT)
+    terms = tips.terms
     return [
         {
             "title": tip.title,

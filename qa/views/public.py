@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from qa import selectors, services, share_images
-from qa.search import query_terms
+from qa.search.services import search_miss_record
 from qa.share_image_store import tip_share_image_url
 
 HOME_LATEST_TIPS = 10
@@ -61,9 +61,18 @@ def category_detail(request, slug):
 @require_GET
 def search(request):
     query = request.GET.get("q", "").strip()
-    terms = query_terms(query)
-    page_obj = _page(request, selectors.tip_search(query=query)) if terms else None
-    return render(request, "qa/search.html", {"query": query, "terms": terms, "page_obj": page_obj})
+    if not query:
+        return render(request, "qa/search.html", {"query": query, "page_obj": None})
+    results = selectors.tip_search(query=query)
+    page_obj = _page(request, results)
+    if not results.exists() and results.terms:
+        # What customers look for and don't find, for staff (admin).
+        search_miss_record(query=query)
+    return render(
+        request,
+        "qa/search.html",
+        {"query": query, "terms": results.terms, "page_obj": page_obj, "more_results": results.more},
+    )
 
 
 @require_GET

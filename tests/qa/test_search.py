@@ -7,6 +7,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from qa import selectors
+from qa.phrases import phrase_boundaries
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +42,7 @@ def japanese_tips(make_tip):
         ("iPhone 設定", ["iPhoneアプリの設定"]),
         ("ｉＰｈｏｎｅ　設定", ["iPhoneアプリの設定"]),  # full-width Latin and an ideographic space
         ("IPHONE", ["iPhoneアプリの設定"]),
-        ("ヘルプ", ["ヘルプセンターの営業時間"]),  # half-width kana in the tip is folded to full width
+        ("ヘルプ", ["ﾍﾙﾌﾟｾﾝﾀｰの営業時間"]),  # half-width kana in the tip matches, shown as written
         ("password", ["Reset your PASSWORD"]),
         ("Password", ["Reset your PASSWORD"]),
     ],
@@ -111,3 +112,59 @@ def test_search_results_are_paginated_and_keep_the_query(client, make_tip):
 
 def test_tip_search_selector_is_the_same_ranking_as_the_page(japanese_tips):
     assert [tip.title for tip in selectors.tip_search(query="設定")] == ["iPhoneアプリの設定"]
+
+
+def _excerpt(html: str) -> str:
+    return re.search(r'<p class="tip-card__excerpt">(.*?)</p>', html, re.S).group(1)
+
+
+def test_excerpt_starts_and_ends_at_a_phrase_boundary_with_the_match_marked(client, make_tip):
+    answer = (
+        "ご注文ありがとうございます。お届けした商品に不具合があった場合は、到着から七日以内にご連絡ください。"
+        "商品到着から30日以内であれば、マイページの注文履歴から返品を申し込めます。未使用品に限ります。"
+        "送料はお客様のご負担となります。詳しくはお問い合わせ窓口までお電話ください。" * 2
+    )
+    make_tip(title="お買い物ガイド", answer_text=answer)
+    excerpt = _excerpt(client.get(reverse("qa:search"), {"q": "返品"}).content.decode())
+    assert "<mark>返品</mark>" in excerpt
+    assert excerpt.startswith("…") and excerpt.endswith("…")
+    plain = re.sub(r"</?mark>", "", excerpt).strip("…")
+    # The excerpt begins where a BudouX phrase begins and ends where one ends.
+    start = answer.find(plain)
+    assert start > 0
+    boundaries = phrase_boundaries(answer)
+    assert start in boundaries and start + len(plain) in boundaries
+
+
+def test_excerpt_of_english_text_never_cuts_a_word_and_marks_every_form(client, make_tip):
+    answer = (
+        "Thank you for shopping with us. Most parcels arrive within three days, and every order is packed by hand "
+        "in our warehouse before it is handed to the carrier. Shipping is free on orders over fifty dollars; "
+        "items shipped abroad take longer, and the carrier's tracking page shows where your parcel is."
+    )
+    make_tip(title="About delivery", answer_text=answer)
+    excerpt = _excerpt(client.get(reverse("qa:search"), {"q": "shipping"}).content.decode())
+    assert "<mark>Shipping</mark>" in excerpt and "<mark>shipped</mark>" in excerpt
+    plain = re.sub(r"</?mark>", "", excerpt).strip("…").replace("&#x27;", "'")
+    start = answer.find(plain)
+    assert start > 0 and answer[start - 1] == " "  # begins with a whole word
+    assert answer[start + len(plain)] == " "  # ends with a whole word
+
+
+def test_whole_sentences_inflections_and_compounds_find_the_tip(client, make_tip):
+    make_tip(title="商品が届きません", answer_text="追跡番号で配送状況をご確認ください。")
+    make_tip(title="会員登録の方法", answer_text="トップページから登録できます。")
+    make_tip(title="When will I get my refund?", answer_text="Refunds are issued within 5 business days.")
+    assert (
+        _titles(client.get(reverse("qa:search"), {"q": "注文した商品がまだ届かないのですが"}))[0] == "商品が届きません"
+    )
+    assert _titles(client.get(reverse("qa:search"), {"q": "会員の登録"}))[0] == "会員登録の方法"
+    assert _titles(client.get(reverse("qa:search"), {"q": "refund status"}))[0] == "When will I get my refund?"
+
+
+def test_rare_words_and_titles_weigh_more_than_common_ones(make_tip):
+    for number in range(6):
+        make_tip(title=f"注文について {number}", answer_text="ご注文の確認メールをお送りします。")
+    make_tip(title="ギフト包装", answer_text="ご注文時にギフト包装を選べます。")
+    # 注文 is everywhere, 包装 in one tip: the tip with the rare word comes first.
+    assert [tip.title for tip in selectors.tip_search(query="注文 包装")][0] == "ギフト包装"

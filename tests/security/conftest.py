@@ -11,6 +11,8 @@ from taggit.models import Tag
 
 from publishing.models import ChannelState, Delivery
 from qa import services
+from qa.models import SearchMiss, SearchSynonym
+from qa.search import services as search_services
 from tests.security.permission_expectations import World
 
 
@@ -46,9 +48,16 @@ def world(customer, other_customer, staff, category, make_tip):
         "mfa.authenticator": RecoveryCodes.activate(other_customer).instance,
         "qa.category": category,
         "qa.savedreply": services.saved_reply_create(title="Thanks", body="Thank you for asking."),
+        "qa.searchsynonym": search_services.search_synonym_save(synonym=SearchSynonym(terms="配送, 宅配")),
+        "qa.searchmiss": _search_miss("ギフトカード"),
         "qa.question": question,
         "qa.tip": published,
         "publishing.delivery": world.delivery,
         "publishing.channelstate": ChannelState.objects.get_or_create(kind="console")[0],
     }
     return world
+
+
+def _search_miss(query: str) -> SearchMiss:
+    search_services.search_miss_record(query=query)
+    return SearchMiss.objects.get(query=query)

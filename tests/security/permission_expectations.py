@@ -261,6 +261,9 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "mfa.authenticator": AdminModel(add=403),
     "qa.category": AdminModel(),
     "qa.savedreply": AdminModel(),
+    "qa.searchsynonym": AdminModel(),
+    # Searches without results are recorded by the search page: staff read them and delete them, never add.
+    "qa.searchmiss": AdminModel(add=403),
     # Questions come from customers, never from the admin.
     "qa.question": AdminModel(add=403),
     # A tip that was posted keeps its deliveries (the audit trail), so it cannot be deleted: staff unpublish it.
