@@ -97,6 +97,15 @@ def _preview_body_max_bytes() -> int:
 SUGGEST_BODY_MAX_BYTES = 4096
 
 
+def _suggestions_already_seen(request, title: str) -> bool:
+    """ask.js showed similar tips for this very title while it was typed (it
+    sends that title back as `suggested_for`): the customer has looked at them
+    and pressed Send anyway, so a "Before you send" step would only repeat them.
+    A title changed after the suggestions still gets the step."""
+    seen = request.POST.get("suggested_for", "")[: settings.QUESTION_TITLE_MAX_LENGTH]
+    return bool(seen.strip()) and seen.strip() == title.strip()
+
+
 def _render_ask(request, form, *, preview_html="", status=200):
     return render(request, "qa/ask.html", {"form": form, "preview_html": preview_html}, status=status)
 
@@ -123,7 +132,7 @@ def ask(request):
         return _render_ask(request, form, status=status)
 
     data = form.cleaned_data
-    if action != ACTION_CONFIRM:
+    if action != ACTION_CONFIRM and not _suggestions_already_seen(request, data["title"]):
         suggestions = _suggestions(data["title"])
         if suggestions:
             return render(request, "qa/ask_confirm.html", {"form": form, "suggestions": suggestions})

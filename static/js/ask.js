@@ -19,12 +19,15 @@
   var previewBody = document.getElementById("ask-preview-body");
   var previewButton = document.getElementById("ask-preview-button");
   var csrfInput = form.querySelector("[name=csrfmiddlewaretoken]");
+  // The title whose similar tips the customer has already seen: the server
+  // then sends the question without a "Before you send" step.
+  var suggestedFor = document.getElementById("ask-suggested-for");
 
   // --- Suggestions -----------------------------------------------------------
   var timer = null;
   var latestRequest = 0;
 
-  function showSuggestions(results) {
+  function showSuggestions(results, query) {
     suggestionList.replaceChildren();
     results.forEach(function (tip) {
       var item = document.createElement("li");
@@ -40,12 +43,15 @@
       suggestionList.append(item);
     });
     suggestions.hidden = results.length === 0;
+    if (suggestedFor) {
+      suggestedFor.value = results.length ? query : "";
+    }
   }
 
   function fetchSuggestions() {
     var query = titleInput.value.trim();
     if (query.length < MIN_QUERY_LENGTH) {
-      showSuggestions([]);
+      showSuggestions([], "");
       return;
     }
     var requestNumber = ++latestRequest;
@@ -57,7 +63,7 @@
       .then(function (data) {
         // Answers can arrive out of order: only the newest query counts.
         if (requestNumber === latestRequest) {
-          showSuggestions(data.results || []);
+          showSuggestions(data.results || [], query);
         }
       })
       .catch(function () {

@@ -87,6 +87,22 @@ def test_similar_tips_are_shown_before_saving_then_confirm_saves(customer_client
     assert Question.objects.get().title == "送料"
 
 
+def test_send_sends_when_the_similar_tips_were_already_shown_while_typing(customer_client, make_tip):
+    make_tip(title="送料について", answer_text="送料は全国一律500円です。")
+    # ask.js returns the title whose suggestions it showed.
+    response = post_ask(customer_client, title="送料", body="沖縄は？", suggested_for="送料")
+    assert response.status_code == 302
+    assert Question.objects.get().title == "送料"
+
+
+def test_a_title_changed_after_the_suggestions_still_gets_the_confirmation_step(customer_client, make_tip):
+    make_tip(title="送料について", answer_text="送料は全国一律500円です。")
+    response = post_ask(customer_client, title="送料と返品", body="沖縄は？", suggested_for="送料")
+    assert response.status_code == 200
+    assert 'value="confirm"' in response.content.decode()
+    assert Question.objects.count() == 0
+
+
 def test_edit_from_confirmation_returns_to_the_filled_form(customer_client, make_tip):
     make_tip(title="Parcel tracking")
     response = post_ask(customer_client, action="edit", title="parcel", body="Where is it?")
