@@ -54,8 +54,18 @@ def _report(request, done: int, message, *, skipped: int = 0) -> None:
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ["tip", "channel", "status", "scheduled_for", "attempts", "remote", "error_summary", "sent_at"]
-    list_filter = ["status", "channel", "error_kind"]
+    list_display = [
+        "tip",
+        "channel",
+        "status",
+        "scheduled_for",
+        "attempts",
+        "remote",
+        "reconciliation",
+        "error_summary",
+        "sent_at",
+    ]
+    list_filter = ["status", "channel", "reconciliation", "error_kind"]
     search_fields = ["tip__title", "remote_id"]
     list_select_related = ["tip"]
     date_hierarchy = "scheduled_for"
@@ -72,8 +82,12 @@ class DeliveryAdmin(admin.ModelAdmin):
         "last_error",
         "error_code",
         "error_kind",
+        "reconciliation",
         "created_at",
+        "first_claimed_at",
         "claimed_at",
+        "claimed_by",
+        "lease_expires_at",
         "sent_at",
         "updated_at",
         "deleted_at",
@@ -236,7 +250,17 @@ class DeliveryInline(admin.TabularInline):
     extra = 0
     can_delete = False
     verbose_name_plural = _("deliveries (use the actions on the tip list or the delivery list)")
-    fields = ["channel", "status", "scheduled_for", "attempts", "remote", "error_kind", "last_error", "sent_at"]
+    fields = [
+        "channel",
+        "status",
+        "scheduled_for",
+        "attempts",
+        "remote",
+        "reconciliation",
+        "error_kind",
+        "last_error",
+        "sent_at",
+    ]
     readonly_fields = fields
     ordering = ["channel"]
 

@@ -43,7 +43,17 @@ class Delivery(models.Model):
         NEEDS_REAUTH = "needs_reauth", _("Needs re-authorisation")
         DUPLICATE = "duplicate", _("Duplicate")
         LOOKUP_FAILED = "lookup_failed", _("Look-up failed")
+        SEARCH_LIMIT = "search_limit", _("Search limit reached")
         DISABLED = "disabled", _("Channel disabled")
+
+    class Reconciliation(models.TextChoices):
+        """What a look-up on the network concluded when a send's outcome was
+        not known (its worker died, or the network did not answer)."""
+
+        NONE = "", "—"
+        FOUND = "found", _("Found on the network")
+        RESENT = "resent", _("Proven absent, sent again")
+        UNKNOWN = "unknown", _("Could not tell")
 
     tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("tip"))
     channel = models.CharField(_("channel"), max_length=32)
@@ -60,6 +70,15 @@ class Delivery(models.Model):
     # Set when a worker claims the row; also the fencing token that lets only
     # that worker record the outcome.
     claimed_at = models.DateTimeField(_("sending since"), null=True, blank=True)
+    # Which worker process holds the claim ("node|boot|pid"), and until when:
+    # the holder renews the lease while it works, so a lapsed lease (or a
+    # holder known to be dead) means the row must be reconciled.
+    claimed_by = models.CharField(_("held by"), max_length=200, blank=True)
+    lease_expires_at = models.DateTimeField(_("claim lease until"), null=True, blank=True)
+    # The first claim since the row was (re)queued: a post any attempt may have
+    # made is newer than this, so find() searches back to here.
+    first_claimed_at = models.DateTimeField(_("first attempt at"), null=True, blank=True)
+    reconciliation = models.CharField(_("reconciliation"), max_length=16, choices=Reconciliation.choices, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     deleted_at = models.DateTimeField(_("remote post deleted at"), null=True, blank=True)

@@ -22,22 +22,57 @@ def delivery_backlog_counts() -> dict[str, int]:
 
 
 @dataclass(frozen=True)
+class ReconcileCounts:
+    """Deliveries whose outcome had to be looked up on the network, by what the look-up concluded."""
+
+    found: int = 0
+    resent: int = 0
+    unknown: int = 0
+
+
+@dataclass(frozen=True)
 class ChannelHealth:
     channel: Channel
     enabled: bool
     state: ChannelState | None
+    reconciled: ReconcileCounts = ReconcileCounts()
 
     @property
     def needs_reauth(self) -> bool:
         return bool(self.state and self.state.needs_reauth)
 
 
+def _reconcile_counts() -> dict[str, ReconcileCounts]:
+    Reconciliation = Delivery.Reconciliation
+    rows = (
+        Delivery.objects.exclude(reconciliation=Reconciliation.NONE)
+        .values("channel")
+        .annotate(
+            found=Count("pk", filter=Q(reconciliation=Reconciliation.FOUND)),
+            resent=Count("pk", filter=Q(reconciliation=Reconciliation.RESENT)),
+            unknown=Count("pk", filter=Q(reconciliation=Reconciliation.UNKNOWN)),
+        )
+        .order_by()
+    )
+    return {
+        row["channel"]: ReconcileCounts(found=row["found"], resent=row["resent"], unknown=row["unknown"])
+        for row in rows
+    }
+
+
 def channel_health_list() -> list[ChannelHealth]:
-    """Every configured channel with its recorded health (one query)."""
+    """Every configured channel with its recorded health and how many of its
+    deliveries were reconciled with the network (two queries)."""
     enabled_kinds = {channel.kind for channel in registry.enabled_channels()}
     states = {state.kind: state for state in ChannelState.objects.all()}
+    reconciled = _reconcile_counts()
     return [
-        ChannelHealth(channel=channel, enabled=channel.kind in enabled_kinds, state=states.get(channel.kind))
+        ChannelHealth(
+            channel=channel,
+            enabled=channel.kind in enabled_kinds,
+            state=states.get(channel.kind),
+            reconciled=reconciled.get(channel.kind, ReconcileCounts()),
+        )
         for channel in registry.all_channels()
     ]
 

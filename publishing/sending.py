@@ -2,15 +2,21 @@
 
 - At most once: a row is claimed (pending -> sending, committed) before the
   network call, with a conditional UPDATE that is atomic on SQLite and
-  PostgreSQL; only the claim holder may record the outcome.
-- A row stuck in sending, or a send that failed ambiguously (timeout, dropped
-  connection), is looked up with channel.find() before anything is re-sent.
+  PostgreSQL; only the claim holder may record the outcome. The holder and a
+  short lease renewed while it works are recorded (publishing.claims).
+- A send that failed ambiguously (timeout, dropped connection, 5xx) is looked
+  up with channel.find() back to the row's first claim before anything is
+  re-sent: only a search that went back past that moment and found nothing
+  (proof of absence) allows a new attempt; a look-up that fails or hits its
+  page limit makes the row `unknown` with the reason, for staff.
 - A duplicate refusal is looked up too: when the network has our post it is
   recorded as sent, otherwise the row fails with kind "duplicate". Neither is
   ever retried.
-- Enqueueing never raises: the sweeper finds every due row in the database, so
-  a broker outage delays posts but never loses them.
+- Enqueueing never raises and never waits on the broker (no publish retries,
+  a short connect timeout): the sweeper finds every due row in the database,
+  so a broker outage delays posts but never loses them.
 
+Rows whose holder died are recovered in publishing.recovery.
 publishing.services re-exports the public functions; callers use that module.
 """
 
@@ -23,12 +29,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import DateTimeField, F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from publishing import notifications
+from publishing import claims, notifications
 from publishing.channels import registry
-from publishing.channels.base import PublishError, Remote
+from publishing.channels.base import FindResult, PublishError, Remote
 from publishing.models import ChannelState, Delivery, TipChannelSetting
 from publishing.scheduling import retry_delay
 from qa.models import Tip
@@ -39,10 +46,13 @@ logger = logging.getLogger("publishing.services")
 # scheduled_for and the sweeper (a long countdown on Redis outlives the
 # visibility timeout and is delivered twice).
 SHORT_WAIT_SECONDS = 300
-SWEEP_BATCH = 200
+# Posts made by any attempt are newer than the row's first claim; search a
+# little further back, for clock differences between us and the network.
+LOOKUP_CLOCK_MARGIN = dt.timedelta(minutes=2)
 
 Status = Delivery.Status
 Kind = Delivery.ErrorKind
+Reconciliation = Delivery.Reconciliation
 
 
 @dataclass(frozen=True)
@@ -59,7 +69,9 @@ def enqueue_task(task_name: str, delivery_id: int, *, countdown: float | None = 
     from publishing import tasks
 
     try:
-        getattr(tasks, task_name).apply_async(args=[delivery_id], countdown=countdown or None)
+        # retry=False: kombu would otherwise retry the publish for about a
+        # second per call while the broker is down, in a staff request.
+        getattr(tasks, task_name).apply_async(args=[delivery_id], countdown=countdown or None, retry=False)
     except Exception:
         # The row is in the database; the sweeper will pick it up once the
         # broker is back. Losing the publish over a broker outage is worse.
@@ -113,7 +125,13 @@ def _delivery_claim(*, delivery_id: int | None, now: dt.datetime) -> Delivery | 
         if pk is None:
             return None
         claimed = Delivery.objects.filter(pk=pk, status=Status.PENDING).update(
-            status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1, updated_at=now
+            status=Status.SENDING,
+            claimed_at=now,
+            claimed_by=claims.holder(),
+            lease_expires_at=claims.lease_until(now),
+            first_claimed_at=Coalesce("first_claimed_at", Value(now, output_field=DateTimeField())),
+            attempts=F("attempts") + 1,
+            updated_at=now,
         )
     if not claimed:
         return None
@@ -137,8 +155,11 @@ def _channel_state_update(kind: str, **fields) -> None:
     ChannelState.objects.filter(kind=kind).update(updated_at=timezone.now(), **fields)
 
 
-def _record_sent(delivery: Delivery, remote: Remote, *, text: str, note: str = "") -> SendOutcome:
+def _record_sent(
+    delivery: Delivery, remote: Remote, *, text: str, note: str = "", reconciliation: str | None = None
+) -> SendOutcome:
     now = timezone.now()
+    fields = {} if reconciliation is None else {"reconciliation": reconciliation}
     if _finish(
         delivery,
         status=Status.SENT,
@@ -149,6 +170,7 @@ def _record_sent(delivery: Delivery, remote: Remote, *, text: str, note: str = "
         last_error=note,
         error_code="",
         error_kind=Kind.NONE,
+        **fields,
     ):
         _channel_state_update(delivery.channel, last_success_at=now)
         if not tip_is_published(delivery.tip):
@@ -158,10 +180,19 @@ def _record_sent(delivery: Delivery, remote: Remote, *, text: str, note: str = "
 
 
 def _record_failure(
-    delivery: Delivery, *, status: str, kind: str, message: str, code: str = "", retry_in: float | None = None
+    delivery: Delivery,
+    *,
+    status: str,
+    kind: str,
+    message: str,
+    code: str = "",
+    retry_in: float | None = None,
+    reconciliation: str | None = None,
 ) -> SendOutcome:
     now = timezone.now()
     fields = {"status": status, "error_kind": kind, "last_error": message, "error_code": code}
+    if reconciliation is not None:
+        fields["reconciliation"] = reconciliation
     if retry_in is not None:
         fields["scheduled_for"] = now + dt.timedelta(seconds=retry_in)
     _finish(delivery, **fields)
@@ -170,7 +201,12 @@ def _record_failure(
 
 
 def _record_transient(
-    delivery: Delivery, *, message: str, code: str = "", retry_after: float | None = None
+    delivery: Delivery,
+    *,
+    message: str,
+    code: str = "",
+    retry_after: float | None = None,
+    reconciliation: str | None = None,
 ) -> SendOutcome:
     if delivery.attempts >= settings.PUBLISHING_MAX_ATTEMPTS:
         return _record_failure(
@@ -179,22 +215,32 @@ def _record_transient(
             kind=Kind.TRANSIENT,
             code=code,
             message=f"Gave up after {delivery.attempts} attempts. Last error: {message}",
+            reconciliation=reconciliation,
         )
     wait = retry_after if retry_after is not None else retry_delay(attempts=delivery.attempts)
     kind = Kind.RATE_LIMITED if retry_after is not None else Kind.TRANSIENT
     return _record_failure(
-        delivery, status=Status.PENDING, kind=kind, message=message, code=code, retry_in=max(0.0, wait)
+        delivery,
+        status=Status.PENDING,
+        kind=kind,
+        message=message,
+        code=code,
+        retry_in=max(0.0, wait),
+        reconciliation=reconciliation,
     )
 
 
 def _record_error(delivery: Delivery, channel, error: PublishError, *, text: str) -> SendOutcome:
     if error.duplicate:
-        try:
-            remote = channel.find(delivery.tip)
-        except Exception:
-            remote = None
-        if remote is not None:
-            return _record_sent(delivery, remote, text=text, note="The network already had this post; it was recorded.")
+        found = delivery_lookup(delivery, channel)
+        if found.remote is not None:
+            return _record_sent(
+                delivery,
+                found.remote,
+                text=text,
+                note="The network already had this post; it was recorded.",
+                reconciliation=Reconciliation.FOUND,
+            )
         return _record_failure(
             delivery, status=Status.FAILED, kind=Kind.DUPLICATE, message=error.message, code=error.code
         )
@@ -225,25 +271,44 @@ def channel_mark_needs_reauth(*, kind: str, message: str) -> None:
         transaction.on_commit(lambda: notifications.staff_channel_needs_reauth(kind=kind, message=message))
 
 
+def delivery_lookup(delivery: Delivery, channel) -> FindResult:
+    """Search the network for the delivery's post, back to its first claim.
+    Never raises: whatever goes wrong is a result that cannot tell."""
+    since = (delivery.first_claimed_at or delivery.claimed_at or timezone.now()) - LOOKUP_CLOCK_MARGIN
+    try:
+        return channel.find(delivery.tip, since=since)
+    except Exception as error:
+        logger.exception("find() failed for delivery %s", delivery.pk)
+        return FindResult.cannot_tell(f"the look-up failed: {error}")
+
+
+def record_unknown(delivery: Delivery, found: FindResult, *, what_happened: str, code: str = "") -> SendOutcome:
+    """The network could not tell us whether the post exists: never send
+    blindly, tell staff why."""
+    return _record_failure(
+        delivery,
+        status=Status.UNKNOWN,
+        kind=Kind.SEARCH_LIMIT if found.limit_reached else Kind.LOOKUP_FAILED,
+        code=code,
+        message=f"{what_happened} Whether the post exists could not be proven: {found.reason}. "
+        "Check the account, then use “send anyway” if the post is missing.",
+        reconciliation=Reconciliation.UNKNOWN,
+    )
+
+
 def _record_ambiguous(
     delivery: Delivery, channel, *, message: str, text: str, code: str = "", retry_after: float | None = None
 ) -> SendOutcome:
     """The send failed in a way that does not say whether the post exists
     (a timeout, a dropped connection): look before trying again."""
-    try:
-        remote = channel.find(delivery.tip)
-    except Exception as lookup_error:
-        return _record_failure(
-            delivery,
-            status=Status.UNKNOWN,
-            kind=Kind.LOOKUP_FAILED,
-            code=code,
-            message=f"Sending failed ({message}) and the network could not be asked whether the post exists "
-            f"({lookup_error}). Check the account, then use “send anyway” if the post is missing.",
-        )
-    if remote is not None:
-        return _record_sent(delivery, remote, text=text)
-    return _record_transient(delivery, message=message, code=code, retry_after=retry_after)
+    found = delivery_lookup(delivery, channel)
+    if found.remote is not None:
+        return _record_sent(delivery, found.remote, text=text, reconciliation=Reconciliation.FOUND)
+    if not found.absent:
+        return record_unknown(delivery, found, what_happened=f"Sending failed ({message}).", code=code)
+    return _record_transient(
+        delivery, message=message, code=code, retry_after=retry_after, reconciliation=Reconciliation.RESENT
+    )
 
 
 def _delivery_post(delivery: Delivery) -> SendOutcome:
@@ -284,7 +349,8 @@ def delivery_send(*, delivery_id: int | None = None) -> SendOutcome | None:
     if delivery is None:
         return None
     started = time.monotonic()
-    outcome = _delivery_post(delivery)
+    with claims.lease_kept(delivery_id=delivery.pk, token=delivery.claimed_at):
+        outcome = _delivery_post(delivery)
     logger.info(
         "delivery=%s tip=%s channel=%s attempt=%s outcome=%s retry_in=%s duration_ms=%d",
         delivery.pk,
@@ -296,53 +362,6 @@ def delivery_send(*, delivery_id: int | None = None) -> SendOutcome | None:
         (time.monotonic() - started) * 1000,
     )
     return outcome
-
-
-def delivery_reconcile(*, delivery_id: int) -> str | None:
-    """A row stuck in `sending` (its worker died): ask the network whether the
-    post exists before anything else. Returns the new status."""
-    now = timezone.now()
-    cutoff = now - dt.timedelta(seconds=settings.PUBLISHING_SENDING_TIMEOUT_SECONDS)
-    # Taking the claim over means two sweepers never reconcile one row twice.
-    if not Delivery.objects.filter(pk=delivery_id, status=Status.SENDING, claimed_at__lt=cutoff).update(
-        claimed_at=now, updated_at=now
-    ):
-        return None
-    delivery = Delivery.objects.select_related("tip").get(pk=delivery_id)
-    status = _reconcile(delivery)
-    logger.info(
-        "delivery=%s tip=%s channel=%s reconciled after a stuck send: %s",
-        delivery.pk,
-        delivery.tip_id,
-        delivery.channel,
-        status,
-    )
-    return status
-
-
-def _reconcile(delivery: Delivery) -> str:
-    channel = registry.get_channel(delivery.channel)
-    try:
-        remote = channel.find(delivery.tip)
-    except Exception as error:
-        return _record_failure(
-            delivery,
-            status=Status.UNKNOWN,
-            kind=Kind.LOOKUP_FAILED,
-            message=f"The worker stopped while sending, and the network could not be asked whether the post "
-            f"exists ({error}). Check the account, then use “send anyway” if the post is missing.",
-        ).status
-    if remote is not None:
-        return _record_sent(delivery, remote, text=delivery.post_text).status
-    _finish(
-        delivery,
-        status=Status.PENDING,
-        scheduled_for=timezone.now(),
-        error_kind=Kind.TRANSIENT,
-        last_error="The worker stopped while sending and the network has no such post; it will be sent again.",
-    )
-    delivery_enqueue_send(delivery_id=delivery.pk)
-    return Status.PENDING
 
 
 def delivery_delete_remote(*, delivery_id: int) -> None:
@@ -361,28 +380,3 @@ def delivery_delete_remote(*, delivery_id: int) -> None:
     Delivery.objects.filter(pk=delivery.pk).update(
         deleted_at=timezone.now(), delete_error="", updated_at=timezone.now()
     )
-
-
-def deliveries_sweep(*, budget_seconds: float = 45.0) -> list[SendOutcome]:
-    """The periodic safety net: reconcile rows stuck in `sending`, retry
-    remote deletes that never ran, then send due rows until none is left or
-    the time budget is spent."""
-    cutoff = timezone.now() - dt.timedelta(seconds=settings.PUBLISHING_SENDING_TIMEOUT_SECONDS)
-    stuck = Delivery.objects.filter(status=Status.SENDING, claimed_at__lt=cutoff)
-    for pk in list(stuck.values_list("pk", flat=True)[:SWEEP_BATCH]):
-        delivery_reconcile(delivery_id=pk)
-    undeleted = (
-        Delivery.objects.filter(status=Status.SENT, deleted_at__isnull=True, delete_error="")
-        .exclude(remote_id="")
-        .exclude(tip__status=Tip.Status.PUBLISHED)
-    )
-    for pk in list(undeleted.values_list("pk", flat=True)[:SWEEP_BATCH]):
-        delivery_delete_remote(delivery_id=pk)
-    outcomes = []
-    deadline = time.monotonic() + budget_seconds
-    while len(outcomes) < SWEEP_BATCH and time.monotonic() < deadline:
-        outcome = delivery_send()
-        if outcome is None:
-            break
-        outcomes.append(outcome)
-    return outcomes

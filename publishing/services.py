@@ -19,15 +19,22 @@ from django.utils import timezone
 
 from publishing.channels import registry
 from publishing.models import ChannelState, Delivery, TipChannelSetting
+from publishing.recovery import (  # noqa: F401  (re-exported)
+    SweepReport,
+    deliveries_recover_now,
+    deliveries_release_boot,
+    deliveries_release_gone_holders,
+    deliveries_release_node,
+    deliveries_sweep,
+    delivery_reconcile,
+)
 from publishing.scheduling import next_slot
 from publishing.sending import (  # noqa: F401  (re-exported)
     SHORT_WAIT_SECONDS,
     SendOutcome,
     channel_mark_needs_reauth,
-    deliveries_sweep,
     delivery_delete_remote,
     delivery_enqueue_send,
-    delivery_reconcile,
     delivery_send,
     enqueue_sends_after_commit,
     enqueue_task,
@@ -63,6 +70,10 @@ def _reset_fields(scheduled_for: dt.datetime) -> dict:
         "error_code": "",
         "error_kind": Kind.NONE,
         "claimed_at": None,
+        "claimed_by": "",
+        "lease_expires_at": None,
+        "first_claimed_at": None,
+        "reconciliation": Delivery.Reconciliation.NONE,
         "sent_at": None,
         "deleted_at": None,
         "delete_error": "",
@@ -177,6 +188,10 @@ def _delivery_requeue(*, delivery: Delivery, allowed: set[str]) -> bool:
             error_code="",
             error_kind=Kind.NONE,
             claimed_at=None,
+            lease_expires_at=None,
+            # Staff checked the network (or the row failed before posting):
+            # a later look-up searches from the next attempt on.
+            first_claimed_at=None,
             updated_at=now,
         )
         if changed:

@@ -1,7 +1,8 @@
 """Celery tasks: load by id, call a service, own the retry timing.
 
-Every task is safe to run twice: a delivery is claimed with a conditional
-UPDATE before any network call, so a duplicate message finds nothing to do.
+Every task is safe to run twice: a delivery is claimed (or, to reconcile it,
+taken over) with a conditional UPDATE before any network call, so a duplicate
+message finds nothing to do. The sweeper relies on that when it fans out.
 """
 
 from celery import shared_task
@@ -24,7 +25,12 @@ def send_delivery(delivery_id: int) -> None:
 
 @shared_task(name="publishing.sweep_deliveries")
 def sweep_deliveries() -> None:
-    _retry_soon(services.deliveries_sweep())
+    services.deliveries_sweep()
+
+
+@shared_task(name="publishing.reconcile_delivery")
+def reconcile_delivery(delivery_id: int) -> None:
+    services.delivery_reconcile(delivery_id=delivery_id)
 
 
 @shared_task(name="publishing.delete_remote_post")

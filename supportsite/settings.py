@@ -350,7 +350,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # Must be longer than any countdown or ETA the tasks use (they use at most a
     # few minutes; long waits go through Delivery.scheduled_for and the sweeper).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        # Publishing enqueues after commit in the web process: a broker that
+        # does not answer must fail fast there, not hang a staff request (the
+        # sweeper sends what could not be enqueued). See publishing.sending.
+        "socket_connect_timeout": 2,
+    }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = True
@@ -360,7 +366,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # The publishing sweeper: sends due deliveries (drip, retries, anything enqueued
 # while the broker was down) and reconciles rows stuck in "sending".
-PUBLISHING_SWEEP_INTERVAL_SECONDS = env.float("PUBLISHING_SWEEP_INTERVAL_SECONDS", default=60.0)
+PUBLISHING_SWEEP_INTERVAL_SECONDS = env.float("PUBLISHING_SWEEP_INTERVAL_SECONDS", default=15.0)
 CELERY_BEAT_SCHEDULE = {
     "publishing-sweep": {
         "task": "publishing.sweep_deliveries",
@@ -408,9 +414,19 @@ PUBLISHING_UTM_CAMPAIGN = env.str("PUBLISHING_UTM_CAMPAIGN", default="tip")
 PUBLISHING_MAX_ATTEMPTS = env.int("PUBLISHING_MAX_ATTEMPTS", default=8)
 PUBLISHING_RETRY_BASE_SECONDS = env.int("PUBLISHING_RETRY_BASE_SECONDS", default=30)
 PUBLISHING_RETRY_MAX_SECONDS = env.int("PUBLISHING_RETRY_MAX_SECONDS", default=3600)
-# A delivery in "sending" longer than this is presumed orphaned (its worker died)
-# and is reconciled with the network before anything else happens.
-PUBLISHING_SENDING_TIMEOUT_SECONDS = env.int("PUBLISHING_SENDING_TIMEOUT_SECONDS", default=300)
+# --- Publishing: claims, leases and reconciliation (exactly once under faults) ---
+# A worker holds a delivery it is sending for this many seconds, renewing the
+# lease while it works; a lease that runs out means the holder is gone, and the
+# row is reconciled with the network (find()) before anything is re-sent.
+PUBLISHING_CLAIM_LEASE_SECONDS = env.int("PUBLISHING_CLAIM_LEASE_SECONDS", default=20)
+if PUBLISHING_CLAIM_LEASE_SECONDS < 3:
+    raise ImproperlyConfigured("PUBLISHING_CLAIM_LEASE_SECONDS must be at least 3.")
+# find() pages back through the account's posts until it passes the claim time;
+# after this many pages (100 posts each) it gives up and the row becomes "unknown".
+PUBLISHING_FIND_MAX_PAGES = env.int("PUBLISHING_FIND_MAX_PAGES", default=10)
+if PUBLISHING_FIND_MAX_PAGES < 1:
+    raise ImproperlyConfigured("PUBLISHING_FIND_MAX_PAGES must be at least 1.")
+# --- end of claims, leases and reconciliation ---
 # Drip: minimum minutes between two posts on one channel, and posting hours in
 # TIME_ZONE ("HH:MM-HH:MM"). Per channel: PUBLISHING_DRIP_INTERVAL_MINUTES_X etc.
 PUBLISHING_DRIP_INTERVAL_MINUTES = env.int("PUBLISHING_DRIP_INTERVAL_MINUTES", default=30)

@@ -8,7 +8,11 @@ scheduling (publishing.services owns those) and never touch the database.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+
+from django.conf import settings
 
 
 class PublishError(Exception):
@@ -65,6 +69,50 @@ class Remote:
     url: str
 
 
+@dataclass(frozen=True)
+class TimelineItem:
+    """One of the account's own posts, as its timeline lists it."""
+
+    remote: Remote
+    created_at: dt.datetime | None
+    # Every link the post carries, as the network reports it (expanded, unshimmed...).
+    urls: tuple[str, ...] = ()
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    items: list[TimelineItem]
+    # The network has older posts (within the window asked for) after this page.
+    more: bool
+
+
+@dataclass(frozen=True)
+class FindResult:
+    """What a search of the account's posts proved. Exactly one holds:
+    `remote` is set (found), `absent` is True (searched back past `since`
+    and it is not there), or `reason` says why nothing can be concluded."""
+
+    remote: Remote | None = None
+    absent: bool = False
+    reason: str = ""
+    pages: int = 0
+    # The search stopped at PUBLISHING_FIND_MAX_PAGES (rather than failing).
+    limit_reached: bool = False
+
+    @classmethod
+    def found(cls, remote: Remote, *, pages: int = 1) -> FindResult:
+        return cls(remote=remote, pages=pages)
+
+    @classmethod
+    def proven_absent(cls, *, pages: int = 1) -> FindResult:
+        return cls(absent=True, pages=pages)
+
+    @classmethod
+    def cannot_tell(cls, reason: str, *, pages: int = 0, limit_reached: bool = False) -> FindResult:
+        return cls(reason=reason, pages=pages, limit_reached=limit_reached)
+
+
 class Channel:
     kind: str = ""
     label: str = ""
@@ -85,13 +133,53 @@ class Channel:
         """Publish `post`; raises PublishError."""
         raise NotImplementedError
 
-    def find(self, tip) -> Remote | None:
-        """Look among the account's recent posts for one that links to `tip`
-        (reconciliation after a worker died mid-send); raises PublishError when
-        the look-up itself fails."""
+    def find(self, tip, *, since: dt.datetime) -> FindResult:
+        """Search the account's posts made since `since` for one that links to
+        `tip` (reconciliation when a send's outcome is unknown). Never raises:
+        a failed look-up is a FindResult that cannot tell."""
+        from publishing.compose import link_points_to_tip
+
+        return self.find_post(lambda item: any(link_points_to_tip(url, tip) for url in item.urls), since=since)
+
+    def find_post(self, matches: Callable[[TimelineItem], bool], *, since: dt.datetime) -> FindResult:
+        """Page back through timeline(since) until a post `matches`, or the
+        timeline has nothing older within the window (proof of absence), or
+        PUBLISHING_FIND_MAX_PAGES pages were read without getting there (no
+        proof: the caller must not send again)."""
+        max_pages = settings.PUBLISHING_FIND_MAX_PAGES
+        pages = 0
+        try:
+            for page in self.timeline(since=since):
+                pages += 1
+                for item in page.items:
+                    if matches(item):
+                        return FindResult.found(item.remote, pages=pages)
+                went_past = any(item.created_at is not None and item.created_at < since for item in page.items)
+                if went_past or not page.more:
+                    return FindResult.proven_absent(pages=pages)
+                if pages >= max_pages:
+                    oldest = min((i.created_at for i in page.items if i.created_at is not None), default=None)
+                    reached = f", back to {_utc(oldest)}" if oldest else ""
+                    return FindResult.cannot_tell(
+                        f"searched {pages} pages of the account's posts{reached} without reaching "
+                        f"{_utc(since)} (PUBLISHING_FIND_MAX_PAGES)",
+                        pages=pages,
+                        limit_reached=True,
+                    )
+        except PublishError as error:
+            return FindResult.cannot_tell(f"the look-up failed: {error.message}", pages=pages)
+        return FindResult.proven_absent(pages=pages)
+
+    def timeline(self, *, since: dt.datetime) -> Iterator[TimelinePage]:
+        """The account's posts from the newest back to `since` (as far as the
+        network can filter by time), one page at a time; raises PublishError."""
         raise NotImplementedError
 
     def delete(self, remote: Remote) -> None:
         """Remove a post; raises PublishError. Deleting a post that is already
         gone is not an error."""
         raise NotImplementedError
+
+
+def _utc(moment: dt.datetime) -> str:
+    return f"{moment.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC"

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from publishing import compose
-from publishing.channels.base import Channel, Post, Remote
+from publishing.channels.base import Channel, FindResult, Post, Remote
 
 logger = logging.getLogger("publishing.console")
 
@@ -40,11 +40,11 @@ class ConsoleChannel(Channel):
         logger.info("Post %s to the console channel:\n%s\n(link: %s)", remote.id, post.text, post.link)
         return remote
 
-    def find(self, tip) -> Remote | None:
-        """Always None: the console has no memory of what it logged, so a
-        delivery orphaned mid-send cannot be proved sent. Re-sending to the
-        console is harmless."""
-        return None
+    def find(self, tip, *, since) -> FindResult:
+        """Always absent: the console keeps no record of what it logged, and
+        logging a post twice harms no one, so an orphaned delivery is simply
+        logged again."""
+        return FindResult.proven_absent(pages=0)
 
     def delete(self, remote: Remote) -> None:
         logger.info("Delete %s from the console channel.", remote.id)

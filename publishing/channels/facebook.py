@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import facebook
 import requests
@@ -14,11 +17,18 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from publishing import compose
-from publishing.channels.base import Channel, Post, PublishError, Remote
+from publishing.channels.base import Channel, Post, PublishError, Remote, TimelineItem, TimelinePage
 from publishing.http import session_build
 
 POST_URL = "https://www.facebook.com/{id}"
-RECENT_POSTS_LIMIT = 100
+PAGE_SIZE = 100
+# What find() reads of each post. `link` is not among them: Graph refuses it on
+# feed reads since v3.3 ("(#12) link field is deprecated for versions v3.3 and
+# higher"); the shared link is in the attachment, unshimmed_url being the URL
+# as posted and url Facebook's l.facebook.com redirect to it.
+FEED_FIELDS = "id,created_time,message,permalink_url,attachments{unshimmed_url,url}"
+_SHIM_HOSTS = {"l.facebook.com", "lm.facebook.com"}
+_URL_IN_TEXT = re.compile(r"https?://\S+")
 # facebook-sdk only accepts the versions it knows (up to 3.1, one digit
 # after the dot); the client is built with one of them and then pointed at
 # the configured version, which is what its request URLs are built from.
@@ -78,17 +88,21 @@ class FacebookChannel(Channel):
             )
         return Remote(id=post_id, url=POST_URL.format(id=post_id))
 
-    def find(self, tip) -> Remote | None:
-        """The newest of the Page's recent posts whose link is the tip's."""
-        with _errors_mapped():
-            result = self.client().get_connections(
-                self.page_id, "feed", fields="id,link,permalink_url,message", limit=RECENT_POSTS_LIMIT
-            )
-        for item in (result or {}).get("data") or []:
-            if compose.link_points_to_tip(item.get("link", ""), tip):
-                post_id = str(item["id"])
-                return Remote(id=post_id, url=item.get("permalink_url") or POST_URL.format(id=post_id))
-        return None
+    def timeline(self, *, since: dt.datetime) -> Iterator[TimelinePage]:
+        """The Page's posts since `since` (Graph's `since`, Unix seconds),
+        newest first, following paging.next (cursor or time based, whichever
+        Graph hands out) as facebook-sdk's get_all_connections does."""
+        graph = self.client()
+        args = {"fields": FEED_FIELDS, "limit": PAGE_SIZE, "since": int(since.timestamp())}
+        while True:
+            with _errors_mapped():
+                result = graph.get_connections(self.page_id, "feed", **args) or {}
+            items = [_timeline_item(post) for post in result.get("data") or []]
+            next_url = (result.get("paging") or {}).get("next")
+            yield TimelinePage(items=items, more=bool(next_url and items))
+            if not (next_url and items):
+                return
+            args = {key: value for key, value in parse_qsl(urlsplit(next_url).query) if key != "access_token"}
 
     def delete(self, remote: Remote) -> None:
         try:
@@ -97,6 +111,32 @@ class FacebookChannel(Channel):
         except PublishError as error:
             if not _already_gone(error):
                 raise
+
+
+def _timeline_item(post: dict) -> TimelineItem:
+    urls = []
+    for attachment in (post.get("attachments") or {}).get("data") or []:
+        urls += [_unshimmed(attachment.get(name)) for name in ("unshimmed_url", "url") if attachment.get(name)]
+    urls += _URL_IN_TEXT.findall(post.get("message") or "")
+    post_id = str(post["id"])
+    created = post.get("created_time")
+    return TimelineItem(
+        remote=Remote(id=post_id, url=post.get("permalink_url") or POST_URL.format(id=post_id)),
+        # Graph writes "2026-11-25T16:50:00+0000".
+        created_at=dt.datetime.strptime(created, "%Y-%m-%dT%H:%M:%S%z") if created else None,
+        urls=tuple(urls),
+        text=post.get("message") or "",
+    )
+
+
+def _unshimmed(url: str) -> str:
+    """The target of Facebook's link shim (l.facebook.com/l.php?u=<url>), or `url`."""
+    parts = urlsplit(url)
+    if parts.hostname in _SHIM_HOSTS:
+        target = parse_qs(parts.query).get("u")
+        if target:
+            return target[0]
+    return url
 
 
 def _already_gone(error: PublishError) -> bool:

@@ -8,7 +8,9 @@ pipeline reschedules the delivery.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import requests
@@ -16,12 +18,12 @@ import tweepy
 from django.utils.translation import gettext_lazy as _
 
 from publishing import compose
-from publishing.channels.base import Channel, Post, PublishError, Remote
+from publishing.channels.base import Channel, Post, PublishError, Remote, TimelineItem, TimelinePage
 from publishing.http import session_build
 
 STATUS_URL = "https://x.com/i/web/status/{id}"
-# How far back find() looks: one page of the account's most recent posts.
-RECENT_POSTS_LIMIT = 100
+# The most X returns per page of a user's posts.
+PAGE_SIZE = 100
 
 
 class XChannel(Channel):
@@ -62,26 +64,30 @@ class XChannel(Channel):
             ) from exc
         return Remote(id=tweet_id, url=STATUS_URL.format(id=tweet_id))
 
-    def find(self, tip) -> Remote | None:
-        """The newest of the account's recent posts that links to `tip`. X
-        wraps links in t.co, so the expanded (or unwound) URLs from the
-        entities are compared, not the text."""
+    def timeline(self, *, since: dt.datetime) -> Iterator[TimelinePage]:
+        """The account's posts created since `since` (X filters with
+        start_time), newest first, following next_token. X wraps links in
+        t.co, so a post's links are the expanded and unwound URLs of its
+        entities, never the text."""
         client = self.client()
         with _errors_mapped():
             me = client.get_me(user_auth=True)
-            response = client.get_users_tweets(
-                me["data"]["id"],
-                max_results=RECENT_POSTS_LIMIT,
-                tweet_fields=["entities", "created_at"],
-                user_auth=True,
-            )
-        for tweet in response.get("data") or []:
-            for url in (tweet.get("entities") or {}).get("urls") or []:
-                candidates = (url.get("expanded_url"), url.get("unwound_url"))
-                if any(compose.link_points_to_tip(candidate, tip) for candidate in candidates):
-                    tweet_id = str(tweet["id"])
-                    return Remote(id=tweet_id, url=STATUS_URL.format(id=tweet_id))
-        return None
+        token = None
+        while True:
+            with _errors_mapped():
+                response = client.get_users_tweets(
+                    me["data"]["id"],
+                    max_results=PAGE_SIZE,
+                    start_time=since,
+                    pagination_token=token,
+                    tweet_fields=["entities", "created_at"],
+                    user_auth=True,
+                )
+            token = (response.get("meta") or {}).get("next_token")
+            items = [_timeline_item(tweet) for tweet in response.get("data") or []]
+            yield TimelinePage(items=items, more=bool(token))
+            if not token:
+                return
 
     def delete(self, remote: Remote) -> None:
         try:
@@ -89,6 +95,20 @@ class XChannel(Channel):
                 self.client().delete_tweet(remote.id, user_auth=True)
         except _AlreadyGone:
             pass
+
+
+def _timeline_item(tweet: dict) -> TimelineItem:
+    urls = []
+    for url in (tweet.get("entities") or {}).get("urls") or []:
+        urls += [candidate for candidate in (url.get("expanded_url"), url.get("unwound_url")) if candidate]
+    created = tweet.get("created_at")
+    tweet_id = str(tweet["id"])
+    return TimelineItem(
+        remote=Remote(id=tweet_id, url=STATUS_URL.format(id=tweet_id)),
+        created_at=dt.datetime.fromisoformat(created.replace("Z", "+00:00")) if created else None,
+        urls=tuple(urls),
+        text=tweet.get("text", ""),
+    )
 
 
 class _AlreadyGone(Exception):

@@ -21,6 +21,9 @@ Control endpoints (JSON):
                           {"status": "drop"}                        handle the request (the post
                                                                     IS created), then close the
                                                                     connection without a reply
+                          {"status": "hang", "delay": 30}           handle the request (the post
+                                                                    IS created), then say nothing
+                                                                    for 30 s and close
                           {"status": "ok", "delay": 1.5}            answer late
                         An entry may carry "method": "POST" to apply only to that method
                         (other requests pass it by). "always" answers every request to that
@@ -155,17 +158,19 @@ class FakeSocialHandler(XRoutes, GraphRoutes, BaseHTTPRequestHandler):
             return self._json(404, {"error": f"fake_social does not implement {method} {self.route}"})
         with self.state.lock:
             entry = self.state.next_scripted(network, method)
-        if isinstance(entry, dict) and entry.get("delay"):
-            time.sleep(float(entry["delay"]))
         if isinstance(entry, dict):
             status = entry.get("status", 400 if "code" in entry else "ok")
         else:
             status = entry
-        if entry is not None and status not in ("ok", "drop"):
+        if isinstance(entry, dict) and entry.get("delay") and status != "hang":
+            time.sleep(float(entry["delay"]))
+        if entry is not None and status not in ("ok", "drop", "hang"):
             return self._scripted_error(network, entry)
         handler = self._x if network == "x" else self._graph
         status_code, body, headers = handler(method)
-        if status == "drop":
+        if status == "hang":
+            time.sleep(float(entry.get("delay", 30)))
+        if status in ("drop", "hang"):
             # The network did the work, but the client never hears back.
             self.close_connection = True
             self.connection.shutdown(2)

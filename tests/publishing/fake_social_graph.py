@@ -1,15 +1,54 @@
 """The fake Facebook Graph API (see fake_social): POST /vNN.N/<page>/feed,
-GET /vNN.N/<page>/feed, DELETE /vNN.N/<post-id>, and Graph's error bodies."""
+GET /vNN.N/<page>/feed (fields, since, limit, after; paging.next),
+DELETE /vNN.N/<post-id>, and Graph's error bodies.
+
+Like Graph v3.3 and later, a feed read that asks for the Post field `link`
+is refused with "(#12) link field is deprecated for versions v3.3 and higher".
+"""
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import re
 import time
+from urllib.parse import quote, urlencode
 
 GRAPH_HOSTS = {"graph.facebook.com"}
 _GRAPH_PATH = re.compile(r"^/(v\d+\.\d+)/(.+)$")
 # The Graph error code a bare scripted HTTP status stands for.
 _CODE_FOR_STATUS = {500: 2, 503: 2, 429: 4, 401: 190, 403: 200}
+LINK_DEPRECATED = "(#12) link field is deprecated for versions v3.3 and higher"
+
+
+def _top_level_fields(fields: str) -> list[str]:
+    """'id,attachments{url,unshimmed_url},message' -> ['id', 'attachments', 'message']."""
+    names, depth, current = [], 0, ""
+    for char in fields:
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            names.append(current.strip())
+            current = ""
+            continue
+        if depth == 0 and char not in "{}":
+            current += char
+    if current.strip():
+        names.append(current.strip())
+    return names
+
+
+def _cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
+
+
+def _offset(cursor: str) -> int:
+    try:
+        return int(base64.urlsafe_b64decode(cursor.encode()).decode().split(":", 1)[1])
+    except (ValueError, IndexError):
+        return 0
 
 
 def is_graph_route(route: str) -> bool:
@@ -33,18 +72,7 @@ class GraphRoutes:
             if method == "POST" and feed:
                 return self._graph_create(feed.group(1), version, params)
             if method == "GET" and feed:
-                limit = int(params.get("limit", 25))
-                items = [
-                    {
-                        "id": post["id"],
-                        "message": post["text"],
-                        "link": post["link"],
-                        "permalink_url": f"https://www.facebook.com/{post['id']}",
-                    }
-                    for post in reversed(self.state.live("facebook"))
-                    if post["page"] == feed.group(1)
-                ]
-                return 200, {"data": items[:limit]}, None
+                return self._graph_feed(version, feed.group(1), params)
             if method == "DELETE" and "/" not in rest:
                 for post in self.state.live("facebook"):
                     if post["id"] == rest:
@@ -64,6 +92,42 @@ class GraphRoutes:
                     None,
                 )
         return 400, _error_body(f"Unknown path components: {self.route}", 2500), None
+
+    def _graph_feed(self, version: str, page: str, params: dict):
+        fields = _top_level_fields(params.get("fields") or "id,message,created_time")
+        if "link" in fields:
+            return 400, _error_body(LINK_DEPRECATED, 12, fbtrace_id="FakeTrace"), None
+        limit = min(int(params.get("limit", 25)), 100)
+        posts = [post for post in reversed(self.state.live("facebook")) if post["page"] == page]
+        if params.get("since"):
+            posts = [post for post in posts if post["created_at"] >= float(params["since"])]
+        offset = _offset(params["after"]) if params.get("after") else 0
+        items = [self._graph_post(post, fields) for post in posts[offset : offset + limit]]
+        body = {"data": items}
+        if items:
+            body["paging"] = {"cursors": {"before": _cursor(offset), "after": _cursor(offset + len(items))}}
+            if offset + limit < len(posts):
+                query = {key: value for key, value in params.items() if key != "after"}
+                query["after"] = _cursor(offset + len(items))
+                body["paging"]["next"] = f"https://graph.facebook.com/{version}/{page}/feed?{urlencode(query)}"
+        return 200, body, None
+
+    @staticmethod
+    def _graph_post(post: dict, fields: list[str]) -> dict:
+        """A Post with the fields asked for; the shared link is in its attachment,
+        `url` being Facebook's l.facebook.com shim around it."""
+        shim = f"https://l.facebook.com/l.php?u={quote(post['link'], safe='')}&h=AT0fake"
+        created = dt.datetime.fromtimestamp(post["created_at"], dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
+        available = {
+            "id": post["id"],
+            "message": post["text"],
+            "created_time": created,
+            "permalink_url": f"https://www.facebook.com/{post['id']}",
+            "attachments": {"data": [{"type": "share", "unshimmed_url": post["link"], "url": shim}]}
+            if post["link"]
+            else {"data": []},
+        }
+        return {name: available[name] for name in ["id", *fields] if name in available}
 
     def _graph_create(self, page: str, version: str, params: dict):
         message, link = params.get("message", ""), params.get("link", "")

@@ -1,8 +1,10 @@
 """The fake X API v2 (see fake_social): POST /2/tweets, GET /2/users/me,
-GET /2/users/<id>/tweets, DELETE /2/tweets/<id>, and X's error bodies."""
+GET /2/users/<id>/tweets (start_time, max_results, pagination_token),
+DELETE /2/tweets/<id>, and X's error bodies."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import time
@@ -32,15 +34,7 @@ class XRoutes:
             if method == "GET" and self.route == "/2/users/me":
                 return 200, {"data": ME}, None
             if method == "GET" and timeline:
-                limit = int(self.query.get("max_results", 10))
-                tweets = [self._x_tweet(post) for post in reversed(self.state.live("x"))][:limit]
-                return (
-                    200,
-                    {"data": tweets, "meta": {"result_count": len(tweets)}}
-                    if tweets
-                    else {"meta": {"result_count": 0}},
-                    None,
-                )
+                return self._x_timeline()
             if method == "DELETE" and tweet:
                 for post in self.state.live("x"):
                     if post["id"] == tweet.group(1):
@@ -49,6 +43,26 @@ class XRoutes:
                         return 200, {"data": {"deleted": True}}, None
                 return 404, {"title": "Not Found Error", "detail": "Could not find tweet", "status": 404}, None
         return 404, {"title": "Not Found Error", "detail": f"No route {method} {self.route}"}, None
+
+    def _x_timeline(self):
+        """GET /2/users/:id/tweets: newest first, start_time (created at or
+        after), max_results 5-100, pagination_token/next_token; created_at
+        only when asked for in tweet.fields, as X does."""
+        limit = int(self.query.get("max_results", 10))
+        if not 5 <= limit <= 100:
+            return 400, {"title": "Invalid Request", "detail": "max_results must be between 5 and 100"}, None
+        posts = list(reversed(self.state.live("x")))
+        if self.query.get("start_time"):
+            start = dt.datetime.strptime(self.query["start_time"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+            posts = [post for post in posts if post["created_at"] >= start.timestamp()]
+        offset = int(self.query.get("pagination_token") or 0)
+        page = posts[offset : offset + limit]
+        fields = set((self.query.get("tweet.fields") or "").split(","))
+        tweets = [self._x_tweet(post, with_created_at="created_at" in fields) for post in page]
+        meta = {"result_count": len(tweets)}
+        if offset + limit < len(posts):
+            meta["next_token"] = str(offset + limit)
+        return 200, ({"data": tweets, "meta": meta} if tweets else {"meta": meta}), None
 
     def _x_create(self, text: str, auth: str):
         if any(post["text"] == text for post in self.state.live("x")):
@@ -73,7 +87,7 @@ class XRoutes:
         return 201, {"data": {"id": post["id"], "text": text}}, None
 
     @staticmethod
-    def _x_tweet(post: dict) -> dict:
+    def _x_tweet(post: dict, *, with_created_at: bool = False) -> dict:
         """A tweet as X returns it: links in the text are t.co URLs."""
         text, url_entities = post["text"], []
         for index, url in enumerate(post["urls"]):
@@ -90,6 +104,9 @@ class XRoutes:
                 }
             )
         tweet = {"id": post["id"], "text": text, "edit_history_tweet_ids": [post["id"]]}
+        if with_created_at:
+            created = dt.datetime.fromtimestamp(post["created_at"], dt.UTC)
+            tweet["created_at"] = created.strftime("%Y-%m-%dT%H:%M:%S.") + f"{created.microsecond // 1000:03d}Z"
         if url_entities:
             tweet["entities"] = {"urls": url_entities}
         return tweet

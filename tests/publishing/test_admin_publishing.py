@@ -194,3 +194,29 @@ def test_tip_actions_post_now_and_post_again(staff_client, make_tip, django_capt
     Delivery.objects.filter(tip=tip).update(status="sent", remote_id="console-1")
     staff_client.post(changelist, {"action": "tip_post_again_action", "_selected_action": [tip.pk]})
     assert Delivery.objects.get(tip=tip).status == "pending"
+
+
+def test_staff_see_reconciled_deliveries_in_the_list_and_on_the_health_page(
+    staff_client, many_deliveries, django_assert_max_num_queries
+):
+    found, resent, unknown = many_deliveries[:3]
+    Delivery.objects.filter(pk=found.pk).update(status="sent", reconciliation="found")
+    Delivery.objects.filter(pk=resent.pk).update(status="sent", reconciliation="resent")
+    Delivery.objects.filter(pk=unknown.pk).update(
+        status="unknown",
+        reconciliation="unknown",
+        error_kind="search_limit",
+        last_error="The worker stopped while sending. Whether the post exists could not be proven: searched 10 pages",
+    )
+    url = reverse("admin:publishing_delivery_changelist")
+    with django_assert_max_num_queries(12):
+        page = staff_client.get(url).content.decode()
+    assert "Found on the network" in page and "Proven absent, sent again" in page and "Could not tell" in page
+    unknown_only = staff_client.get(url, {"reconciliation__exact": "unknown"})
+    assert [row.pk for row in unknown_only.context["cl"].result_list] == [unknown.pk]
+    assert "searched 10 pages" in unknown_only.content.decode()
+
+    with django_assert_max_num_queries(9):
+        health = staff_client.get(reverse("admin:publishing_channelstate_changelist")).content.decode()
+    assert "found: 1, re-sent: 1, unknown: 1" in health
+    assert "reconciliation__exact=unknown" in health

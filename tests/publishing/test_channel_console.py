@@ -1,5 +1,7 @@
 import logging
 
+from django.utils import timezone
+
 from publishing.channels.base import Remote
 from publishing.channels.registry import get_channel
 
@@ -27,7 +29,8 @@ def test_console_find_has_no_memory_and_delete_logs(make_tip, caplog):
     tip = make_tip()
     channel = get_channel("console")
     channel.send(channel.compose(tip))
-    assert channel.find(tip) is None
+    found = channel.find(tip, since=timezone.now())
+    assert found.absent and found.remote is None
     with caplog.at_level(logging.INFO, logger="publishing.console"):
         channel.delete(Remote(id="console-abc", url=""))
     assert "console-abc" in caplog.text

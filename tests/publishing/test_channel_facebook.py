@@ -1,6 +1,7 @@
 """The Facebook channel, running the real facebook-sdk code down to the HTTP request."""
 
-from urllib.parse import parse_qs, urlsplit
+import datetime as dt
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 import requests
@@ -90,9 +91,11 @@ def test_bad_graph_version_is_improperly_configured(fb_channel, settings):
         get_channel("facebook").client()
 
 
-def test_find_matches_the_link(fb_channel, make_tip, api):
+def test_find_matches_the_attachment_url_and_asks_no_deprecated_field(fb_channel, make_tip, api):
     tip = make_tip(title="送料")
     other = make_tip(title="Other")
+    since = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+    shim = "https://l.facebook.com/l.php?u={}&h=AT0"
     api.get(
         f"{GRAPH}/{PAGE}/feed",
         json={
@@ -100,33 +103,71 @@ def test_find_matches_the_link(fb_channel, make_tip, api):
                 {
                     "id": f"{PAGE}_3",
                     "message": "other",
-                    "link": f"https://support.example.com/tips/{other.pk}/other/?utm_source=facebook",
+                    "created_time": "2026-11-25T12:05:00+0000",
+                    "attachments": {
+                        "data": [{"unshimmed_url": f"https://support.example.com/tips/{other.pk}/other/?utm_source=fb"}]
+                    },
                 },
-                {"id": f"{PAGE}_2", "message": "no link"},
+                {"id": f"{PAGE}_2", "message": "no link", "created_time": "2026-11-25T12:04:00+0000"},
                 {
                     "id": f"{PAGE}_1",
                     "message": "送料",
-                    "link": f"https://support.example.com{tip.get_absolute_url()}?utm_source=facebook",
+                    "created_time": "2026-11-25T12:03:00+0000",
+                    # Only the shimmed URL: the tip's link is its `u` parameter.
+                    "attachments": {
+                        "data": [
+                            {"url": shim.format(quote(f"https://support.example.com{tip.get_absolute_url()}", safe=""))}
+                        ]
+                    },
                     "permalink_url": f"https://www.facebook.com/{PAGE}/posts/1",
                 },
             ]
         },
     )
 
-    assert fb_channel.find(tip) == Remote(id=f"{PAGE}_1", url=f"https://www.facebook.com/{PAGE}/posts/1")
+    found = fb_channel.find(tip, since=since)
 
+    assert found.remote == Remote(id=f"{PAGE}_1", url=f"https://www.facebook.com/{PAGE}/posts/1")
     call = api.calls[0]
     assert call.request.method == "GET"
     assert call.request.url.startswith(f"{GRAPH}/{PAGE}/feed?")
     params = query(call)
     assert params["access_token"] == TOKEN
-    assert params["fields"] == "id,link,permalink_url,message"
+    assert params["fields"] == "id,created_time,message,permalink_url,attachments{unshimmed_url,url}"
+    assert "link" not in params["fields"].replace("permalink_url", "").split(",")
+    assert params["since"] == str(int(since.timestamp()))
     assert params["limit"] == "100"
 
 
-def test_find_none(fb_channel, make_tip, api):
-    api.get(f"{GRAPH}/{PAGE}/feed", json={"data": []})
-    assert fb_channel.find(make_tip()) is None
+def test_find_follows_paging_next_and_proves_absence_at_the_end(fb_channel, make_tip, api):
+    tip = make_tip()
+    since = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+    next_url = f"{GRAPH}/{PAGE}/feed?access_token={TOKEN}&fields=id&limit=100&since=1&after=CURSOR2"
+    api.get(
+        f"{GRAPH}/{PAGE}/feed",
+        match=[responses.matchers.query_param_matcher({"after": "CURSOR2"}, strict_match=False)],
+        json={"data": [{"id": f"{PAGE}_1", "created_time": "2026-11-25T12:01:00+0000"}]},
+    )
+    api.get(
+        f"{GRAPH}/{PAGE}/feed",
+        json={
+            "data": [{"id": f"{PAGE}_2", "created_time": "2026-11-25T12:02:00+0000"}],
+            "paging": {"cursors": {"after": "CURSOR2"}, "next": next_url},
+        },
+    )
+
+    found = fb_channel.find(tip, since=since)
+
+    assert found.absent and found.pages == 2
+    assert query(api.calls[1])["after"] == "CURSOR2" and query(api.calls[1])["access_token"] == TOKEN
+
+
+def test_find_failure_cannot_tell(fb_channel, make_tip, api):
+    api.get(
+        f"{GRAPH}/{PAGE}/feed", status=400, json={"error": {"message": "(#12) link field is deprecated", "code": 12}}
+    )
+    found = fb_channel.find(make_tip(), since=dt.datetime(2026, 11, 25, tzinfo=dt.UTC))
+    assert not found.absent and found.remote is None and "(#12)" in found.reason
 
 
 def test_delete_and_already_gone(fb_channel, api):

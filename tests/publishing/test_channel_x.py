@@ -1,5 +1,6 @@
 """The X channel, running the real tweepy code down to the HTTP request."""
 
+import datetime as dt
 import json
 import time
 
@@ -55,6 +56,9 @@ def test_send_posts_the_composed_text_with_oauth(x_channel, make_tip, api):
     assert call.request.req_kwargs["timeout"] == 15.0
 
 
+SINCE = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+
+
 def test_find_matches_the_expanded_url_without_utm(x_channel, make_tip, api):
     tip = make_tip(title="送料")
     other = make_tip(title="Other")
@@ -63,6 +67,7 @@ def test_find_matches_the_expanded_url_without_utm(x_channel, make_tip, api):
         {
             "id": "3",
             "text": "other https://t.co/a",
+            "created_at": "2026-11-25T12:03:00.000Z",
             "entities": {
                 "urls": [
                     {
@@ -72,10 +77,11 @@ def test_find_matches_the_expanded_url_without_utm(x_channel, make_tip, api):
                 ]
             },
         },
-        {"id": "2", "text": "no links"},
+        {"id": "2", "text": "no links", "created_at": "2026-11-25T12:02:00.000Z"},
         {
             "id": "1",
             "text": "送料 https://t.co/b",
+            "created_at": "2026-11-25T12:01:00.000Z",
             "entities": {
                 "urls": [
                     {
@@ -89,23 +95,58 @@ def test_find_matches_the_expanded_url_without_utm(x_channel, make_tip, api):
     ]
     api.get(f"{API}/users/42/tweets", json={"data": tweets, "meta": {"result_count": 3}})
 
-    assert x_channel.find(tip) == Remote(id="1", url="https://x.com/i/web/status/1")
+    found = x_channel.find(tip, since=SINCE)
 
+    assert found.remote == Remote(id="1", url="https://x.com/i/web/status/1") and found.pages == 1
     me_call, tweets_call = api.calls
     assert me_call.request.method == "GET" and tweets_call.request.method == "GET"
     assert "/2/users/42/tweets" in tweets_call.request.url
     params = tweets_call.request.params
     assert params["max_results"] == "100"
-    assert "entities" in params["tweet.fields"]
+    assert params["start_time"] == "2026-11-25T12:00:00Z"
+    assert "entities" in params["tweet.fields"] and "created_at" in params["tweet.fields"]
+    assert "pagination_token" not in params
     assert_oauth1(me_call)
     assert_oauth1(tweets_call)
 
 
-def test_find_returns_none_without_a_match(x_channel, make_tip, api):
+def test_find_pages_back_with_the_next_token_until_the_end(x_channel, make_tip, api):
+    tip = make_tip()
+    api.get(f"{API}/users/me", json={"data": {"id": "42"}})
+    page = {"id": "9", "text": "x", "created_at": "2026-11-25T12:09:00.000Z"}
+    api.get(
+        f"{API}/users/42/tweets",
+        match=[responses.matchers.query_param_matcher({"pagination_token": "P2"}, strict_match=False)],
+        json={"data": [{**page, "id": "8"}], "meta": {"result_count": 1}},
+    )
+    api.get(f"{API}/users/42/tweets", json={"data": [page], "meta": {"result_count": 1, "next_token": "P2"}})
+
+    found = x_channel.find(tip, since=SINCE)
+
+    assert found.absent and found.pages == 2
+    assert api.calls[2].request.params["pagination_token"] == "P2"
+
+
+def test_find_returns_absent_without_any_post_since(x_channel, make_tip, api):
     tip = make_tip()
     api.get(f"{API}/users/me", json={"data": {"id": "42"}})
     api.get(f"{API}/users/42/tweets", json={"meta": {"result_count": 0}})
-    assert x_channel.find(tip) is None
+    found = x_channel.find(tip, since=SINCE)
+    assert found.absent and found.remote is None
+
+
+def test_find_stops_at_the_page_limit_and_cannot_tell(x_channel, make_tip, api, settings):
+    settings.PUBLISHING_FIND_MAX_PAGES = 2
+    tip = make_tip()
+    api.get(f"{API}/users/me", json={"data": {"id": "42"}})
+    tweet = {"id": "9", "text": "x", "created_at": "2026-11-25T12:09:00.000Z"}
+    api.get(f"{API}/users/42/tweets", json={"data": [tweet], "meta": {"result_count": 1, "next_token": "more"}})
+    api.get(f"{API}/users/42/tweets", json={"data": [tweet], "meta": {"result_count": 1, "next_token": "more"}})
+
+    found = x_channel.find(tip, since=SINCE)
+
+    assert not found.absent and found.remote is None and found.limit_reached
+    assert "searched 2 pages" in found.reason and "PUBLISHING_FIND_MAX_PAGES" in found.reason
 
 
 def test_delete_and_already_gone(x_channel, api):
@@ -235,17 +276,13 @@ def test_unknown_status_is_transient(x_channel, api):
     assert not error.permanent
 
 
-def test_find_failure_raises_publish_error(x_channel, make_tip, api):
-    from publishing.channels.base import PublishError
-
+def test_find_failure_cannot_tell_and_says_why(x_channel, make_tip, api):
     api.get(f"{API}/users/me", status=401, json={"detail": "Unauthorized"})
     api.get(f"{API}/users/me", body=requests.ReadTimeout("slow"))
-    with pytest.raises(PublishError) as caught:
-        x_channel.find(make_tip())
-    assert caught.value.needs_reauth
-    with pytest.raises(PublishError) as caught:
-        x_channel.find(make_tip())
-    assert not caught.value.permanent and not caught.value.ambiguous  # a look-up creates nothing
+    first = x_channel.find(make_tip(), since=SINCE)
+    assert not first.absent and first.remote is None and "credentials" in first.reason
+    second = x_channel.find(make_tip(), since=SINCE)
+    assert not second.absent and "Could not reach X" in second.reason
     assert_oauth1(api.calls[0])
 
 

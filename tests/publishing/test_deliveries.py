@@ -7,7 +7,7 @@ from django.core import mail
 from django.utils import timezone
 
 from publishing import sending, services
-from publishing.channels.base import PublishError, Remote
+from publishing.channels.base import FindResult, PublishError, Remote
 from publishing.models import ChannelState, Delivery, TipChannelSetting
 from qa import services as qa_services
 from tests.publishing.test_pipeline_fakes import scripted_fixture  # noqa: F401  (the `scripted` fixture)
@@ -88,8 +88,9 @@ def test_broker_down_does_not_lose_the_publish(
     assert "the sweeper will do it" in caplog.text
     monkeypatch.undo()
     # The broker is back: the periodic sweep finds the rows in the database.
-    outcomes = services.deliveries_sweep()
-    assert {o.status for o in outcomes} == {Status.SENT}
+    report = services.deliveries_sweep()
+    assert sorted(report.sends) == sorted(d.pk for d in deliveries(draft).values())
+    assert {d.status for d in deliveries(draft).values()} == {Status.SENT}
     assert len(scripted.sent) == 2
 
 
@@ -110,7 +111,7 @@ def test_edit_never_reposts_and_republish_does_not_repost(draft, scripted, djang
         qa_services.tip_unpublish(tip=tip)
         qa_services.tip_publish(tip=tip)
     assert len(scripted.sent) == 2
-    assert services.deliveries_sweep() == []
+    assert services.deliveries_sweep().sends == []
 
 
 def test_unpublish_cancels_pending_and_deletes_sent_posts(draft, scripted, django_capture_on_commit_callbacks):
@@ -203,7 +204,7 @@ def test_rate_limit_waits_until_the_reset(draft, scripted, django_capture_on_com
     assert outcome.retry_in == 900  # longer than a countdown: left to the sweeper
     alpha.refresh_from_db()
     assert alpha.error_kind == "rate_limited" and alpha.status == Status.PENDING
-    assert services.deliveries_sweep() == [] or all(o.delivery_id != alpha.pk for o in services.deliveries_sweep())
+    assert alpha.pk not in services.deliveries_sweep().sends
 
 
 def test_permanent_error_fails_in_plain_language(draft, scripted, django_capture_on_commit_callbacks):
@@ -234,11 +235,11 @@ def test_needs_reauth_fails_flags_channel_holds_others_and_mails_staff_once(
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["ops@example.com"]
     assert "re-authorisation" in mail.outbox[0].subject and "invalid or expired token" in mail.outbox[0].body
     # The other channel carries on; this one's waiting posts are held.
-    outcomes = services.deliveries_sweep()
-    assert {Delivery.objects.get(pk=o.delivery_id).channel for o in outcomes} == {"beta"}
+    sent = services.deliveries_sweep().sends
+    assert {Delivery.objects.get(pk=pk).channel for pk in sent} == {"beta"}
     assert Delivery.objects.filter(channel="alpha", status=Status.PENDING).count() == 2
     services.channel_clear_reauth(kind="alpha")
-    assert len(services.deliveries_sweep()) == 2
+    assert len(services.deliveries_sweep().sends) == 2
     assert len(mail.outbox) == 1
 
 
@@ -250,7 +251,7 @@ def test_duplicate_is_never_retried(draft, scripted, django_capture_on_commit_ca
     assert services.delivery_send(delivery_id=alpha.pk).status == Status.FAILED
     alpha.refresh_from_db()
     assert alpha.error_kind == "duplicate" and alpha.scheduled_for <= timezone.now()
-    assert services.deliveries_sweep() == [] or alpha.pk not in [o.delivery_id for o in services.deliveries_sweep()]
+    assert alpha.pk not in services.deliveries_sweep().sends
 
 
 def test_duplicate_of_our_own_post_is_recorded_as_sent(draft, scripted, django_capture_on_commit_callbacks):
@@ -275,8 +276,16 @@ def test_unexpected_error_is_looked_up_before_retrying(draft, scripted, django_c
 
 def _stuck(tip, capture, settings):
     alpha = _publish_without_sending(tip, capture)
-    long_ago = timezone.now() - dt.timedelta(seconds=settings.PUBLISHING_SENDING_TIMEOUT_SECONDS + 5)
-    Delivery.objects.filter(pk=alpha.pk).update(status=Status.SENDING, claimed_at=long_ago, attempts=1)
+    # What a worker killed after its network call leaves: a claim whose lease ran out.
+    claimed = timezone.now() - dt.timedelta(seconds=settings.PUBLISHING_CLAIM_LEASE_SECONDS + 5)
+    Delivery.objects.filter(pk=alpha.pk).update(
+        status=Status.SENDING,
+        claimed_at=claimed,
+        first_claimed_at=claimed,
+        claimed_by="celery@elsewhere|0ldb00t|4242",
+        lease_expires_at=claimed + dt.timedelta(seconds=settings.PUBLISHING_CLAIM_LEASE_SECONDS),
+        attempts=1,
+    )
     return alpha
 
 
@@ -286,7 +295,11 @@ def test_reconcile_found_records_sent_without_sending(draft, scripted, settings,
     services.deliveries_sweep()
     alpha.refresh_from_db()
     assert alpha.status == Status.SENT and alpha.remote_id == "x-1"
+    assert alpha.reconciliation == Delivery.Reconciliation.FOUND
     assert [kind for kind, _ in scripted.sent] == ["beta"]
+    # Searched back to the first claim (less a margin for clock differences), not "the recent posts".
+    [since] = scripted.find_since
+    assert since < alpha.first_claimed_at and alpha.first_claimed_at - since <= dt.timedelta(minutes=5)
 
 
 def test_reconcile_not_found_sends_again(draft, scripted, settings, django_capture_on_commit_callbacks):
@@ -294,7 +307,45 @@ def test_reconcile_not_found_sends_again(draft, scripted, settings, django_captu
     services.deliveries_sweep()
     alpha.refresh_from_db()
     assert alpha.status == Status.SENT and alpha.attempts == 2
+    assert alpha.reconciliation == Delivery.Reconciliation.RESENT
     assert sorted(kind for kind, _ in scripted.sent) == ["alpha", "beta"]
+
+
+def test_reconcile_that_cannot_prove_absence_is_unknown_never_resent(
+    draft, scripted, settings, django_capture_on_commit_callbacks
+):
+    alpha = _stuck(draft, django_capture_on_commit_callbacks, settings)
+    scripted.find_result = FindResult.cannot_tell(
+        "searched 10 pages of the account's posts without reaching the claim", pages=10, limit_reached=True
+    )
+    services.deliveries_sweep()
+    services.deliveries_sweep()
+    alpha.refresh_from_db()
+    assert alpha.status == Status.UNKNOWN and alpha.error_kind == "search_limit"
+    assert alpha.reconciliation == Delivery.Reconciliation.UNKNOWN
+    assert "searched 10 pages" in alpha.last_error and "send anyway" in alpha.last_error
+    assert [kind for kind, _ in scripted.sent] == ["beta"]
+
+
+def test_two_sweepers_meeting_reconcile_a_row_once(draft, scripted, settings, django_capture_on_commit_callbacks):
+    alpha = _stuck(draft, django_capture_on_commit_callbacks, settings)
+    scripted.find_result = Remote(id="x-1", url="https://x.example/1")
+    assert services.delivery_reconcile(delivery_id=alpha.pk) == Status.SENT
+    assert services.delivery_reconcile(delivery_id=alpha.pk) is None
+    assert scripted.finds == 1
+
+
+def test_a_live_holders_claim_is_reconciled_only_when_its_lease_runs_out(
+    draft, scripted, settings, django_capture_on_commit_callbacks
+):
+    alpha = _stuck(draft, django_capture_on_commit_callbacks, settings)
+    Delivery.objects.filter(pk=alpha.pk).update(lease_expires_at=timezone.now() + dt.timedelta(seconds=10))
+    assert services.delivery_reconcile(delivery_id=alpha.pk) is None
+    services.deliveries_sweep()
+    assert scripted.finds == 0
+    Delivery.objects.filter(pk=alpha.pk).update(lease_expires_at=timezone.now() - dt.timedelta(seconds=1))
+    services.deliveries_sweep()
+    assert scripted.finds == 1
 
 
 def test_reconcile_lookup_failure_is_unknown_until_staff_send_anyway(
@@ -314,9 +365,13 @@ def test_reconcile_lookup_failure_is_unknown_until_staff_send_anyway(
     assert alpha.status == Status.SENT
 
 
-def test_a_fresh_sending_row_is_left_alone(draft, scripted, django_capture_on_commit_callbacks):
+def test_a_fresh_sending_row_is_left_alone(draft, scripted, settings, django_capture_on_commit_callbacks):
     alpha = _publish_without_sending(draft, django_capture_on_commit_callbacks)
-    Delivery.objects.filter(pk=alpha.pk).update(status=Status.SENDING, claimed_at=timezone.now())
+    Delivery.objects.filter(pk=alpha.pk).update(
+        status=Status.SENDING,
+        claimed_at=timezone.now(),
+        lease_expires_at=timezone.now() + dt.timedelta(seconds=settings.PUBLISHING_CLAIM_LEASE_SECONDS),
+    )
     services.deliveries_sweep()
     alpha.refresh_from_db()
     assert alpha.status == Status.SENDING and scripted.finds == 0
@@ -327,8 +382,8 @@ def test_a_late_outcome_from_a_reconciled_worker_is_discarded(
 ):
     alpha = _publish_without_sending(draft, django_capture_on_commit_callbacks)
     claimed = sending._delivery_claim(delivery_id=alpha.pk, now=timezone.now())
-    # Meanwhile a sweeper decides the worker died and reconciles the row.
-    Delivery.objects.filter(pk=alpha.pk).update(claimed_at=timezone.now() - dt.timedelta(hours=1))
+    # Meanwhile the worker's lease runs out, and a sweeper reconciles the row.
+    Delivery.objects.filter(pk=alpha.pk).update(lease_expires_at=timezone.now() - dt.timedelta(seconds=1))
     scripted.find_result = Remote(id="found", url="https://x.example/found")
     assert services.delivery_reconcile(delivery_id=alpha.pk) == Status.SENT
     assert not sending._finish(claimed, status=Status.FAILED)

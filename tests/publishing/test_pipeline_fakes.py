@@ -7,7 +7,7 @@ Imported by the pipeline test modules; it holds no tests of its own.
 
 import pytest
 
-from publishing.channels.base import Channel, Post, Remote
+from publishing.channels.base import Channel, FindResult, Post, Remote
 from supportsite.celery import app as celery_app
 
 
@@ -16,7 +16,9 @@ class Script:
 
     def __init__(self):
         self.send_results = []  # exceptions to raise, in order; then success
-        self.find_result = None  # a Remote, None, or an exception to raise
+        # A Remote (found), None (proven absent), a FindResult, or an exception to raise.
+        self.find_result = None
+        self.find_since = []
         self.sent = []
         self.deleted = []
         self.delete_error = None
@@ -47,11 +49,15 @@ class ScriptedChannel(Channel):
         number = len(SCRIPT.sent)
         return Remote(id=f"{self.kind}-{number}", url=f"https://social.example/{self.kind}/{number}")
 
-    def find(self, tip):
+    def find(self, tip, *, since):
         SCRIPT.finds += 1
-        if isinstance(SCRIPT.find_result, BaseException):
-            raise SCRIPT.find_result
-        return SCRIPT.find_result
+        SCRIPT.find_since.append(since)
+        result = SCRIPT.find_result
+        if isinstance(result, BaseException):
+            raise result
+        if isinstance(result, FindResult):
+            return result
+        return FindResult.proven_absent() if result is None else FindResult.found(result)
 
     def delete(self, remote: Remote) -> None:
         if SCRIPT.delete_error is not None:

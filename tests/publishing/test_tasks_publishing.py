@@ -22,7 +22,9 @@ def enqueued(monkeypatch):
     """What the tasks hand to the broker (the edge of our code)."""
     calls = []
     monkeypatch.setattr(
-        tasks.send_delivery, "apply_async", lambda args, countdown=None: calls.append((args[0], countdown))
+        tasks.send_delivery,
+        "apply_async",
+        lambda args, countdown=None, **options: calls.append((args[0], countdown)),
     )
     return calls
 
