@@ -78,6 +78,10 @@ class Delivery(models.Model):
     # The first claim since the row was (re)queued: a post any attempt may have
     # made is newer than this, so find() searches back to here.
     first_claimed_at = models.DateTimeField(_("first attempt at"), null=True, blank=True)
+    # When the sweeper last put a send for this row on the queue: it does not
+    # queue the row again for a while, so sweeps that pile up behind a backlog
+    # do not flood the queue with duplicate messages.
+    enqueued_at = models.DateTimeField(_("queued by the sweeper at"), null=True, blank=True)
     reconciliation = models.CharField(_("reconciliation"), max_length=16, choices=Reconciliation.choices, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -42,6 +42,9 @@ Kind = Delivery.ErrorKind
 
 # Rows one sweep fans out, per kind of work.
 SWEEP_FANOUT = 500
+# A row the sweeper queued is queued again only after this long (its message
+# may have been lost with the broker); sends queued meanwhile are no-ops anyway.
+SWEEP_REQUEUE_AFTER = dt.timedelta(seconds=30)
 
 
 def _lease_lapsed(now: dt.datetime) -> Q:
@@ -163,10 +166,13 @@ def deliveries_sweep() -> SweepReport:
         .exclude(tip__status=Tip.Status.PUBLISHED)
     )
     to_delete = list(undeleted.values_list("pk", flat=True)[:SWEEP_FANOUT])
-    due = Delivery.objects.due(now=now).exclude(
-        channel__in=ChannelState.objects.filter(needs_reauth=True).values("kind")
+    due = (
+        Delivery.objects.due(now=now)
+        .exclude(channel__in=ChannelState.objects.filter(needs_reauth=True).values("kind"))
+        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - SWEEP_REQUEUE_AFTER))
     )
     to_send = list(due.order_by("scheduled_for", "id").values_list("pk", flat=True)[:SWEEP_FANOUT])
+    Delivery.objects.filter(pk__in=to_send).update(enqueued_at=now)
     for pk in to_reconcile:
         enqueue_task("reconcile_delivery", pk)
     for pk in to_delete:

@@ -73,6 +73,7 @@ def _reset_fields(scheduled_for: dt.datetime) -> dict:
         "claimed_by": "",
         "lease_expires_at": None,
         "first_claimed_at": None,
+        "enqueued_at": None,
         "reconciliation": Delivery.Reconciliation.NONE,
         "sent_at": None,
         "deleted_at": None,

@@ -11,6 +11,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 from supportsite.logging import default_log_format, logging_config
 from supportsite.secret_key import secret_key_problem
@@ -353,9 +354,12 @@ elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": 3600,
         # Publishing enqueues after commit in the web process: a broker that
-        # does not answer must fail fast there, not hang a staff request (the
-        # sweeper sends what could not be enqueued). See publishing.sending.
+        # is down must fail fast there, not hold a staff request in kombu's
+        # reconnect loop (the sweeper sends what could not be enqueued; see
+        # publishing.sending). max_retries applies to a publisher's connection
+        # only: the worker's consumer reconnects with broker_connection_* as ever.
         "socket_connect_timeout": 2,
+        "max_retries": 0,
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -366,13 +370,15 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # The publishing sweeper: sends due deliveries (drip, retries, anything enqueued
 # while the broker was down) and reconciles rows stuck in "sending".
-PUBLISHING_SWEEP_INTERVAL_SECONDS = env.float("PUBLISHING_SWEEP_INTERVAL_SECONDS", default=15.0)
+PUBLISHING_SWEEP_INTERVAL_SECONDS = env.float("PUBLISHING_SWEEP_INTERVAL_SECONDS", default=10.0)
 CELERY_BEAT_SCHEDULE = {
     "publishing-sweep": {
         "task": "publishing.sweep_deliveries",
         "schedule": PUBLISHING_SWEEP_INTERVAL_SECONDS,
-        # A sweep that cannot start within one interval is replaced by the next.
-        "options": {"expires": PUBLISHING_SWEEP_INTERVAL_SECONDS},
+        # A sweep that waits too long is dropped: the next one does its work.
+        # Not after one interval only: behind busy pool processes every sweep
+        # would expire (sweeps that do pile up find the rows already queued).
+        "options": {"expires": max(PUBLISHING_SWEEP_INTERVAL_SECONDS, 30.0)},
     },
 }
 
@@ -418,7 +424,7 @@ PUBLISHING_RETRY_MAX_SECONDS = env.int("PUBLISHING_RETRY_MAX_SECONDS", default=3
 # A worker holds a delivery it is sending for this many seconds, renewing the
 # lease while it works; a lease that runs out means the holder is gone, and the
 # row is reconciled with the network (find()) before anything is re-sent.
-PUBLISHING_CLAIM_LEASE_SECONDS = env.int("PUBLISHING_CLAIM_LEASE_SECONDS", default=20)
+PUBLISHING_CLAIM_LEASE_SECONDS = env.int("PUBLISHING_CLAIM_LEASE_SECONDS", default=15)
 if PUBLISHING_CLAIM_LEASE_SECONDS < 3:
     raise ImproperlyConfigured("PUBLISHING_CLAIM_LEASE_SECONDS must be at least 3.")
 # find() pages back through the account's posts until it passes the claim time;
@@ -426,6 +432,19 @@ if PUBLISHING_CLAIM_LEASE_SECONDS < 3:
 PUBLISHING_FIND_MAX_PAGES = env.int("PUBLISHING_FIND_MAX_PAGES", default=10)
 if PUBLISHING_FIND_MAX_PAGES < 1:
     raise ImproperlyConfigured("PUBLISHING_FIND_MAX_PAGES must be at least 1.")
+# The sweeper and reconciles have a queue of their own, which every worker
+# consumes beside the default one: behind a backlog of hundreds of sends they
+# would wait (and the sweep would expire), while they are what recovers rows
+# whose messages were lost with a killed worker or a broker outage.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (
+    Queue("celery", routing_key="celery"),
+    Queue("publishing-control", routing_key="publishing-control"),
+)
+CELERY_TASK_ROUTES = {
+    "publishing.sweep_deliveries": {"queue": "publishing-control"},
+    "publishing.reconcile_delivery": {"queue": "publishing-control"},
+}
 # --- end of claims, leases and reconciliation ---
 # Drip: minimum minutes between two posts on one channel, and posting hours in
 # TIME_ZONE ("HH:MM-HH:MM"). Per channel: PUBLISHING_DRIP_INTERVAL_MINUTES_X etc.

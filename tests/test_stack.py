@@ -114,7 +114,7 @@ def test_stack_publishes_every_tip_exactly_once_through_a_worker_crash(
             "PUBLISHING_DRIP_INTERVAL_MINUTES": "0",
             "PUBLISHING_POSTING_HOURS": "00:00-24:00",
             "PUBLISHING_SWEEP_INTERVAL_SECONDS": "1",
-            "PUBLISHING_SENDING_TIMEOUT_SECONDS": "3",
+            "PUBLISHING_CLAIM_LEASE_SECONDS": "3",
             "PUBLISHING_RETRY_BASE_SECONDS": "1",
             "PYTHONDONTWRITEBYTECODE": "1",
             "PYTHONUNBUFFERED": "1",

@@ -119,7 +119,9 @@ class Stack:
             schedule=self.tmp / "beat-schedule",
             concurrency=concurrency,
             loglevel=loglevel,
-            name=f"e2e{self.worker_runs}@%h",
+            # One node name across restarts, as a container keeps its host
+            # name: a restarted worker reconciles its previous run's claims.
+            name="e2e@%h",
         )
         self.processes.start(self._worker_name, command, env=env)
 
@@ -170,7 +172,7 @@ class Stack:
             import json
             from publishing.models import Delivery
             rows = Delivery.objects.filter(tip_id__in={tip_ids!r}).values(
-                "tip_id", "channel", "status", "attempts", "error_kind", "last_error", "remote_id")
+                "tip_id", "channel", "status", "attempts", "error_kind", "last_error", "remote_id", "reconciliation")
             print(json.dumps(list(rows)))
         """)
 

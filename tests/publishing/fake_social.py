@@ -28,6 +28,12 @@ Control endpoints (JSON):
                         An entry may carry "method": "POST" to apply only to that method
                         (other requests pass it by). "always" answers every request to that
                         network with the entry until the next reset.
+    POST /_fake/chaos   {"seed": 7, "allow_duplicates": true,
+                         "post": {"x": [[0.04, 500], [0.03, {"status": "drop"}], ...]}}:
+                        random faults on POSTs (creating posts), until the next reset: each
+                        [probability, entry] is drawn in turn for every unscripted POST.
+                        allow_duplicates turns the networks' duplicate guard off, so that a
+                        post we send twice shows up as two posts.
     POST /_fake/reset   forget posts and scripts.
 
 Run it as a process:  python -m tests.publishing.fake_social --port 8765 --state-file posts.jsonl
@@ -48,6 +54,7 @@ import argparse
 import itertools
 import json
 import os
+import random
 import sys
 import threading
 import time
@@ -101,6 +108,9 @@ class FakeSocialState:
         self.posts: list[dict] = []
         self.scripts: dict[str, deque] = {"x": deque(), "facebook": deque()}
         self.always: dict[str, object] = {}
+        self.chaos: dict[str, list] = {}
+        self.random = random.Random(0)
+        self.allow_duplicates = False
         self.ids = itertools.count(1)
 
     def record(self, event: dict) -> None:
@@ -117,6 +127,10 @@ class FakeSocialState:
             entry = queue[0]
             if not (isinstance(entry, dict) and entry.get("method") and entry["method"].upper() != method):
                 return queue.popleft()
+        if method == "POST":
+            for probability, chaos_entry in self.chaos.get(network, []):
+                if self.random.random() < probability:
+                    return chaos_entry
         return None
 
     def live(self, network: str) -> list[dict]:
@@ -198,6 +212,12 @@ class FakeSocialHandler(XRoutes, GraphRoutes, BaseHTTPRequestHandler):
                 return self._json(200, {"posts": list(self.state.posts)})
             if method == "POST" and self.route == "/_fake/reset":
                 self.state.reset()
+                return self._json(200, {"ok": True})
+            if method == "POST" and self.route == "/_fake/chaos":
+                chaos = json.loads(self.raw_body or b"{}")
+                self.state.chaos = chaos.get("post", {})
+                self.state.random = random.Random(chaos.get("seed", 0))
+                self.state.allow_duplicates = bool(chaos.get("allow_duplicates"))
                 return self._json(200, {"ok": True})
             if method == "POST" and self.route == "/_fake/script":
                 script = json.loads(self.raw_body or b"{}")

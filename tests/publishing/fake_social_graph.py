@@ -131,7 +131,8 @@ class GraphRoutes:
 
     def _graph_create(self, page: str, version: str, params: dict):
         message, link = params.get("message", ""), params.get("link", "")
-        if any(post["text"] == message and post["link"] == link for post in self.state.live("facebook")):
+        duplicate = any(post["text"] == message and post["link"] == link for post in self.state.live("facebook"))
+        if duplicate and not self.state.allow_duplicates:
             return 400, _error_body("Duplicate status message", 506), None
         post = {
             "network": "facebook",

@@ -65,7 +65,7 @@ class XRoutes:
         return 200, ({"data": tweets, "meta": meta} if tweets else {"meta": meta}), None
 
     def _x_create(self, text: str, auth: str):
-        if any(post["text"] == text for post in self.state.live("x")):
+        if not self.state.allow_duplicates and any(post["text"] == text for post in self.state.live("x")):
             return (
                 403,
                 {"title": "Forbidden", "status": 403, "type": "about:blank", "detail": DUPLICATE_DETAIL},

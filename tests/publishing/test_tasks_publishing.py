@@ -2,7 +2,7 @@
 
 import pytest
 
-from publishing import tasks
+from publishing import services, tasks
 from publishing.channels.base import PublishError
 from publishing.models import Delivery
 from qa import services as qa_services
@@ -17,6 +17,9 @@ def queued(make_tip, scripted, django_capture_on_commit_callbacks):
     return Delivery.objects.get(tip=tip, channel="alpha")
 
 
+OPTIONS = []
+
+
 @pytest.fixture
 def enqueued(monkeypatch):
     """What the tasks hand to the broker (the edge of our code)."""
@@ -24,7 +27,7 @@ def enqueued(monkeypatch):
     monkeypatch.setattr(
         tasks.send_delivery,
         "apply_async",
-        lambda args, countdown=None, **options: calls.append((args[0], countdown)),
+        lambda args, countdown=None, **options: calls.append((args[0], countdown)) or OPTIONS.append(options),
     )
     return calls
 
@@ -66,3 +69,19 @@ def test_delete_task_takes_the_post_down(queued, scripted, django_capture_on_com
     tasks.delete_remote_post.apply(args=[queued.pk])
     queued.refresh_from_db()
     assert queued.deleted_at is not None and scripted.deleted == [queued.remote_id]
+
+
+def test_enqueueing_never_retries_a_publish_and_control_tasks_have_their_own_queue(queued, enqueued):
+    """A staff request must not sit in kombu's retry loop while the broker is
+    down (the sweeper is the safety net); sweeps and reconciles are routed
+    past the backlog of sends."""
+    OPTIONS.clear()
+    services.delivery_enqueue_send(delivery_id=queued.pk)
+    assert enqueued == [(queued.pk, None)] and OPTIONS == [{"retry": False}]
+    from supportsite.celery import app
+
+    router = app.amqp.router
+    assert router.route({}, "publishing.sweep_deliveries")["queue"].name == "publishing-control"
+    assert router.route({}, "publishing.reconcile_delivery")["queue"].name == "publishing-control"
+    assert router.route({}, "publishing.send_delivery")["queue"].name == "celery"
+    assert {queue.name for queue in app.amqp.queues.values()} == {"celery", "publishing-control"}
