@@ -30,6 +30,7 @@ from publishing.sending import (
     _record_sent,
     delivery_enqueue_send,
     delivery_lookup,
+    delivery_send,
     enqueue_task,
     record_unknown,
 )
@@ -101,6 +102,11 @@ def delivery_reconcile(*, delivery_id: int) -> str | None:
     delivery = Delivery.objects.select_related("tip").get(pk=delivery_id)
     with claims.lease_kept(delivery_id=delivery.pk, token=delivery.claimed_at):
         status = _reconcile(delivery)
+    if status == Status.PENDING:
+        # Proven absent: send it now, here, rather than behind every send
+        # already queued (recovery in seconds). delivery_send claims it anew.
+        outcome = delivery_send(delivery_id=delivery.pk)
+        status = outcome.status if outcome is not None else status
     logger.info(
         "delivery=%s tip=%s channel=%s reconciled after a stuck send: %s",
         delivery.pk,
@@ -138,8 +144,8 @@ def _reconcile(delivery: Delivery) -> str:
         "has no such post, so it will be sent again.",
         reconciliation=Reconciliation.RESENT,
     ):
-        delivery_enqueue_send(delivery_id=delivery.pk)
-    return Status.PENDING
+        return Status.PENDING
+    return Status.SENDING
 
 
 @dataclass(frozen=True)
