@@ -27,6 +27,7 @@ from publishing.models import ChannelState, Delivery, TipChannelSetting
 from publishing.sending import (
     Reconciliation,
     _finish,
+    _publisher,
     _record_sent,
     delivery_enqueue_send,
     delivery_lookup,
@@ -179,12 +180,13 @@ def deliveries_sweep() -> SweepReport:
     )
     to_send = list(due.order_by("scheduled_for", "id").values_list("pk", flat=True)[:SWEEP_FANOUT])
     Delivery.objects.filter(pk__in=to_send).update(enqueued_at=now)
-    for pk in to_reconcile:
-        enqueue_task("reconcile_delivery", pk)
-    for pk in to_delete:
-        enqueue_task("delete_remote_post", pk)
-    for pk in to_send:
-        delivery_enqueue_send(delivery_id=pk)
+    with _publisher() as connection:
+        for pk in to_reconcile:
+            enqueue_task("reconcile_delivery", pk, connection=connection)
+        for pk in to_delete:
+            enqueue_task("delete_remote_post", pk, connection=connection)
+        for pk in to_send:
+            delivery_enqueue_send(delivery_id=pk, connection=connection)
     if to_reconcile or to_delete or to_send:
         logger.info(
             "sweep fanned out: reconcile=%s delete=%s send=%s (released=%s)",

@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -65,13 +66,27 @@ class SendOutcome:
 # --- Enqueueing (after commit, never raising) ------------------------------------------------
 
 
-def enqueue_task(task_name: str, delivery_id: int, *, countdown: float | None = None) -> None:
+@contextmanager
+def _publisher():
+    """A broker connection of our own that gives up at once when the broker
+    is down: Celery's shared producer pool retries the publish and kombu
+    reconnects several times (about 0.7 s per message), in a staff request.
+    Not the pool's settings: the worker's own consumer must keep reconnecting."""
+    from supportsite.celery import app
+
+    with app.connection_for_write(transport_options={"max_retries": 0}) as connection:
+        yield connection
+
+
+def enqueue_task(task_name: str, delivery_id: int, *, countdown: float | None = None, connection=None) -> None:
     from publishing import tasks
 
     try:
-        # retry=False: kombu would otherwise retry the publish for about a
-        # second per call while the broker is down, in a staff request.
-        getattr(tasks, task_name).apply_async(args=[delivery_id], countdown=countdown or None, retry=False)
+        if connection is None:
+            with _publisher() as own:
+                _publish(tasks, task_name, delivery_id, countdown, own)
+        else:
+            _publish(tasks, task_name, delivery_id, countdown, connection)
     except Exception:
         # The row is in the database; the sweeper will pick it up once the
         # broker is back. Losing the publish over a broker outage is worse.
@@ -80,8 +95,14 @@ def enqueue_task(task_name: str, delivery_id: int, *, countdown: float | None = 
         )
 
 
-def delivery_enqueue_send(*, delivery_id: int, countdown: float | None = None) -> None:
-    enqueue_task("send_delivery", delivery_id, countdown=countdown)
+def _publish(tasks, task_name: str, delivery_id: int, countdown: float | None, connection) -> None:
+    getattr(tasks, task_name).apply_async(
+        args=[delivery_id], countdown=countdown or None, retry=False, connection=connection
+    )
+
+
+def delivery_enqueue_send(*, delivery_id: int, countdown: float | None = None, connection=None) -> None:
+    enqueue_task("send_delivery", delivery_id, countdown=countdown, connection=connection)
 
 
 def enqueue_sends_after_commit(deliveries: list[Delivery], *, now: dt.datetime) -> None:
@@ -92,8 +113,12 @@ def enqueue_sends_after_commit(deliveries: list[Delivery], *, now: dt.datetime) 
             soon.append((delivery.pk, max(0.0, wait)))
 
     def enqueue():
-        for pk, wait in soon:
-            delivery_enqueue_send(delivery_id=pk, countdown=wait)
+        try:
+            with _publisher() as connection:
+                for pk, wait in soon:
+                    delivery_enqueue_send(delivery_id=pk, countdown=wait, connection=connection)
+        except Exception:
+            logger.warning("Could not reach the broker; the sweeper will send %s deliveries", len(soon))
 
     if soon:
         transaction.on_commit(enqueue)

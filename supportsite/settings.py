@@ -353,13 +353,9 @@ elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # few minutes; long waits go through Delivery.scheduled_for and the sweeper).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": 3600,
-        # Publishing enqueues after commit in the web process: a broker that
-        # is down must fail fast there, not hold a staff request in kombu's
-        # reconnect loop (the sweeper sends what could not be enqueued; see
-        # publishing.sending). max_retries applies to a publisher's connection
-        # only: the worker's consumer reconnects with broker_connection_* as ever.
+        # A broker that does not answer at all must not hold a staff request
+        # for long (publishing.sending enqueues with no reconnect retries).
         "socket_connect_timeout": 2,
-        "max_retries": 0,
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

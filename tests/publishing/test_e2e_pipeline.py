@@ -281,6 +281,11 @@ def test_chaos_hundreds_of_tips_worker_kills_broker_outage_and_api_faults_end_ex
     (tip, network) must end with exactly one post and a `sent` row, or a row
     `unknown` with the reason (and at most one post); none lost."""
     stack.reset_fake()
+    # An earlier test may have left a channel flagged for re-authorisation.
+    stack.shell("""
+        from publishing.models import ChannelState
+        print(ChannelState.objects.update(needs_reauth=False))
+    """)
     requests.post(
         f"{stack.fake.url}/_fake/chaos",
         json={"seed": 7, "allow_duplicates": True, "post": {"x": CHAOS_FAULTS, "facebook": CHAOS_FAULTS}},
