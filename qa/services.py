@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from qa import notifications, share_image_store
+from qa import notifications, page_cache, related, share_image_store
 from qa.markup import markdown_to_text, render_markdown
 from qa.models import TIP_EXCERPT_LENGTH, Answer, Category, Question, SavedReply, Tip, TipVote
 from qa.phrases import truncate
@@ -163,6 +163,9 @@ def tip_update(*, tip: Tip, tags: list[str] | None = None, **fields) -> Tip:
         raise TypeError(f"tip_update() cannot change {', '.join(sorted(unknown))}")
     slug_edited = "slug" in fields and fields["slug"] != tip.slug
     share_image_before = share_image_store.tip_share_image_name(tip)
+    # The admin's form has already set the new values on `tip`: read what is stored.
+    stored_category_id = Tip.objects.filter(pk=tip.pk).values_list("category_id", flat=True).first()
+    stored_tags = sorted(tip.tags.names())
     for name, value in fields.items():
         setattr(tip, name, value)
     if tip.is_published and "slug" in fields and not fields["slug"]:
@@ -180,7 +183,23 @@ def tip_update(*, tip: Tip, tags: list[str] | None = None, **fields) -> Tip:
     if share_image_store.tip_share_image_name(tip) != share_image_before:
         # Title or category changed: the image shows them. Body edits leave it alone.
         share_image_store.tip_share_image_enqueue(tip_id=tip.pk)
+    if tip.is_published:
+        if tags is not None and sorted(tip.tags.names()) != stored_tags:
+            related.related_tips_after_retag(tip=tip)
+        if tip.category_id != stored_category_id:
+            _category_counts_refresh(stored_category_id, tip.category_id)
+        page_cache.invalidate_all()
     return tip
+
+
+def _category_counts_refresh(*category_ids) -> None:
+    """Recount the published tips of these categories (an indexed count of one
+    category). The category row is locked first, so two transactions that
+    change one category count in turn and the later sees the earlier's tip."""
+    for pk in sorted({pk for pk in category_ids if pk is not None}):
+        if Category.objects.select_for_update().filter(pk=pk).exists():
+            count = Tip.objects.published().filter(category_id=pk).count()
+            Category.objects.filter(pk=pk).update(published_tip_count=count)
 
 
 @transaction.atomic
@@ -193,6 +212,9 @@ def tip_publish(*, tip: Tip, announce: bool = True) -> Tip:
     tip.status = Tip.Status.PUBLISHED
     tip.published_at = tip.published_at or timezone.now()
     tip.save(update_fields=["status", "published_at", "updated_at"])
+    related.related_tips_after_publish(tip=tip)
+    _category_counts_refresh(tip.category_id)
+    page_cache.invalidate_all()
     if announce:
         # Deliveries are created in this transaction (the outbox): a rolled
         # back publish posts nothing, a committed one cannot lose its posts.
@@ -212,6 +234,9 @@ def tip_unpublish(*, tip: Tip) -> Tip:
         return tip
     tip.status = Tip.Status.UNPUBLISHED
     tip.save(update_fields=["status", "updated_at"])
+    related.related_tips_after_unpublish(tip=tip)
+    _category_counts_refresh(tip.category_id)
+    page_cache.invalidate_all()
     from publishing.services import deliveries_withdraw_for_tip
 
     deliveries_withdraw_for_tip(tip=tip)
@@ -226,6 +251,7 @@ def tip_vote(*, tip: Tip, voter_key: str, helpful: bool) -> bool:
             TipVote.objects.create(tip=tip, voter_key=voter_key, helpful=helpful)
             counter = "helpful_yes" if helpful else "helpful_no"
             Tip.objects.filter(pk=tip.pk).update(**{counter: F(counter) + 1})
+            page_cache.invalidate_tip(tip_id=tip.pk)
     except IntegrityError:
         return False
     return True

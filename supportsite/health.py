@@ -19,7 +19,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from kombu import Connection
 
 logger = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ def run_checks() -> dict:
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
     checks = run_checks()
     failing = [name for name, result in checks.items() if result != "ok"]

@@ -163,6 +163,12 @@ if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", 2)
     CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 2)
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Public pages anonymous visitors share are kept in that cache (qa/page_cache.py)
+# this many seconds at most; any change to tips, categories or tags replaces them sooner.
+PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=600)
+# How long a CDN or reverse proxy may serve those pages without asking again
+# (Cache-Control s-maxage); it cannot hear about changes, so keep it short.
+PUBLIC_PAGE_SHARED_MAX_AGE = env.int("PUBLIC_PAGE_SHARED_MAX_AGE", default=60)
 
 # --- Auth (django-allauth) ----------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -313,6 +319,8 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Q&A ------------------------------------------------------------------------------------
 TIPS_PER_PAGE = env.int("TIPS_PER_PAGE", default=20)
+# URLs per sitemap section (the sitemap protocol allows at most 50,000); tests lower it.
+SITEMAP_SECTION_SIZE = 50_000
 # Asking: a signed-in customer may ask this many questions per user and per IP.
 ASK_RATE_PER_USER = env.str("ASK_RATE_PER_USER", default="5/h")
 ASK_RATE_PER_IP = env.str("ASK_RATE_PER_IP", default="20/h")

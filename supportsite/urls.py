@@ -2,11 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from supportsite import health
+from supportsite.same_origin import set_language
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's set_language, also accepting a same-origin POST without a token:
+    # the language switcher is on cached pages (supportsite/same_origin.py).
+    path("i18n/setlang/", set_language, name="set_language"),
     path("", include("qa.urls")),
 ]

@@ -14,7 +14,7 @@ from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_ratelimit import ALL
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.exceptions import Ratelimited
@@ -154,7 +154,7 @@ def ask(request):
     return redirect(question.get_absolute_url())
 
 
-@require_GET
+@require_safe
 @body_at_most(lambda: SUGGEST_BODY_MAX_BYTES)
 def suggest(request):
     """Published tips similar to ?q= (the title being typed), as JSON."""

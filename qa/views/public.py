@@ -14,12 +14,14 @@ from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_ratelimit.decorators import ratelimit
 
 from qa import selectors, services, share_images
+from qa.page_cache import public_page
 from qa.search.services import search_miss_record
 from qa.share_image_store import tip_share_image_url
+from supportsite.same_origin import csrf_token_or_same_origin
 
 HOME_LATEST_TIPS = 10
 # Session key remembering which tips this visitor voted on, so the page can
@@ -31,7 +33,8 @@ def _page(request, object_list):
     return Paginator(object_list, settings.TIPS_PER_PAGE).get_page(request.GET.get("page"))
 
 
-@require_GET
+@require_safe
+@public_page
 def home(request):
     return render(
         request,
@@ -43,12 +46,14 @@ def home(request):
     )
 
 
-@require_GET
+@require_safe
+@public_page(params=["page"])
 def tip_list(request):
     return render(request, "qa/tip_list.html", {"page_obj": _page(request, selectors.tip_list_published())})
 
 
-@require_GET
+@require_safe
+@public_page(params=["page"])
 def category_detail(request, slug):
     category = selectors.category_get(slug=slug)
     return render(
@@ -58,7 +63,8 @@ def category_detail(request, slug):
     )
 
 
-@require_GET
+# Not cached: each miss is recorded for staff (search_miss_record), per request.
+@require_safe
 def search(request):
     query = request.GET.get("q", "").strip()
     if not query:
@@ -75,7 +81,8 @@ def search(request):
     )
 
 
-@require_GET
+@require_safe
+@public_page(tip_kwarg="pk")
 def tip_detail(request, pk, slug=None):
     tip = selectors.tip_get_published(pk=pk)
     if slug != tip.slug:
@@ -147,6 +154,7 @@ def _vote_rate(group, request):
     return settings.VOTE_RATE_PER_IP
 
 
+@csrf_token_or_same_origin
 @require_POST
 @ratelimit(key="ip", rate=_vote_rate, method="POST", block=True)
 def tip_vote(request, pk):
@@ -168,7 +176,8 @@ def tip_vote(request, pk):
     return redirect(tip.get_absolute_url() + "#vote")
 
 
-@require_GET
+@require_safe
+@public_page
 def robots_txt(request):
     lines = [
         "User-agent: *",

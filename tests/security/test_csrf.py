@@ -56,25 +56,65 @@ def test_every_post_without_a_token_is_refused(world, route, index, actor):
 # --- The forms the brief names, each also accepted WITH a token (so the refusal is the token's doing) ---
 
 
-def test_vote_needs_a_token(make_tip):
+# The vote and the language switcher sit on pages shared from the cache, which
+# carry no token: their views take a token or a same-origin POST
+# (supportsite/same_origin.py). Anything else is refused.
+CROSS_SITE = [
+    {},  # neither header: an old browser or a script, and no token
+    {"HTTP_ORIGIN": "https://evil.example"},
+    {"HTTP_ORIGIN": "null"},
+    {"HTTP_SEC_FETCH_SITE": "cross-site", "HTTP_ORIGIN": "http://testserver"},
+    {"HTTP_SEC_FETCH_SITE": "same-site"},
+]
+SAME_ORIGIN = [{"HTTP_ORIGIN": "http://testserver"}, {"HTTP_SEC_FETCH_SITE": "same-origin"}]
+
+
+@pytest.mark.parametrize("headers", CROSS_SITE)
+def test_vote_without_a_token_from_another_site_is_refused(make_tip, headers):
     tip = make_tip()
-    client = csrf_client()
-    url = reverse("qa:tip_vote", args=[tip.pk])
-    assert_rejected(client.post(url, {"helpful": "yes"}))
+    response = csrf_client().post(reverse("qa:tip_vote", args=[tip.pk]), {"helpful": "yes"}, **headers)
+    assert_rejected(response)
     tip.refresh_from_db()
     assert tip.helpful_yes == 0
+
+
+@pytest.mark.parametrize("headers", SAME_ORIGIN)
+def test_vote_from_a_shared_page_counts_without_a_token(make_tip, headers):
+    tip = make_tip()
+    client = csrf_client()
+    html = client.get(tip.get_absolute_url()).content.decode()
+    assert f'action="{reverse("qa:tip_vote", args=[tip.pk])}"' in html
+    assert "csrfmiddlewaretoken" not in html  # the shared page holds no token
+    response = client.post(reverse("qa:tip_vote", args=[tip.pk]), {"helpful": "yes"}, **headers)
+    assert response.status_code == 302
+    tip.refresh_from_db()
+    assert tip.helpful_yes == 1
+
+
+def test_vote_with_a_token_from_a_personal_page(make_tip, customer):
+    tip = make_tip()
+    client = csrf_client(customer)
     token = token_from(client.get(tip.get_absolute_url()))
+    url = reverse("qa:tip_vote", args=[tip.pk])
+    assert_rejected(client.post(url, {"helpful": "yes"}))
     assert client.post(url, {"helpful": "yes", "csrfmiddlewaretoken": token}).status_code == 302
     tip.refresh_from_db()
     assert tip.helpful_yes == 1
 
 
-def test_set_language_needs_a_token(db):
-    client = csrf_client()
-    url = reverse("set_language")
-    response = client.post(url, {"language": "ja", "next": "/"})
+@pytest.mark.parametrize("headers", CROSS_SITE)
+def test_set_language_from_another_site_is_refused(db, headers):
+    response = csrf_client().post(reverse("set_language"), {"language": "ja", "next": "/"}, **headers)
     assert_rejected(response)
     assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
+
+
+def test_set_language_same_origin_or_with_a_token(customer):
+    url = reverse("set_language")
+    response = csrf_client().post(url, {"language": "ja", "next": "/"}, HTTP_ORIGIN="http://testserver")
+    assert response.status_code == 302
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "ja"
+    client = csrf_client(customer)
     token = token_from(client.get("/"))
     response = client.post(url, {"language": "ja", "next": "/", "csrfmiddlewaretoken": token})
     assert response.status_code == 302

@@ -1,0 +1,149 @@
+"""Whole-page cache for the public site, and the HTTP caching headers.
+
+A popular tip brings a burst of visitors who have no cookies yet: they all get
+the same bytes, so the page is rendered once per language and served from the
+cache (Redis in production, local memory in `make run`: Django's cache either
+way) until something it shows changes.
+
+Who shares a page: a GET or HEAD with no session cookie and no flash-message
+cookie, so the visitor is anonymous, has no messages and has not voted. For
+them the page carries no per-visitor data at all: the two forms such a page
+holds (the "was this helpful?" vote and the language switcher) are rendered
+without a CSRF token, and their views accept a same-origin POST instead
+(qa.views.same_origin). That is what lets a CDN or reverse proxy cache these
+pages too: `Cache-Control: public, s-maxage=…`, a strong `ETag`,
+`Last-Modified`, and `Vary: Cookie, Accept-Language`. Everyone else (signed
+in, or with a session) gets a page rendered for them, with tokens, marked
+`private, no-store`.
+
+Invalidation is explicit, by version numbers kept in the cache: one for every
+public page (a tip, category or tag changed) and one per tip (a vote changed
+its counts). A page's key holds the versions it was rendered under, so bumping
+a version makes every page rendered before it unreachable; old entries expire
+on their own. Versions are bumped at once and again after commit, so a request
+that read the old rows between the two cannot leave a stale page behind.
+"""
+
+import hashlib
+import time
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
+from django.utils.cache import add_never_cache_headers, get_conditional_response, patch_vary_headers
+from django.utils.http import http_date
+
+ALL_PAGES_VERSION_KEY = "public-pages:version"
+TIP_VERSION_KEY = "public-pages:tip:{pk}"
+
+
+def _bump(key: str) -> None:
+    try:
+        cache.incr(key)
+    except ValueError:
+        # Missing (never set, or evicted): start from a value no earlier
+        # version can have had, so no page cached before comes back.
+        cache.add(key, time.time_ns(), timeout=None)
+
+
+def _bump_now_and_after_commit(key: str) -> None:
+    _bump(key)
+    transaction.on_commit(lambda: _bump(key))
+
+
+def invalidate_all() -> None:
+    """Every public page changes: a tip was published, edited or unpublished,
+    or a category or tag changed."""
+    _bump_now_and_after_commit(ALL_PAGES_VERSION_KEY)
+
+
+def invalidate_tip(*, tip_id: int) -> None:
+    """Only this tip's own page changes (its vote counts)."""
+    _bump_now_and_after_commit(TIP_VERSION_KEY.format(pk=tip_id))
+
+
+def is_shared_request(request) -> bool:
+    """True when the page must be the same for every such visitor (see the module docstring)."""
+    return (
+        request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and CookieStorage.cookie_name not in request.COOKIES
+    )
+
+
+def _versions(tip_id) -> str:
+    keys = [ALL_PAGES_VERSION_KEY] + ([TIP_VERSION_KEY.format(pk=tip_id)] if tip_id is not None else [])
+    found = cache.get_many(keys)
+    versions = []
+    for key in keys:
+        if key not in found:
+            cache.add(key, time.time_ns(), timeout=None)
+            found[key] = cache.get(key)
+        versions.append(str(found[key]))
+    return ".".join(versions)
+
+
+def _page_key(request, *, params, tip_id) -> str:
+    # Only the parameters the view reads: UTM tags and fbclid, which every
+    # visitor from a post brings, must not make each visit a cache miss.
+    query = "&".join(f"{name}={value}" for name in params for value in request.GET.getlist(name))
+    address = hashlib.sha256(f"{request.path}?{query}".encode()).hexdigest()
+    return f"public-page:{_versions(tip_id)}:{request.LANGUAGE_CODE}:{address}"
+
+
+def _entry(response) -> dict:
+    content = response.content
+    return {
+        "content": content,
+        # Content-Type, and X-Robots-Tag where a view sets it (the sitemap).
+        "headers": dict(response.headers),
+        "etag": f'"{hashlib.sha256(content).hexdigest()[:32]}"',
+        "last_modified": time.time(),
+    }
+
+
+def _shared_response(request, entry: dict) -> HttpResponse:
+    response = HttpResponse(entry["content"])
+    for name, value in entry["headers"].items():
+        response[name] = value
+    response["ETag"] = entry["etag"]
+    response["Last-Modified"] = http_date(entry["last_modified"])
+    response["Cache-Control"] = f"public, max-age=0, s-maxage={settings.PUBLIC_PAGE_SHARED_MAX_AGE}"
+    patch_vary_headers(response, ("Cookie", "Accept-Language"))
+    return get_conditional_response(
+        request, etag=entry["etag"], last_modified=int(entry["last_modified"]), response=response
+    )
+
+
+def public_page(view=None, *, params=(), tip_kwarg=None):
+    """Serve a public page from the cache to visitors who share it.
+
+    `params`: the query parameters the page depends on (e.g. "page");
+    `tip_kwarg`: the URL argument naming the tip the page belongs to, whose
+    own version (votes) is part of the key."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not is_shared_request(request):
+                response = view(request, *args, **kwargs)
+                add_never_cache_headers(response)
+                return response
+            request.public_page_shared = True
+            key = _page_key(request, params=params, tip_id=kwargs.get(tip_kwarg) if tip_kwarg else None)
+            entry = cache.get(key)
+            if entry is None:
+                response = view(request, *args, **kwargs)
+                # Redirects, 404s and anything that sets a cookie go out as they are.
+                if response.status_code != 200 or response.streaming or response.cookies:
+                    return response
+                entry = _entry(response)
+                cache.set(key, entry, settings.PUBLIC_PAGE_CACHE_SECONDS)
+            return _shared_response(request, entry)
+
+        return wrapper
+
+    return decorator(view) if view is not None else decorator
