@@ -137,6 +137,8 @@ def public_page(view=None, *, params=(), tip_kwarg=None):
             entry = cache.get(key)
             if entry is None:
                 response = view(request, *args, **kwargs)
+                if hasattr(response, "render") and not response.is_rendered:
+                    response = response.render()  # a TemplateResponse (the sitemaps)
                 # Redirects, 404s and anything that sets a cookie go out as they are.
                 if response.status_code != 200 or response.streaming or response.cookies:
                     return response

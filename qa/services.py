@@ -202,6 +202,21 @@ def _category_counts_refresh(*category_ids) -> None:
             Category.objects.filter(pk=pk).update(published_tip_count=count)
 
 
+def public_reads_refresh(*, batch_size: int = 500) -> int:
+    """Rebuild what the public pages read instead of computing it: every
+    published tip's related list and every category's count. For an upgrade or
+    a bulk load; the services keep both up to date otherwise. Returns the
+    number of tips."""
+    tip_ids = list(Tip.objects.published().order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(tip_ids), batch_size):
+        with transaction.atomic():
+            related.related_tips_refresh(tip_ids=tip_ids[start : start + batch_size])
+    with transaction.atomic():
+        _category_counts_refresh(*Category.objects.values_list("pk", flat=True))
+        page_cache.invalidate_all()
+    return len(tip_ids)
+
+
 @transaction.atomic
 def tip_publish(*, tip: Tip, announce: bool = True) -> Tip:
     """Make a tip public. `announce=False` publishes without social posts

@@ -1,24 +1,40 @@
-"""sitemap.xml: published tips, categories and the static public pages.
+"""The sitemap: an index (sitemap.xml) naming one file per section, each file
+at most SITEMAP_SECTION_SIZE URLs (the protocol allows 50,000); the tips'
+section is split into as many files as it needs (?p=2, …).
 
-URLs use SITE_URL's scheme and host rather than the sites framework's Site row
-(which says example.com unless someone edits it).
+A section file loads only the columns its URLs need (id, slug, updated_at),
+in primary-key order, so files keep their contents as tips are added. URLs use
+SITE_URL's scheme and host rather than the sites framework's Site row (which
+says example.com unless someone edits it).
 """
 
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps.views import SitemapIndexItem, x_robots_tag
+from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from qa import selectors
+from qa.models import Tip
 
 
 class SiteUrlSitemap(Sitemap):
+    @property
+    def limit(self):
+        return settings.SITEMAP_SECTION_SIZE
+
     def get_protocol(self, protocol=None):
         return urlsplit(settings.SITE_URL).scheme or "https"
 
     def get_domain(self, site=None):
         return urlsplit(settings.SITE_URL).netloc
+
+    def get_latest_lastmod(self):
+        # Django's default reads every item of the section to find it; the
+        # index goes without (lastmod is optional there), each URL keeps its own.
+        return None
 
 
 class TipSitemap(SiteUrlSitemap):
@@ -26,8 +42,7 @@ class TipSitemap(SiteUrlSitemap):
     priority = 0.8
 
     def items(self):
-        # Tags are not needed here: skip their prefetch.
-        return selectors.tip_list_published().prefetch_related(None).order_by("-published_at", "-id")
+        return Tip.objects.published().only("pk", "slug", "updated_at").order_by("pk")
 
     def lastmod(self, tip):
         return tip.updated_at
@@ -53,3 +68,15 @@ class StaticPageSitemap(SiteUrlSitemap):
 
 
 SITEMAPS = {"tips": TipSitemap, "categories": CategorySitemap, "pages": StaticPageSitemap}
+
+
+@x_robots_tag
+def sitemap_index(request):
+    """Django's index view, with section URLs built from SITE_URL."""
+    entries = []
+    for section, sitemap_class in SITEMAPS.items():
+        url = settings.SITE_URL + reverse("qa:sitemap_section", kwargs={"section": section})
+        entries.append(SitemapIndexItem(url, None))
+        pages = sitemap_class().paginator.num_pages
+        entries.extend(SitemapIndexItem(f"{url}?p={page}", None) for page in range(2, pages + 1))
+    return TemplateResponse(request, "sitemap_index.xml", {"sitemaps": entries}, content_type="application/xml")

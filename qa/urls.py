@@ -2,9 +2,11 @@ from django.contrib.sitemaps.views import sitemap
 from django.templatetags.static import static
 from django.urls import path
 from django.utils.functional import lazy
+from django.views.decorators.http import require_safe
 from django.views.generic import RedirectView
 
 from qa import feeds, sitemaps
+from qa.page_cache import public_page
 from qa.views import customer, public, share_images
 
 app_name = "qa"
@@ -19,11 +21,18 @@ urlpatterns = [
     path("votes/tips/<int:pk>/", public.tip_vote, name="tip_vote"),
     path("categories/<str:slug>/", public.category_detail, name="category"),
     path("search/", public.search, name="search"),
-    path("feeds/tips.rss", feeds.LatestTipsRss(), name="feed_rss"),
-    path("feeds/tips.atom", feeds.LatestTipsAtom(), name="feed_atom"),
-    path("feeds/categories/<str:slug>.rss", feeds.CategoryTipsRss(), name="category_feed_rss"),
-    path("feeds/categories/<str:slug>.atom", feeds.CategoryTipsAtom(), name="category_feed_atom"),
-    path("sitemap.xml", sitemap, {"sitemaps": sitemaps.SITEMAPS}, name="sitemap"),
+    # Feeds and sitemaps are public pages too: cached and invalidated like the others.
+    path("feeds/tips.rss", public_page(feeds.LatestTipsRss()), name="feed_rss"),
+    path("feeds/tips.atom", public_page(feeds.LatestTipsAtom()), name="feed_atom"),
+    path("feeds/categories/<str:slug>.rss", public_page(feeds.CategoryTipsRss()), name="category_feed_rss"),
+    path("feeds/categories/<str:slug>.atom", public_page(feeds.CategoryTipsAtom()), name="category_feed_atom"),
+    path("sitemap.xml", require_safe(public_page(sitemaps.sitemap_index)), name="sitemap"),
+    path(
+        "sitemap-<str:section>.xml",
+        require_safe(public_page(sitemap, params=["p"])),
+        {"sitemaps": sitemaps.SITEMAPS},
+        name="sitemap_section",
+    ),
     path("robots.txt", public.robots_txt, name="robots_txt"),
     # Tips' share images (og:image); MEDIA_URL is /media/, and a proxy may serve this folder itself.
     path("media/share/tips/<str:filename>", share_images.share_image, name="share_image"),

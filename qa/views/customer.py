@@ -111,10 +111,10 @@ def _render_ask(request, form, *, preview_html="", status=200):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @body_at_most(_ask_body_max_bytes)
 def ask(request):
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _render_ask(request, QuestionForm())
 
     form = QuestionForm(request.POST)

@@ -63,9 +63,7 @@ def test_sitemap_uses_site_url_not_the_sites_framework(client, make_tip, categor
     tip = make_tip(title="配送について")
     draft = make_tip(title="Draft", publish=False)
     Category.objects.create(name="Empty", slug="empty")
-    response = client.get("/sitemap.xml")
-    assert response.status_code == 200
-    locations = [loc.text for loc in ET.fromstring(response.content).iter(f"{SITEMAP}loc")]
+    locations = _sitemap_locations(client)
     # Japanese slugs are percent-encoded, as URLs in XML must be.
     assert SITE + _iri(tip.get_absolute_url()) in locations
     assert SITE + draft.get_absolute_url() not in locations
@@ -73,7 +71,44 @@ def test_sitemap_uses_site_url_not_the_sites_framework(client, make_tip, categor
     assert SITE + "/categories/empty/" not in locations
     assert SITE + "/" in locations and SITE + "/tips/" in locations
     assert all(loc.startswith(SITE + "/") for loc in locations)
-    assert "example.com/" not in response.content.decode().replace("help.example.com", "")
+
+
+def _sitemap_locations(client, site=SITE) -> list[str]:
+    """Every page URL the sitemap lists: the index, then each file it names."""
+    index = client.get("/sitemap.xml")
+    assert index.status_code == 200
+    assert "example.com/" not in index.content.decode().replace("help.example.com", "")
+    locations = []
+    for file_url in [loc.text for loc in ET.fromstring(index.content).iter(f"{SITEMAP}loc")]:
+        assert file_url.startswith(site + "/sitemap-")
+        response = client.get(file_url.removeprefix(site))
+        assert response.status_code == 200
+        locations += [loc.text for loc in ET.fromstring(response.content).iter(f"{SITEMAP}loc")]
+    return locations
+
+
+def test_sitemap_sections_hold_at_most_the_section_size_and_load_few_columns(client, make_tip, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.SITEMAP_SECTION_SIZE = 3
+    tips = [make_tip(title=f"送料 {n}", answer_text="長い回答" * 100) for n in range(7)]
+    index = ET.fromstring(client.get("/sitemap.xml").content)
+    files = [loc.text for loc in index.iter(f"{SITEMAP}loc")]
+    tip_files = [url for url in files if "/sitemap-tips.xml" in url]
+    assert tip_files == [SITE + "/sitemap-tips.xml", SITE + "/sitemap-tips.xml?p=2", SITE + "/sitemap-tips.xml?p=3"]
+    seen = []
+    for url in tip_files:
+        with CaptureQueriesContext(connection) as context:
+            response = client.get(url.removeprefix(SITE))
+        urls = [loc.text for loc in ET.fromstring(response.content).iter(f"{SITEMAP}loc")]
+        assert 1 <= len(urls) <= 3
+        seen += urls
+        tip_queries = [q["sql"] for q in context.captured_queries if 'FROM "qa_tip"' in q["sql"]]
+        assert tip_queries and not any("answer_text" in sql or "search_body" in sql for sql in tip_queries)
+    # Oldest first: a file keeps its URLs as new tips are published.
+    assert seen == [SITE + _iri(tip.get_absolute_url()) for tip in tips]
+    assert client.get("/sitemap-tips.xml?p=4").status_code == 404
 
 
 def _iri(path):
@@ -85,5 +120,5 @@ def _iri(path):
 @override_settings(SITE_URL="http://localhost:8000")
 def test_sitemap_follows_site_url_scheme(client, make_tip):
     make_tip()
-    locations = [loc.text for loc in ET.fromstring(client.get("/sitemap.xml").content).iter(f"{SITEMAP}loc")]
+    locations = _sitemap_locations(client, site="http://localhost:8000")
     assert locations and all(loc.startswith("http://localhost:8000/") for loc in locations)
