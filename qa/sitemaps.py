@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from qa import selectors
 from qa.models import Tip
+from qa.pagination import CountedPaginator
 
 
 class SiteUrlSitemap(Sitemap):
@@ -46,6 +47,11 @@ class TipSitemap(SiteUrlSitemap):
 
     def lastmod(self, tip):
         return tip.updated_at
+
+    @property
+    def paginator(self):
+        # The number of sections comes from the counters, not a count of every tip.
+        return CountedPaginator(self._items(), self.limit, count=selectors.tip_count_published())
 
 
 class CategorySitemap(SiteUrlSitemap):

@@ -19,6 +19,7 @@ from django_ratelimit.decorators import ratelimit
 
 from qa import selectors, services, share_images
 from qa.page_cache import public_page
+from qa.pagination import CountedPaginator
 from qa.search.services import search_miss_record
 from qa.share_image_store import tip_share_image_url
 from supportsite.same_origin import csrf_token_or_same_origin
@@ -29,8 +30,12 @@ HOME_LATEST_TIPS = 10
 VOTED_TIPS_SESSION_KEY = "qa_voted_tips"
 
 
-def _page(request, object_list):
-    return Paginator(object_list, settings.TIPS_PER_PAGE).get_page(request.GET.get("page"))
+def _page(request, object_list, *, count: int | None = None):
+    if count is None:
+        paginator = Paginator(object_list, settings.TIPS_PER_PAGE)
+    else:
+        paginator = CountedPaginator(object_list, settings.TIPS_PER_PAGE, count=count)
+    return paginator.get_page(request.GET.get("page"))
 
 
 @require_safe
@@ -49,7 +54,8 @@ def home(request):
 @require_safe
 @public_page(params=["page"])
 def tip_list(request):
-    return render(request, "qa/tip_list.html", {"page_obj": _page(request, selectors.tip_list_published())})
+    page_obj = _page(request, selectors.tip_list_published(), count=selectors.tip_count_published())
+    return render(request, "qa/tip_list.html", {"page_obj": page_obj})
 
 
 @require_safe
@@ -59,7 +65,12 @@ def category_detail(request, slug):
     return render(
         request,
         "qa/category.html",
-        {"category": category, "page_obj": _page(request, selectors.tip_list_for_category(category=category))},
+        {
+            "category": category,
+            "page_obj": _page(
+                request, selectors.tip_list_for_category(category=category), count=category.published_tip_count
+            ),
+        },
     )
 
 
