@@ -115,6 +115,10 @@ ROUTES: dict[str, list[Case]] = {
     "feeds/categories/<str:slug>.rss": [Case("/feeds/categories/shipping.rss", everyone(200))],
     "feeds/categories/<str:slug>.atom": [Case("/feeds/categories/shipping.atom", everyone(200))],
     "sitemap.xml": [Case("/sitemap.xml", everyone(200))],
+    "sitemap-<str:section>.xml": [
+        Case("/sitemap-tips.xml", everyone(200)),
+        Case("/sitemap-nothing.xml", everyone(404), label="unknown section"),
+    ],
     "robots.txt": [Case("/robots.txt", everyone(200))],
     # Share images are public only while their tip is: a draft's image is a 404 like its page.
     "media/share/tips/<str:filename>": [
