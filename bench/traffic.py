@@ -1,0 +1,247 @@
+"""HTTP-level benchmark of the public site at 100,000 tips (issue 9).
+
+Production-like: DJANGO_ENV=production, gunicorn with docker/gunicorn.conf.py
+(3 workers x 2 threads), PostgreSQL, the Redis cache, WhiteNoise; wrk on
+loopback (Debian's `wrk`). The database must be filled first:
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/tipcast_bench100k \\
+        .venv/bin/python bench/traffic_fill.py --tips 100000
+    .venv/bin/python bench/traffic.py            # prints Markdown tables
+
+Runs (each bounded in time, loopback only):
+1. warm cache, one URL each, 32 connections: the minimal view, the tip page's
+   exact bytes as a static file (WhiteNoise, same gunicorn), the tip page, home;
+2. cold cache (a second server with PUBLIC_PAGE_CACHE_SECONDS=0: every page is
+   rendered), one connection, so latency is server time: minimal view, tip
+   pages drawn from 5,000 random tips, home;
+3. the mix: 200 connections for 60 s, 70% tip pages (20 tips just "posted"),
+   15% home, 15% search (10 queries), starting from an empty cache;
+4. the sitemap index and each tips section, cold, timed one by one.
+Environment: BENCH_DATABASE_URL, BENCH_REDIS_URL (a database number of its own:
+it is flushed), BENCH_PORT (two ports from it).
+"""
+
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tipcast_bench100k")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
+PORT = int(os.environ.get("BENCH_PORT", "8690"))
+PYTHON = sys.executable
+SEARCHES = [
+    "送料",
+    "返品",
+    "password",
+    "パスワード",
+    "iPhone 設定",
+    "クーポン",
+    "returns",
+    "ポイント",
+    "領収書",
+    "coupons",
+]
+
+
+def environment(static_root: str, *, port: int, cache_seconds: int) -> dict:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_ENV="production",
+        DJANGO_SETTINGS_MODULE="bench.traffic_settings",
+        DJANGO_SECRET_KEY="bench-only-" + "x" * 60,
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        SITE_URL=f"http://127.0.0.1:{port}",
+        SECURE_SSL_REDIRECT="false",
+        DATABASE_URL=DATABASE_URL,
+        DATABASE_CONN_MAX_AGE="60",
+        CACHE_URL=REDIS_URL,
+        CELERY_BROKER_URL=REDIS_URL,
+        STATIC_ROOT=static_root,
+        TIPCAST_VAR_DIR=static_root + "-var",
+        PUBLIC_PAGE_CACHE_SECONDS=str(cache_seconds),
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        LOG_LEVEL="WARNING",
+        PYTHONPATH=str(BASE_DIR),
+    )
+    return env
+
+
+class Server:
+    def __init__(self, env: dict, port: int):
+        self.env, self.port = env, port
+
+    def __enter__(self):
+        self.process = subprocess.Popen(
+            [PYTHON, "-m", "gunicorn", "supportsite.wsgi:application", "-c", "docker/gunicorn.conf.py"],
+            cwd=BASE_DIR,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                get(self.port, "/_bench/minimal/")
+                return self
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError("gunicorn did not start")
+
+    def __exit__(self, *exc):
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+def get(port: int, path: str) -> bytes:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as response:
+        return response.read()
+
+
+def wrk(port: int, paths: list[str], *, connections: int, seconds: int, threads: int = 2) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
+        listing.write("\n".join(paths) + "\n")
+    try:
+        result = subprocess.run(
+            ["wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s"]
+            + ["-s", str(BASE_DIR / "bench" / "wrk_paths.lua"), f"http://127.0.0.1:{port}"],
+            env={**os.environ, "WRK_PATHS": listing.name},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    finally:
+        os.unlink(listing.name)
+    line = next(line for line in result.stdout.splitlines() if line.startswith("JSON "))
+    stats = json.loads(line[5:])
+    stats["req_per_s"] = stats["requests"] / stats["seconds"]
+    stats["errors"] = sum(stats[k] for k in ("connect_errors", "read_errors", "write_errors", "non_2xx_3xx"))
+    return stats
+
+
+def flush_cache() -> None:
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+def sample_tips(count: int) -> list[str]:
+    import psycopg
+
+    with psycopg.connect(DATABASE_URL.replace("postgres://", "postgresql://", 1)) as connection:
+        rows = connection.execute(
+            "SELECT id, slug FROM qa_tip WHERE status = 'published' ORDER BY random() LIMIT %s", (count,)
+        ).fetchall()
+        total = connection.execute("SELECT count(*) FROM qa_tip WHERE status = 'published'").fetchone()[0]
+    sample_tips.total = total
+    return [f"/tips/{pk}/{quote(slug)}/" for pk, slug in rows]
+
+
+def timed(port: int, path: str, runs: int = 3) -> tuple[float, int]:
+    timings, size = [], 0
+    for _ in range(runs):
+        flush_cache()
+        start = time.perf_counter()
+        size = len(get(port, path))
+        timings.append((time.perf_counter() - start) * 1000)
+    return statistics.median(timings), size
+
+
+def main() -> int:
+    static_root = tempfile.mkdtemp(prefix="tipcast-bench-static-")
+    warm_env = environment(static_root, port=PORT, cache_seconds=600)
+    cold_env = environment(static_root, port=PORT + 1, cache_seconds=0)
+    subprocess.run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=BASE_DIR, env=warm_env, check=True)
+    tips = sample_tips(5000)
+    popular, tip = tips[:20], tips[0]
+    report = {"tips": sample_tips.total, "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs"}
+    try:
+        flush_cache()
+        with Server(warm_env, PORT):
+            html = get(PORT, tip)
+        (Path(static_root) / "bench").mkdir()
+        (Path(static_root) / "bench" / "tip.html").write_bytes(html)  # WhiteNoise indexes files at start
+        report["tip_page_bytes"] = len(html)
+
+        print("1. warm cache, one URL each, 32 connections ...", file=sys.stderr)
+        warm = {}
+        with Server(warm_env, PORT):
+            for label, path in [
+                ("Minimal Django view", "/_bench/minimal/"),
+                ("Tip page as a static file (WhiteNoise)", "/static/bench/tip.html"),
+                ("Tip page, warm cache", tip),
+                ("Home page, warm cache", "/"),
+            ]:
+                get(PORT, path)
+                warm[label] = wrk(PORT, [path], connections=32, seconds=15)
+        report["warm"] = warm
+
+        print("2. cold cache, one connection ...", file=sys.stderr)
+        cold = {}
+        with Server(cold_env, PORT + 1):
+            for label, paths in [
+                ("Minimal Django view", ["/_bench/minimal/"]),
+                ("Tip pages (5,000 random), rendered", tips),
+                ("Home page, rendered", ["/"]),
+                ("Tip list page 2,000, rendered", ["/tips/?page=2000"]),
+            ]:
+                get(PORT + 1, paths[0])
+                cold[label] = wrk(PORT + 1, paths, connections=1, seconds=15, threads=1)
+            print("4. sitemap ...", file=sys.stderr)
+            sections = ["/sitemap.xml", "/sitemap-tips.xml", "/sitemap-tips.xml?p=2", "/sitemap-categories.xml"]
+            report["sitemap"] = {path: timed(PORT + 1, path) for path in sections}
+        report["cold"] = cold
+
+        print("3. the mix: 200 connections, 60 s ...", file=sys.stderr)
+        mix = [popular[n % 20] for n in range(70)] + ["/"] * 15
+        mix += [f"/search/?q={quote(SEARCHES[n % len(SEARCHES)])}" for n in range(15)]
+        flush_cache()
+        with Server(warm_env, PORT):
+            report["mix"] = wrk(PORT, mix, connections=200, seconds=60)
+    finally:
+        shutil.rmtree(static_root, ignore_errors=True)
+        shutil.rmtree(static_root + "-var", ignore_errors=True)
+    print(json.dumps(report, ensure_ascii=False))
+    print(markdown(report))
+    return 0
+
+
+def markdown(report: dict) -> str:
+    lines = [f"{report['tips']:,} published tips; {report['machine']}; tip page {report['tip_page_bytes']:,} bytes", ""]
+    lines += ["| Warm cache, 32 connections, 15 s | req/s | p50 ms | p95 ms | errors |", "|---|---:|---:|---:|---:|"]
+    for label, row in report["warm"].items():
+        lines.append(
+            f"| {label} | {row['req_per_s']:.0f} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {row['errors']} |"
+        )
+    lines += ["", "| Cold cache, 1 connection, 15 s | req/s | mean ms | p95 ms |", "|---|---:|---:|---:|"]
+    for label, row in report["cold"].items():
+        lines.append(f"| {label} | {row['req_per_s']:.0f} | {row['mean_ms']:.1f} | {row['p95_ms']:.1f} |")
+    row = report["mix"]
+    lines += [
+        "",
+        "| Mix 70/15/15, 200 connections, 60 s | requests | req/s | p50 ms | p95 ms | p99 ms | max ms "
+        "| errors | timeouts |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| tip pages / home / search | {row['requests']} | {row['req_per_s']:.0f} | {row['p50_ms']:.1f} "
+        f"| {row['p95_ms']:.1f} | {row['p99_ms']:.1f} | {row['max_ms']:.1f} | {row['errors']} | {row['timeouts']} |",
+        "",
+        "| Sitemap file, cold | ms | bytes |",
+        "|---|---:|---:|",
+    ]
+    lines += [f"| {path} | {ms:.0f} | {size:,} |" for path, (ms, size) in report["sitemap"].items()]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
