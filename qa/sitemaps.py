@@ -8,13 +8,16 @@ SITE_URL's scheme and host rather than the sites framework's Site row (which
 says example.com unless someone edits it).
 """
 
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import SitemapIndexItem, x_robots_tag
+from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
 
 from qa import selectors
 from qa.models import Tip
@@ -74,6 +77,39 @@ class StaticPageSitemap(SiteUrlSitemap):
 
 
 SITEMAPS = {"tips": TipSitemap, "categories": CategorySitemap, "pages": StaticPageSitemap}
+
+
+@x_robots_tag
+def tip_sitemap_section(request):
+    """One file of the tips' section, written without the template engine: a
+    template render per URL took 0.4-0.7 ms, half a minute for a full file
+    of 50,000. Same elements and values as Django's sitemap.xml template (and
+    lastmod as a date, in TIME_ZONE, as its `date` filter writes it)."""
+    size = settings.SITEMAP_SECTION_SIZE
+    sitemap = TipSitemap()
+    try:
+        page = int(request.GET.get("p", "1"))
+    except ValueError:
+        raise Http404("No such page") from None
+    if not 1 <= page <= sitemap.paginator.num_pages:
+        raise Http404("No such page")
+    rows = Tip.objects.published().order_by("pk").values_list("pk", "slug", "updated_at")
+    site = escape(settings.SITE_URL)
+    extra = f"<changefreq>{sitemap.changefreq}</changefreq><priority>{sitemap.priority}</priority>"
+    parts = [_URLSET_OPEN]
+    for pk, slug, updated_at in rows[(page - 1) * size : page * size]:
+        # What reverse() makes of the tip's path: the slug percent-encoded (IRI to URI).
+        location = f"{site}/tips/{pk}/{escape(quote(slug))}/"
+        lastmod = timezone.localdate(updated_at).isoformat()
+        parts.append(f"<url><loc>{location}</loc><lastmod>{lastmod}</lastmod>{extra}</url>")
+    parts.append("</urlset>\n")
+    return HttpResponse("".join(parts), content_type="application/xml")
+
+
+_URLSET_OPEN = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">\n'
+)
 
 
 @x_robots_tag

@@ -28,6 +28,11 @@ urlpatterns = [
     path("feeds/categories/<str:slug>.atom", public_page(feeds.CategoryTipsAtom()), name="category_feed_atom"),
     path("sitemap.xml", require_safe(public_page(sitemaps.sitemap_index)), name="sitemap"),
     path(
+        "sitemap-tips.xml",
+        require_safe(public_page(sitemaps.tip_sitemap_section, params=["p"])),
+        name="sitemap_tips",
+    ),
+    path(
         "sitemap-<str:section>.xml",
         require_safe(public_page(sitemap, params=["p"])),
         {"sitemaps": sitemaps.SITEMAPS},

@@ -115,8 +115,9 @@ ROUTES: dict[str, list[Case]] = {
     "feeds/categories/<str:slug>.rss": [Case("/feeds/categories/shipping.rss", everyone(200))],
     "feeds/categories/<str:slug>.atom": [Case("/feeds/categories/shipping.atom", everyone(200))],
     "sitemap.xml": [Case("/sitemap.xml", everyone(200))],
+    "sitemap-tips.xml": [Case("/sitemap-tips.xml", everyone(200))],
     "sitemap-<str:section>.xml": [
-        Case("/sitemap-tips.xml", everyone(200)),
+        Case("/sitemap-pages.xml", everyone(200)),
         Case("/sitemap-nothing.xml", everyone(404), label="unknown section"),
     ],
     "robots.txt": [Case("/robots.txt", everyone(200))],
