@@ -8,11 +8,13 @@ SITE_URL's scheme and host rather than the sites framework's Site row (which
 says example.com unless someone edits it).
 """
 
-from urllib.parse import quote, urlsplit
+import re
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import SitemapIndexItem, x_robots_tag
+from django.db.models.functions import TruncDate
 from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -83,8 +85,8 @@ SITEMAPS = {"tips": TipSitemap, "categories": CategorySitemap, "pages": StaticPa
 def tip_sitemap_section(request):
     """One file of the tips' section, written without the template engine: a
     template render per URL took 0.4-0.7 ms, half a minute for a full file
-    of 50,000. Same elements and values as Django's sitemap.xml template (and
-    lastmod as a date, in TIME_ZONE, as its `date` filter writes it)."""
+    of 50,000. Same elements and values as Django's sitemap.xml template
+    (lastmod a date in TIME_ZONE, as its `date` filter writes it)."""
     size = settings.SITEMAP_SECTION_SIZE
     sitemap = TipSitemap()
     try:
@@ -93,17 +95,27 @@ def tip_sitemap_section(request):
         raise Http404("No such page") from None
     if not 1 <= page <= sitemap.paginator.num_pages:
         raise Http404("No such page")
-    rows = Tip.objects.published().order_by("pk").values_list("pk", "slug", "updated_at")
+    # The date is taken in SQL (TIME_ZONE's day): parsing 50,000 timestamps costs more.
+    updated = TruncDate("updated_at", tzinfo=timezone.get_current_timezone())
+    rows = Tip.objects.published().order_by("pk").values_list("pk", "slug", updated)
     site = escape(settings.SITE_URL)
     extra = f"<changefreq>{sitemap.changefreq}</changefreq><priority>{sitemap.priority}</priority>"
     parts = [_URLSET_OPEN]
-    for pk, slug, updated_at in rows[(page - 1) * size : page * size]:
-        # What reverse() makes of the tip's path: the slug percent-encoded (IRI to URI).
-        location = f"{site}/tips/{pk}/{escape(quote(slug))}/"
-        lastmod = timezone.localdate(updated_at).isoformat()
-        parts.append(f"<url><loc>{location}</loc><lastmod>{lastmod}</lastmod>{extra}</url>")
+    for pk, slug, lastmod in rows[(page - 1) * size : page * size]:
+        location = f"{site}/tips/{pk}/{_slug_in_uri(slug)}/"
+        parts.append(f"<url><loc>{location}</loc><lastmod>{lastmod.isoformat()}</lastmod>{extra}</url>")
     parts.append("</urlset>\n")
     return HttpResponse("".join(parts), content_type="application/xml")
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _slug_in_uri(slug: str) -> str:
+    """The slug as reverse() writes it in a path: UTF-8 percent-encoded beyond
+    ASCII (a slug's ASCII is letters, digits, - and _, all safe as they are).
+    bytes.hex does in C what urllib's quote does a byte at a time."""
+    return _NON_ASCII.sub(lambda run: "%" + run.group().encode().hex("%").upper(), slug)
 
 
 _URLSET_OPEN = (
