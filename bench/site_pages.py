@@ -26,6 +26,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportsite.settings")
 os.environ.setdefault("DJANGO_ENV", "development")
 # Production-like: no query log, no debug pages.
 os.environ["DJANGO_DEBUG"] = "false"
+# The cost of rendering each page: the whole-page cache (qa/page_cache.py) is
+# off here; bench/traffic.py measures it, over HTTP.
+os.environ["PUBLIC_PAGE_CACHE_SECONDS"] = "0"
 # WhiteNoise warns that STATIC_ROOT does not exist; the bench serves no static files.
 warnings.filterwarnings("ignore", message="No directory at")
 
@@ -145,6 +148,8 @@ def fill(tip_count: int, seed: int = 2) -> None:
         [TaggedItem(tag=tag, content_type=content_type, object_id=pk) for pk in tip_ids for tag in rng.sample(tags, 2)],
         batch_size=1000,
     )
+    # Related tips and category counts, as the services would have kept them.
+    services.public_reads_refresh()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 
