@@ -16,7 +16,7 @@ def count_published_tips(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("qa", "0005_markdown_length_limits"),
+        ("qa", "0008_search_index"),
         ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
     ]
 
