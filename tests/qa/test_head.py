@@ -26,6 +26,7 @@ def _public_urls(tip, category) -> dict[str, str]:
         "qa:sitemap_tips": reverse("qa:sitemap_tips"),
         "qa:sitemap_section": reverse("qa:sitemap_section", kwargs={"section": "categories"}),
         "qa:robots_txt": reverse("qa:robots_txt"),
+        "qa:share_image": reverse("qa:share_image", kwargs={"filename": f"{tip.pk}-missing.png"}),
         "qa:favicon": reverse("qa:favicon"),
         "qa:ask": reverse("qa:ask"),
         "qa:suggest": reverse("qa:suggest") + "?q=送料",
