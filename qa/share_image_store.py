@@ -24,6 +24,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.urls import reverse
 
+from qa import page_cache
 from qa.models import Tip
 from qa.share_images import FontUnavailable, find_font, render_share_image
 
@@ -118,6 +119,8 @@ def tip_share_image_generate(*, tip_id: int, force: bool = False) -> str | None:
         return None
     if tip.share_image and tip.share_image != stored and default_storage.exists(tip.share_image):
         default_storage.delete(tip.share_image)
+    # The tip's cached page names the image (og:image): serve it afresh.
+    page_cache.invalidate_tip(tip_id=tip.pk)
     return stored
 
 

@@ -172,6 +172,11 @@ def test_creating_a_tip_draws_its_image_after_commit(font, eager_tasks, make_tip
     assert _png(tip_share_image_bytes(tip)).size == (1200, 630)
 
 
+def _share_image_callbacks(callbacks):
+    """The on-commit work that draws images (the page cache has its own)."""
+    return [callback for callback in callbacks if "share_image" in callback.__qualname__]
+
+
 def test_a_new_title_draws_a_new_image_and_removes_the_old(
     font, eager_tasks, make_tip, django_capture_on_commit_callbacks
 ):
@@ -181,7 +186,7 @@ def test_a_new_title_draws_a_new_image_and_removes_the_old(
     old = tip.share_image
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         services.tip_update(tip=tip, title="How do I track my order?")
-    assert len(callbacks) == 1
+    assert len(_share_image_callbacks(callbacks)) == 1
     tip.refresh_from_db()
     assert tip.share_image != old and tip.share_image == tip_share_image_name(tip)
     assert default_storage.exists(tip.share_image) and not default_storage.exists(old)
@@ -208,7 +213,7 @@ def test_editing_only_the_body_does_not_draw_again(font, eager_tasks, make_tip, 
     drawn = tip.share_image
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         services.tip_update(tip=tip, answer_text="A new answer.", question_text="A new question.", tags=["x"])
-    assert callbacks == []
+    assert _share_image_callbacks(callbacks) == []
     tip.refresh_from_db()
     assert tip.share_image == drawn
 
