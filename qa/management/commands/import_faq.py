@@ -4,34 +4,33 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from tqdm import tqdm
 
 from qa.importing import ImportFileError, faq_import, faq_rows_read
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
-        "Import an FAQ from a CSV file with the columns question, answer, category and tags as published tips. "
-        "Importing the same file again updates the tips."
-    )
+    # argparse needs real strings (a lazy one crashes `--help`): translate when
+    # the parser is built, in the language active then, not at import time.
+    @property
+    def help(self):
+        return _(
+            "Import an FAQ from a CSV file with the columns question, answer, category and tags as published tips. "
+            "Importing the same file again updates the tips."
+        )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help=gettext_lazy("Path of the CSV file (header row required)."))
+        parser.add_argument("file", help=_("Path of the CSV file (header row required)."))
         parser.add_argument(
             "--encoding",
             default="utf-8",
-            help=gettext_lazy(
-                "Encoding of the file: utf-8 (default, with or without BOM) or cp932 for Excel in Japan."
-            ),
+            help=_("Encoding of the file: utf-8 (default, with or without BOM) or cp932 for Excel in Japan."),
         )
-        parser.add_argument(
-            "--dry-run", action="store_true", help=gettext_lazy("Report what would happen and change nothing.")
-        )
+        parser.add_argument("--dry-run", action="store_true", help=_("Report what would happen and change nothing."))
         parser.add_argument(
             "--announce",
             action="store_true",
-            help=gettext_lazy("Also post new tips to the social channels (by default they are only published)."),
+            help=_("Also post new tips to the social channels (by default they are only published)."),
         )
 
     def handle(self, *args, file, encoding, dry_run, announce, verbosity, **options):
