@@ -94,6 +94,8 @@ MIDDLEWARE = [
     # Facebook's crawler wants compressed pages; Django's GZip middleware adds
     # random padding against BREACH.
     "django.middleware.gzip.GZipMiddleware",
+    # NUL in a path, query or cookie: 404 (or the cookie dropped) before any query runs.
+    "supportsite.invalid_characters.InvalidCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
