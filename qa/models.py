@@ -199,8 +199,9 @@ class Tip(models.Model):
 
 
 class TipVote(models.Model):
-    """One "was this helpful?" vote per visitor and tip. The visitor key is a
-    hash of the user id or of the session, never the raw value."""
+    """One "was this helpful?" vote per voter and tip; voting again changes it.
+    The voter key is a hash of the user id when signed in, else of the random
+    id in the visitor's signed cookie (qa.views.voting), never the raw value."""
 
     tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="votes")
     voter_key = models.CharField(max_length=64)

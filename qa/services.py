@@ -218,17 +218,36 @@ def tip_unpublish(*, tip: Tip) -> Tip:
     return tip
 
 
-def tip_vote(*, tip: Tip, voter_key: str, helpful: bool) -> bool:
-    """Count one "was this helpful?" vote per visitor. Returns False when this
-    visitor had already voted (the first vote stands)."""
-    try:
-        with transaction.atomic():
-            TipVote.objects.create(tip=tip, voter_key=voter_key, helpful=helpful)
-            counter = "helpful_yes" if helpful else "helpful_no"
-            Tip.objects.filter(pk=tip.pk).update(**{counter: F(counter) + 1})
-    except IntegrityError:
-        return False
-    return True
+class VoteOutcome:
+    COUNTED = "counted"  # this visitor's first vote on the tip
+    CHANGED = "changed"  # they had voted the other way: the vote moved
+    UNCHANGED = "unchanged"  # the same answer again: nothing to do
+
+
+@transaction.atomic
+def tip_vote(*, tip: Tip, voter_key: str, helpful: bool) -> str:
+    """Record one "was this helpful?" vote per voter and tip (a unique
+    constraint); voting again with the other answer changes the vote.
+    Returns a VoteOutcome."""
+    counter = {True: "helpful_yes", False: "helpful_no"}
+    vote = TipVote.objects.select_for_update().filter(tip=tip, voter_key=voter_key).first()
+    if vote is None:
+        try:
+            with transaction.atomic():
+                TipVote.objects.create(tip=tip, voter_key=voter_key, helpful=helpful)
+        except IntegrityError:
+            # The same visitor's first vote, twice at once: the other request counted it.
+            return VoteOutcome.UNCHANGED
+        Tip.objects.filter(pk=tip.pk).update(**{counter[helpful]: F(counter[helpful]) + 1})
+        return VoteOutcome.COUNTED
+    if vote.helpful == helpful:
+        return VoteOutcome.UNCHANGED
+    vote.helpful = helpful
+    vote.save(update_fields=["helpful"])
+    Tip.objects.filter(pk=tip.pk).update(
+        **{counter[helpful]: F(counter[helpful]) + 1, counter[not helpful]: F(counter[not helpful]) - 1}
+    )
+    return VoteOutcome.CHANGED
 
 
 # --- Saved replies ----------------------------------------------------------------------

@@ -5,7 +5,7 @@ from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
 from qa import feeds, sitemaps
-from qa.views import customer, public, share_images
+from qa.views import customer, public, share_images, voting
 
 app_name = "qa"
 
@@ -16,7 +16,7 @@ urlpatterns = [
     path("tips/<int:pk>/", public.tip_detail, name="tip_detail_short"),
     path("tips/<int:pk>/<str:slug>/", public.tip_detail, name="tip_detail"),
     # Outside tips/<pk>/ so that no slug (not even "vote") can shadow it.
-    path("votes/tips/<int:pk>/", public.tip_vote, name="tip_vote"),
+    path("votes/tips/<int:pk>/", voting.tip_vote, name="tip_vote"),
     path("categories/<str:slug>/", public.category_detail, name="category"),
     path("search/", public.search, name="search"),
     path("feeds/tips.rss", feeds.LatestTipsRss(), name="feed_rss"),
