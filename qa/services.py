@@ -205,6 +205,17 @@ def tip_publish(*, tip: Tip, announce: bool = True) -> Tip:
     return tip
 
 
+def tips_published_by_import(*, tips: list[Tip], announce: bool) -> None:
+    """For tips an import wrote as published in one bulk insert
+    (qa.import_batches): what tip_publish does beyond setting the status.
+    Keep the two in step."""
+    if announce:
+        from publishing.services import deliveries_create_for_tip
+
+        for tip in tips:
+            deliveries_create_for_tip(tip=tip)
+
+
 @transaction.atomic
 def tip_unpublish(*, tip: Tip) -> Tip:
     tip = Tip.objects.select_for_update().get(pk=tip.pk)
@@ -291,19 +302,14 @@ def category_get_or_create(*, name: str) -> Category:
     return category
 
 
-@transaction.atomic
-def tip_import_row(
-    *, question: str, answer: str, category_name: str = "", tags: list[str] | None = None, announce: bool = False
-) -> tuple[Tip, str]:
-    """Create or update the published tip for one imported FAQ entry.
-
-    Returns the tip and what happened: "created", "updated" or "unchanged".
-    A new tip is published; `announce` decides whether it is also posted to the
-    social channels. An existing tip keeps its status, so a tip staff
-    unpublished stays unpublished when the file is imported again.
-    """
+def tip_import_clean(
+    *, question: str, answer: str, category_name: str = "", tags: list[str] | None = None
+) -> tuple[str, str, str, list[str]]:
+    """One imported FAQ entry, checked and tidied: (question, answer,
+    category name, sorted tags). Raises ValidationError with the reason."""
     question = question.strip()
     answer = answer.strip()
+    category_name = " ".join(category_name.split())
     tags = sorted({tag.strip() for tag in tags or [] if tag.strip()})
     max_title = Tip._meta.get_field("title").max_length
     # NUL would be a database error on PostgreSQL; bidi controls could disguise a title.
@@ -327,7 +333,25 @@ def tip_import_row(
     for tag in tags:
         if len(tag) > 100:
             raise ValidationError(_("The tag %(tag)r is longer than 100 characters.") % {"tag": tag[:20] + "…"})
-    category = category_get_or_create(name=category_name) if category_name.strip() else None
+    return question, answer, category_name, tags
+
+
+@transaction.atomic
+def tip_import_row(
+    *, question: str, answer: str, category_name: str = "", tags: list[str] | None = None, announce: bool = False
+) -> tuple[Tip, str]:
+    """Create or update the published tip for one imported FAQ entry.
+
+    Returns the tip and what happened: "created", "updated" or "unchanged".
+    A new tip is published; `announce` decides whether it is also posted to the
+    social channels. An existing tip keeps its status, so a tip staff
+    unpublished stays unpublished when the file is imported again.
+    (A whole file goes through qa.import_batches, in batches, to the same result.)
+    """
+    question, answer, category_name, tags = tip_import_clean(
+        question=question, answer=answer, category_name=category_name, tags=tags
+    )
+    category = category_get_or_create(name=category_name) if category_name else None
     import_key = tip_import_key(question=question)
 
     tip = Tip.objects.filter(import_key=import_key).first()

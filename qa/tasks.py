@@ -2,10 +2,15 @@
 
 from celery import shared_task
 
-from qa import share_image_store
+from qa import import_jobs, share_image_store
 
 
 @shared_task(name="qa.generate_share_image")
 def generate_share_image(tip_id: int) -> None:
     # Safe to run twice: an image that is already current is left alone.
     share_image_store.tip_share_image_generate(tip_id=tip_id)
+
+
+@shared_task(name="qa.run_import_job")
+def run_import_job(job_id: int) -> None:
+    import_jobs.import_job_run(job_id=job_id)

@@ -11,7 +11,8 @@ from django.test import Client
 from django.urls import reverse
 
 from qa.admin.forms import ANSWER_BODY_MAX_LENGTH
-from qa.models import Answer, Tip
+from qa.models import Answer, ImportJob, Tip
+from qa.tasks import run_import_job
 from tests.security.bad_input import (
     EMOJI_BODY,
     EMOJI_TITLE,
@@ -76,12 +77,20 @@ def test_admin_answer_accepts_long_words_emoji_and_shows_them(staff_client, clie
 
 
 def upload(staff_client, content: bytes, *, encoding="utf-8", dry_run=False, announce=False):
+    """Upload through the import page. A file the form accepts becomes a job:
+    run it as the worker would (the task function), then return the job's page."""
     data = {"file": SimpleUploadedFile("faq.csv", content, content_type="text/csv"), "encoding": encoding}
     if dry_run:
         data["dry_run"] = "on"
     if announce:
         data["announce"] = "on"
-    return staff_client.post(reverse("admin:qa_tip_import"), data)
+    response = staff_client.post(reverse("admin:qa_tip_import"), data)
+    if response.status_code != 302:
+        return response
+    job = ImportJob.objects.latest("pk")
+    assert response["Location"] == reverse("admin:qa_tip_import_job", args=[job.pk])
+    run_import_job(job.pk)
+    return staff_client.get(response["Location"])
 
 
 def csv_bytes(*rows, encoding="utf-8") -> bytes:
