@@ -180,11 +180,6 @@ def faq_rows_iter(*, stream: BinaryIO, encoding: str = "utf-8") -> Iterator[FaqR
         )
 
 
-def faq_rows_read(*, data: bytes, encoding: str = "utf-8") -> list[FaqRow]:
-    """Every row of a small file held in memory (tests, the demo content)."""
-    return list(faq_rows_iter(stream=io.BytesIO(data), encoding=encoding))
-
-
 def _row_from_cells(cells: list[str], positions: dict[str, int], *, line: int, encoding: str) -> FaqRow | None:
     if not any(cell.strip() for cell in cells):
         return None
