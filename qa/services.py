@@ -208,12 +208,14 @@ def tip_publish(*, tip: Tip, announce: bool = True) -> Tip:
 def tips_published_by_import(*, tips: list[Tip], announce: bool) -> None:
     """For tips an import wrote as published in one bulk insert
     (qa.import_batches): what tip_publish does beyond setting the status.
-    Keep the two in step."""
+    Keep the two (and tip_create) in step."""
     if announce:
         from publishing.services import deliveries_create_for_tip
 
         for tip in tips:
             deliveries_create_for_tip(tip=tip)
+    # New tips have no share image yet (tip_create enqueues one per tip).
+    share_image_store.tips_share_images_enqueue(tip_ids=[tip.pk for tip in tips])
 
 
 @transaction.atomic

@@ -193,3 +193,12 @@ def test_the_file_is_read_as_a_stream_not_whole():
     assert first.line == 2
     assert stream.bytes_read < 256 * 1024 < len(data)
     assert sum(1 for _row in rows) == 19999
+
+
+def test_bulk_imported_tips_get_their_share_images_drawn(db, django_capture_on_commit_callbacks, monkeypatch):
+    """What tip_create does for one tip (enqueue its share image), the batch does for all."""
+    drawn = []
+    monkeypatch.setattr("qa.tasks.generate_share_image.delay", drawn.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        faq_import(rows=faq_rows_iter(stream=io.BytesIO(faq_csv(3))))
+    assert sorted(drawn) == sorted(Tip.objects.values_list("pk", flat=True))
