@@ -23,6 +23,7 @@ from publishing import selectors, services
 from publishing.channels import registry
 from publishing.models import ChannelState, Delivery, TipChannelSetting
 from qa.models import Tip
+from supportsite.admin_site import DateHierarchyChangeList
 
 
 def _remote_link(delivery: Delivery):
@@ -94,6 +95,9 @@ class DeliveryAdmin(admin.ModelAdmin):
         "delete_error",
     ]
     fields = readonly_fields
+
+    def get_changelist(self, request, **kwargs):
+        return DateHierarchyChangeList  # a 30-digit year is a bad filter, not a 500
 
     def has_add_permission(self, request):
         return False
@@ -176,7 +180,11 @@ def post_preview_view(request):
     receive for this tip with this override text."""
     if not request.user.has_perm("publishing.view_delivery") and not request.user.has_perm("qa.change_tip"):
         raise PermissionDenied
-    tip = get_object_or_404(Tip, pk=request.GET.get("tip") or 0)
+    tip_id = request.GET.get("tip", "")
+    # Anything but a plain number ("..", "١٢") is no tip, not a ValueError.
+    if not (tip_id.isascii() and tip_id.isdigit()):
+        raise Http404
+    tip = get_object_or_404(Tip, pk=int(tip_id))
     kind = request.GET.get("channel", "")
     if kind not in {channel.kind for channel in registry.all_channels()}:
         raise Http404

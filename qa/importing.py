@@ -7,21 +7,28 @@ with a byte-order mark.
 
 A row that cannot be imported is reported with its line number and skipped;
 only a file that cannot be read at all stops the import (ImportFileError).
-Each row goes through qa.services.tip_import_row.
+
+The file is read as a stream, row by row, never whole: memory stays bounded
+on a 50 MB file. Rows are imported in batches of IMPORT_BATCH_SIZE, one
+transaction each, through qa.import_batches (a fixed number of queries per
+batch). The command (`import_faq`) and the admin's background job
+(qa.import_jobs) both run faq_import.
 """
 
 import codecs
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
+from typing import BinaryIO
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from qa import services
+from qa.import_batches import BatchLookups, BatchRow, tip_import_batch
 
 COLUMN_NAMES = {
     "question": {"question", "質問"},
@@ -35,6 +42,14 @@ TAG_SEPARATORS = re.compile(r"[,、/;，／；]")
 # surrogateescape turns each byte the codec cannot decode into one of these.
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
 _SHIFT_JIS_FAMILY = {"cp932", "shift_jis", "shift_jis_2004", "shift_jisx0213", "euc_jp"}
+# Rows per transaction: big enough that the per-batch queries are noise, small
+# enough that a batch's tips fit in memory many times over.
+IMPORT_BATCH_SIZE = 500
+# A file of bad rows still gets a report of bounded size: the first failures
+# are listed, the rest counted.
+MAX_LISTED_FAILURES = 1000
+# How much of the file is looked at to tell UTF-8 from Shift_JIS.
+_SNIFF_BYTES = 64 * 1024
 
 
 class ImportFileError(Exception):
@@ -57,11 +72,17 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    failures: list[tuple[int, str]] = field(default_factory=list)
+    failed: int = 0
+    failures: list[tuple[int, str]] = field(default_factory=list)  # the first MAX_LISTED_FAILURES
 
     @property
-    def failed(self) -> int:
-        return len(self.failures)
+    def rows(self) -> int:
+        return self.created + self.updated + self.unchanged + self.failed
+
+    def fail(self, line: int, reason: str) -> None:
+        self.failed += 1
+        if len(self.failures) < MAX_LISTED_FAILURES:
+            self.failures.append((line, reason))
 
     def summary(self, *, dry_run: bool) -> str:
         """One line for staff, the same from the command and the admin page."""
@@ -110,21 +131,28 @@ def _column_positions(header: list[str]) -> dict[str, int]:
     return positions
 
 
-def faq_rows_read(*, data: bytes, encoding: str = "utf-8") -> list[FaqRow]:
-    """Every data row of the CSV file in `data`; rows that cannot be imported
-    carry an `error`. Blank rows are skipped."""
+def faq_rows_iter(*, stream: BinaryIO, encoding: str = "utf-8") -> Iterator[FaqRow]:
+    """Every data row of the CSV file open in `stream` (binary, seekable), read
+    incrementally; rows that cannot be imported carry an `error`. Blank rows
+    are skipped. Raises ImportFileError when the file as a whole is wrong,
+    before the first row when it can tell (header, encoding)."""
     codec = _codec_name(encoding)
-    if codec in _SHIFT_JIS_FAMILY and not data.isascii():
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
-        else:
-            raise ImportFileError(
-                _("This file is UTF-8, not %(encoding)s: run the command without --encoding.") % {"encoding": encoding}
-            )
-    text = data.decode(codec, errors="surrogateescape")
-    reader = csv.reader(io.StringIO(text, newline=""))
+    if codec in _SHIFT_JIS_FAMILY:
+        head = stream.read(_SNIFF_BYTES)
+        stream.seek(0)
+        if not head.isascii():
+            try:
+                # final=False: a character cut at the end of the sample is not an error.
+                codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+            except UnicodeDecodeError:
+                pass
+            else:
+                raise ImportFileError(
+                    _("This file is UTF-8, not %(encoding)s: run the command without --encoding.")
+                    % {"encoding": encoding}
+                )
+    text = io.TextIOWrapper(stream, encoding=codec, errors="surrogateescape", newline="")
+    reader = csv.reader(text)
     try:
         header = next(reader, None)
         if header is None:
@@ -132,21 +160,24 @@ def faq_rows_read(*, data: bytes, encoding: str = "utf-8") -> list[FaqRow]:
         if any(_UNDECODABLE.search(title) for title in header):
             raise ImportFileError(_("The header row is not valid %(encoding)s.") % {"encoding": encoding})
         positions = _column_positions(header)
-        rows = []
+        any_row = any_decodable = False
         line = reader.line_num + 1
         for cells in reader:
             row = _row_from_cells(cells, positions, line=line, encoding=encoding)
             if row is not None:
-                rows.append(row)
+                any_row = True
+                any_decodable = any_decodable or not row.undecodable
+                yield row
             line = reader.line_num + 1
     except csv.Error as error:
         raise ImportFileError(_("Line %(line)d: %(error)s") % {"line": reader.line_num, "error": error}) from None
-    if rows and all(row.undecodable for row in rows):
+    finally:
+        text.detach()  # leave `stream` open for its owner
+    if any_row and not any_decodable:
         raise ImportFileError(
             _("No row of this file is valid %(encoding)s. Files saved by Excel in Japan usually need --encoding cp932.")
             % {"encoding": encoding}
         )
-    return rows
 
 
 def _row_from_cells(cells: list[str], positions: dict[str, int], *, line: int, encoding: str) -> FaqRow | None:
@@ -174,40 +205,39 @@ def faq_import(
     rows: Iterable[FaqRow],
     announce: bool = False,
     dry_run: bool = False,
-    on_row: Callable[[FaqRow], None] | None = None,
+    on_batch: Callable[[ImportReport], None] | None = None,
+    batch_size: int | None = None,
 ) -> ImportReport:
-    """Import `rows` as published tips in one transaction, each row in its own
-    savepoint so that a bad row never undoes the good ones. A dry run rolls the
-    transaction back: the report says what would have happened."""
+    """Import `rows` as published tips, one transaction per batch: a bad row
+    is reported and skipped and never undoes the good ones; a batch that
+    committed stays if a later one fails. A dry run writes nothing: the report
+    says what would have happened. `on_batch` hears about progress."""
     report = ImportReport()
-    first_line_of = {}
-    with transaction.atomic():
-        for row in rows:
-            _import_one(row, report=report, first_line_of=first_line_of, announce=announce)
-            if on_row is not None:
-                on_row(row)
-        if dry_run:
-            transaction.set_rollback(True)
-    return report
-
-
-def _import_one(row: FaqRow, *, report: ImportReport, first_line_of: dict, announce: bool) -> None:
-    if row.error:
-        report.failures.append((row.line, row.error))
-        return
-    key = services.tip_import_key(question=row.question)
-    if row.question and key in first_line_of:
-        report.failures.append(
-            (row.line, _("the same question is already on line %(line)d") % {"line": first_line_of[key]})
-        )
-        return
-    try:
+    first_line_of: dict[str, int] = {}
+    lookups = BatchLookups.empty()
+    rows = iter(rows)
+    while batch := list(islice(rows, batch_size or IMPORT_BATCH_SIZE)):
+        to_import = []
+        for row in batch:
+            if row.error:
+                report.fail(row.line, row.error)
+                continue
+            key = services.tip_import_key(question=row.question) if row.question else None
+            if key is not None and key in first_line_of:
+                report.fail(row.line, _("the same question is already on line %(line)d") % {"line": first_line_of[key]})
+                continue
+            if key is not None:
+                first_line_of[key] = row.line
+            to_import.append(BatchRow(row.line, row.question, row.answer, row.category, row.tags))
         with transaction.atomic():
-            _tip, outcome = services.tip_import_row(
-                question=row.question, answer=row.answer, category_name=row.category, tags=row.tags, announce=announce
-            )
-    except ValidationError as error:
-        report.failures.append((row.line, " ".join(error.messages)))
-        return
-    first_line_of[key] = row.line
-    setattr(report, outcome, getattr(report, outcome) + 1)
+            outcomes = tip_import_batch(rows=to_import, announce=announce, dry_run=dry_run, lookups=lookups)
+            if dry_run:
+                transaction.set_rollback(True)
+        for row, outcome in zip(to_import, outcomes, strict=True):
+            if outcome in ("created", "updated", "unchanged"):
+                setattr(report, outcome, getattr(report, outcome) + 1)
+            else:
+                report.fail(row.line, outcome)
+        if on_batch is not None:
+            on_batch(report)
+    return report

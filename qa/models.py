@@ -4,11 +4,15 @@ Models hold data and constraints only. Every change goes through qa.services,
 which also fills the derived columns (rendered HTML, search text).
 """
 
+from pathlib import Path
+
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
@@ -215,8 +219,9 @@ class RelatedTip(models.Model):
 
 
 class TipVote(models.Model):
-    """One "was this helpful?" vote per visitor and tip. The visitor key is a
-    hash of the user id or of the session, never the raw value."""
+    """One "was this helpful?" vote per voter and tip; voting again changes it.
+    The voter key is a hash of the user id when signed in, else of the random
+    id in the visitor's signed cookie (qa.views.voting), never the raw value."""
 
     tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="votes")
     voter_key = models.CharField(max_length=64)
@@ -241,6 +246,68 @@ class SavedReply(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class PrivateImportStorage(FileSystemStorage):
+    """Uploaded CSV files wait here for the worker: MEDIA_ROOT/private/imports.
+    MEDIA_ROOT is shared by web and worker (the compose volume) and no URL
+    serves it. Read from settings when used, like FileSystemStorage's own."""
+
+    @cached_property
+    def base_location(self):
+        return str(Path(settings.MEDIA_ROOT) / "private" / "imports")
+
+
+class ImportJob(models.Model):
+    """One FAQ import started from the admin, run by a Celery worker
+    (qa.import_jobs). Staff watch its progress on its own page."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Finished")
+        FAILED = "failed", _("Failed")
+
+    file = models.FileField(_("CSV file"), storage=PrivateImportStorage(), upload_to="%Y/%m/")
+    file_name = models.CharField(_("file name"), max_length=255)
+    file_size = models.PositiveBigIntegerField(default=0)
+    encoding = models.CharField(_("encoding"), max_length=20)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    announce = models.BooleanField(_("announce"), default=False)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    bytes_read = models.PositiveBigIntegerField(default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    failed = models.PositiveIntegerField(_("failed"), default=0)
+    # [[line, reason], ...]: the first rows that could not be imported (qa.importing.MAX_LISTED_FAILURES).
+    failures = models.JSONField(default=list, blank=True)
+    # Why the file as a whole could not be imported, if it could not.
+    error = models.TextField(_("error"), blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("started by")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("FAQ import")
+        verbose_name_plural = _("FAQ imports")
+
+    def __str__(self):
+        return self.file_name
+
+    @property
+    def is_finished(self):
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(99, self.bytes_read * 100 // self.file_size) if self.file_size else 0
 
 
 # Search's own models live with the search engine (qa/search/).

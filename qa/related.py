@@ -103,6 +103,24 @@ def related_tips_after_publish(*, tip: Tip) -> None:
     related_tips_insert(tip=tip)
 
 
+def related_tips_publish_many(*, tip_ids) -> None:
+    """related_tips_after_publish for each of these tips that is still published."""
+    for tip in Tip.objects.published().filter(pk__in=list(tip_ids)):
+        related_tips_after_publish(tip=tip)
+
+
+def related_tips_after_bulk_publish(*, tip_ids) -> None:
+    """Tips published by a bulk import: their lists, and their places in the
+    others', are computed by a task after commit, so that a batch of 500 tips
+    stays a fixed handful of queries. Until it runs, their pages show
+    same-category tips only."""
+    tip_ids = list(tip_ids)
+    if tip_ids:
+        from qa.tasks import publish_related_tips
+
+        transaction.on_commit(lambda: publish_related_tips.delay(tip_ids))
+
+
 def related_tips_after_retag(*, tip: Tip) -> None:
     """The tags of a published tip changed: its own list, and its place in the
     others' lists, follow."""

@@ -7,7 +7,7 @@ each page runs a fixed number of queries however many rows exist.
 from django.db.models import F, Prefetch, QuerySet, Sum
 from django.http import Http404
 
-from qa.models import Answer, Category, Question, RelatedTip, Tip
+from qa.models import Answer, Category, Question, RelatedTip, Tip, TipVote
 from qa.search import engine as search_engine
 from qa.search.synonyms import synonym_map
 
@@ -29,6 +29,11 @@ def tip_get_published(*, pk: int) -> Tip:
         return tip_list_published().get(pk=pk)
     except Tip.DoesNotExist:
         raise Http404("No such tip") from None
+
+
+def tip_vote_of(*, tip: Tip, voter_key: str) -> bool | None:
+    """How this voter answered "was this helpful?" on the tip, or None."""
+    return TipVote.objects.filter(tip=tip, voter_key=voter_key).values_list("helpful", flat=True).first()
 
 
 def tip_list_latest(*, limit: int = 10) -> list[Tip]:

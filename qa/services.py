@@ -242,6 +242,22 @@ def tip_publish(*, tip: Tip, announce: bool = True) -> Tip:
     return tip
 
 
+def tips_published_by_import(*, tips: list[Tip], announce: bool) -> None:
+    """For tips an import wrote as published in one bulk insert
+    (qa.import_batches): what tip_publish does beyond setting the status.
+    Keep the two (and tip_create) in step."""
+    related.related_tips_after_bulk_publish(tip_ids=[tip.pk for tip in tips])
+    _category_counts_refresh(*(tip.category_id for tip in tips))
+    page_cache.invalidate_all()
+    if announce:
+        from publishing.services import deliveries_create_for_tip
+
+        for tip in tips:
+            deliveries_create_for_tip(tip=tip)
+    # New tips have no share image yet (tip_create enqueues one per tip).
+    share_image_store.tips_share_images_enqueue(tip_ids=[tip.pk for tip in tips])
+
+
 @transaction.atomic
 def tip_unpublish(*, tip: Tip) -> Tip:
     tip = Tip.objects.select_for_update().get(pk=tip.pk)
@@ -258,18 +274,38 @@ def tip_unpublish(*, tip: Tip) -> Tip:
     return tip
 
 
-def tip_vote(*, tip: Tip, voter_key: str, helpful: bool) -> bool:
-    """Count one "was this helpful?" vote per visitor. Returns False when this
-    visitor had already voted (the first vote stands)."""
-    try:
-        with transaction.atomic():
-            TipVote.objects.create(tip=tip, voter_key=voter_key, helpful=helpful)
-            counter = "helpful_yes" if helpful else "helpful_no"
-            Tip.objects.filter(pk=tip.pk).update(**{counter: F(counter) + 1})
-            page_cache.invalidate_tip(tip_id=tip.pk)
-    except IntegrityError:
-        return False
-    return True
+class VoteOutcome:
+    COUNTED = "counted"  # this visitor's first vote on the tip
+    CHANGED = "changed"  # they had voted the other way: the vote moved
+    UNCHANGED = "unchanged"  # the same answer again: nothing to do
+
+
+@transaction.atomic
+def tip_vote(*, tip: Tip, voter_key: str, helpful: bool) -> str:
+    """Record one "was this helpful?" vote per voter and tip (a unique
+    constraint); voting again with the other answer changes the vote.
+    Returns a VoteOutcome."""
+    counter = {True: "helpful_yes", False: "helpful_no"}
+    vote = TipVote.objects.select_for_update().filter(tip=tip, voter_key=voter_key).first()
+    if vote is None:
+        try:
+            with transaction.atomic():
+                TipVote.objects.create(tip=tip, voter_key=voter_key, helpful=helpful)
+        except IntegrityError:
+            # The same visitor's first vote, twice at once: the other request counted it.
+            return VoteOutcome.UNCHANGED
+        Tip.objects.filter(pk=tip.pk).update(**{counter[helpful]: F(counter[helpful]) + 1})
+        page_cache.invalidate_tip(tip_id=tip.pk)
+        return VoteOutcome.COUNTED
+    if vote.helpful == helpful:
+        return VoteOutcome.UNCHANGED
+    vote.helpful = helpful
+    vote.save(update_fields=["helpful"])
+    Tip.objects.filter(pk=tip.pk).update(
+        **{counter[helpful]: F(counter[helpful]) + 1, counter[not helpful]: F(counter[not helpful]) - 1}
+    )
+    page_cache.invalidate_tip(tip_id=tip.pk)
+    return VoteOutcome.CHANGED
 
 
 # --- Saved replies ----------------------------------------------------------------------
@@ -313,19 +349,14 @@ def category_get_or_create(*, name: str) -> Category:
     return category
 
 
-@transaction.atomic
-def tip_import_row(
-    *, question: str, answer: str, category_name: str = "", tags: list[str] | None = None, announce: bool = False
-) -> tuple[Tip, str]:
-    """Create or update the published tip for one imported FAQ entry.
-
-    Returns the tip and what happened: "created", "updated" or "unchanged".
-    A new tip is published; `announce` decides whether it is also posted to the
-    social channels. An existing tip keeps its status, so a tip staff
-    unpublished stays unpublished when the file is imported again.
-    """
+def tip_import_clean(
+    *, question: str, answer: str, category_name: str = "", tags: list[str] | None = None
+) -> tuple[str, str, str, list[str]]:
+    """One imported FAQ entry, checked and tidied: (question, answer,
+    category name, sorted tags). Raises ValidationError with the reason."""
     question = question.strip()
     answer = answer.strip()
+    category_name = " ".join(category_name.split())
     tags = sorted({tag.strip() for tag in tags or [] if tag.strip()})
     max_title = Tip._meta.get_field("title").max_length
     # NUL would be a database error on PostgreSQL; bidi controls could disguise a title.
@@ -349,7 +380,25 @@ def tip_import_row(
     for tag in tags:
         if len(tag) > 100:
             raise ValidationError(_("The tag %(tag)r is longer than 100 characters.") % {"tag": tag[:20] + "…"})
-    category = category_get_or_create(name=category_name) if category_name.strip() else None
+    return question, answer, category_name, tags
+
+
+@transaction.atomic
+def tip_import_row(
+    *, question: str, answer: str, category_name: str = "", tags: list[str] | None = None, announce: bool = False
+) -> tuple[Tip, str]:
+    """Create or update the published tip for one imported FAQ entry.
+
+    Returns the tip and what happened: "created", "updated" or "unchanged".
+    A new tip is published; `announce` decides whether it is also posted to the
+    social channels. An existing tip keeps its status, so a tip staff
+    unpublished stays unpublished when the file is imported again.
+    (A whole file goes through qa.import_batches, in batches, to the same result.)
+    """
+    question, answer, category_name, tags = tip_import_clean(
+        question=question, answer=answer, category_name=category_name, tags=tags
+    )
+    category = category_get_or_create(name=category_name) if category_name else None
     import_key = tip_import_key(question=question)
 
     tip = Tip.objects.filter(import_key=import_key).first()

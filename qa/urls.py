@@ -7,7 +7,7 @@ from django.views.generic import RedirectView
 
 from qa import feeds, sitemaps
 from qa.page_cache import public_page
-from qa.views import customer, public, share_images
+from qa.views import customer, public, share_images, voting
 
 app_name = "qa"
 
@@ -18,7 +18,7 @@ urlpatterns = [
     path("tips/<int:pk>/", public.tip_detail, name="tip_detail_short"),
     path("tips/<int:pk>/<str:slug>/", public.tip_detail, name="tip_detail"),
     # Outside tips/<pk>/ so that no slug (not even "vote") can shadow it.
-    path("votes/tips/<int:pk>/", public.tip_vote, name="tip_vote"),
+    path("votes/tips/<int:pk>/", voting.tip_vote, name="tip_vote"),
     path("categories/<str:slug>/", public.category_detail, name="category"),
     path("search/", public.search, name="search"),
     # Feeds and sitemaps are public pages too: cached and invalidated like the others.

@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.decorators import ratelimit
@@ -33,3 +35,16 @@ class TipcastAdminSite(admin.AdminSite):
         # When staff must use a second factor, allauth's sign-in (which asks
         # for it) replaces this form (see supportsite/staff_mfa.py).
         return staff_admin_login(request) or super().login(request, extra_context)
+
+
+class DateHierarchyChangeList(ChangeList):
+    """For model lists with a date_hierarchy. Django turns a bad year in the
+    query (?scheduled_for__year=abc) into the admin's "incorrect filter" page,
+    but catches only ValueError: a year of 30 digits overflows datetime() with
+    an OverflowError, a 500. Use with `get_changelist` on the ModelAdmin."""
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except OverflowError as error:
+            raise IncorrectLookupParameters(error) from error

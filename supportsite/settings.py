@@ -95,6 +95,8 @@ MIDDLEWARE = [
     # Facebook's crawler wants compressed pages; Django's GZip middleware adds
     # random padding against BREACH.
     "django.middleware.gzip.GZipMiddleware",
+    # NUL in a path, query or cookie: 404 (or the cookie dropped) before any query runs.
+    "supportsite.invalid_characters.InvalidCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -328,6 +330,8 @@ VOTE_RATE_PER_IP = env.str("VOTE_RATE_PER_IP", default="60/h")
 # Markdown previews (the ask form's Preview button) per user and per IP.
 PREVIEW_RATE_PER_USER = env.str("PREVIEW_RATE_PER_USER", default="20/m")
 PREVIEW_RATE_PER_IP = env.str("PREVIEW_RATE_PER_IP", default="60/m")
+# First votes on one tip from anonymous visitors on one IP address (best effort: qa.views.voting).
+VOTE_ANONYMOUS_RATE_PER_IP_PER_TIP = env.str("VOTE_ANONYMOUS_RATE_PER_IP_PER_TIP", default="3/d")
 QUESTION_TITLE_MAX_LENGTH = 200
 QUESTION_BODY_MAX_LENGTH = env.int("QUESTION_BODY_MAX_LENGTH", default=10000)
 # Staff are warned before publishing text that matches this order/membership

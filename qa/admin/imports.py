@@ -1,27 +1,30 @@
 """Import FAQ from CSV: the `manage.py import_faq` command as an admin page.
 
-The reading and importing are qa.importing's (faq_rows_read, faq_import), the
-same code the command runs; this page only takes the upload and shows the
-report. One difference on purpose: a file with any line that is not valid in
-the chosen encoding imports nothing here, because staff uploading through a
-browser cannot easily see which rows were skipped and why, and a half-imported
-FAQ is harder to clean up than a file to re-save.
+The upload becomes an ImportJob run by a Celery worker (qa.import_jobs), the
+same import code the command runs; staff are sent to the job's page, which
+refreshes itself (a meta refresh: the CSP allows no inline script) until the
+job has finished, then shows the report.
 """
 
 from django import forms
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from qa import import_jobs
 from qa.admin.tips import TipAdmin
-from qa.importing import ImportFileError, faq_import, faq_rows_read
+from qa.importing import ImportFileError, ImportReport, faq_rows_iter
+from qa.models import ImportJob
 
-# An FAQ of a few thousand entries is well under this; anything bigger is a
-# wrong file, and reading it would only hold a worker.
-MAX_CSV_BYTES = 5 * 1024 * 1024
+# An FAQ of tens of thousands of entries is well under this; the import reads
+# the file as a stream in a worker, so the limit is about disk, not memory.
+MAX_CSV_BYTES = 50 * 1024 * 1024
+RECENT_JOBS = 10
+# Seconds between two refreshes of a running job's page.
+JOB_PAGE_REFRESH_SECONDS = 2
 ENCODINGS = [
     ("utf-8", _("UTF-8 (with or without a byte-order mark)")),
     ("cp932", _("Shift_JIS / CP932 (CSV saved by Excel in Japan)")),
@@ -55,55 +58,62 @@ class FaqImportForm(forms.Form):
             )
         return upload
 
-    def read_rows(self):
-        """The file's rows (qa.importing.faq_rows_read), or None with the
-        reason added to the form when the file cannot be imported."""
-        data = self.cleaned_data["file"].read()
-        encoding = self.cleaned_data["encoding"]
-        try:
-            rows = faq_rows_read(data=data, encoding=encoding)
-        except ImportFileError as error:
-            self.add_error("file", str(error))
-            return None
-        undecodable = [row.line for row in rows if row.undecodable]
-        if undecodable:
-            self.add_error(
-                "file",
-                ngettext(
-                    "Line %(lines)s is not valid %(encoding)s. Nothing was imported: check the encoding above, "
-                    "or save the file again as UTF-8.",
-                    "Lines %(lines)s are not valid %(encoding)s. Nothing was imported: check the encoding above, "
-                    "or save the file again as UTF-8.",
-                    len(undecodable),
-                )
-                % {"lines": ", ".join(str(line) for line in undecodable), "encoding": dict(ENCODINGS)[encoding]},
-            )
-            return None
-        return rows
+    def clean(self):
+        """Refuse at once what the header row already shows (missing columns,
+        an empty file, UTF-8 read as Shift_JIS); the rows are the job's."""
+        cleaned = super().clean()
+        upload, encoding = cleaned.get("file"), cleaned.get("encoding")
+        if upload is not None and encoding:
+            try:
+                next(faq_rows_iter(stream=upload, encoding=encoding), None)
+            except ImportFileError as error:
+                self.add_error("file", str(error))
+            upload.seek(0)
+        return cleaned
 
 
 def faq_import_view(model_admin, request):
     # Importing creates and publishes tips: the same permission as adding one.
     if not model_admin.has_add_permission(request):
         raise PermissionDenied
-    report = None
     form = FaqImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        rows = form.read_rows()
-        if rows is not None:
-            dry_run = form.cleaned_data["dry_run"]
-            report = faq_import(rows=rows, announce=form.cleaned_data["announce"], dry_run=dry_run)
-            level = messages.WARNING if report.failed else messages.SUCCESS
-            model_admin.message_user(request, report.summary(dry_run=dry_run), level)
+        job = import_jobs.import_job_create(
+            upload=form.cleaned_data["file"],
+            encoding=form.cleaned_data["encoding"],
+            dry_run=form.cleaned_data["dry_run"],
+            announce=form.cleaned_data["announce"],
+            started_by=request.user,
+        )
+        return redirect("admin:qa_tip_import_job", job_id=job.pk)
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.opts,
         "title": gettext("Import FAQ from CSV"),
         "form": form,
-        "report": report,
-        "dry_run": bool(form.is_bound and form.is_valid() and form.cleaned_data["dry_run"]),
+        "recent_jobs": ImportJob.objects.select_related("started_by")[:RECENT_JOBS],
     }
     return TemplateResponse(request, "admin/qa/import_faq.html", context)
+
+
+def faq_import_job_view(model_admin, request, job_id):
+    if not model_admin.has_add_permission(request):
+        raise PermissionDenied
+    job = get_object_or_404(ImportJob.objects.select_related("started_by"), pk=job_id)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.opts,
+        "title": gettext("FAQ import: %(file)s") % {"file": job.file_name},
+        "job": job,
+        "refresh_seconds": None if job.is_finished else JOB_PAGE_REFRESH_SECONDS,
+        "listed_all_failures": len(job.failures) >= job.failed,
+        "summary": ImportReport(
+            created=job.created, updated=job.updated, unchanged=job.unchanged, failed=job.failed
+        ).summary(dry_run=job.dry_run)
+        if job.status == ImportJob.Status.DONE
+        else "",
+    }
+    return TemplateResponse(request, "admin/qa/import_job.html", context)
 
 
 class TipImportAdmin(TipAdmin):
@@ -112,4 +122,9 @@ class TipImportAdmin(TipAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view(lambda request: faq_import_view(self, request))
-        return [path("import/", view, name="qa_tip_import"), *super().get_urls()]
+        job_view = self.admin_site.admin_view(lambda request, job_id: faq_import_job_view(self, request, job_id))
+        return [
+            path("import/", view, name="qa_tip_import"),
+            path("import/<int:job_id>/", job_view, name="qa_tip_import_job"),
+            *super().get_urls(),
+        ]

@@ -67,7 +67,9 @@ class AssigneeFilter(admin.SimpleListFilter):
             return queryset.filter(assignee=request.user)
         if value == "none":
             return queryset.filter(assignee__isnull=True)
-        if value and value.isdigit():
+        # A user id: ASCII digits within the database's integer range (a
+        # 30-digit id overflows SQLite; "²" is a digit to isdigit() but not to int()).
+        if value and value.isascii() and value.isdigit() and int(value) < 2**63:
             return queryset.filter(assignee_id=int(value))
         return queryset
 

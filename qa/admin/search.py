@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qa.models import SearchMiss, SearchSynonym
 from qa.search import services as search_services
+from supportsite.admin_site import DateHierarchyChangeList
 
 
 @admin.register(SearchSynonym)
@@ -34,6 +35,9 @@ class SearchMissAdmin(admin.ModelAdmin):
     search_fields = ["query"]
     date_hierarchy = "last_seen"
     readonly_fields = ["query", "count", "first_seen", "last_seen"]
+
+    def get_changelist(self, request, **kwargs):
+        return DateHierarchyChangeList  # a 30-digit year is a bad filter, not a 500
 
     def has_add_permission(self, request):
         return False  # recorded by the search page only

@@ -1,33 +1,25 @@
 """The public, read-only site: home, tips, categories, search, robots.txt.
 
-Views stay thin: selectors read, services change (the helpful vote), and the
-templates present. Canonical and social URLs come from SITE_URL, never from
-the Host header.
+Views stay thin: selectors read, services change, and the templates present
+(the helpful vote is in qa.views.voting). Canonical and social URLs come from
+SITE_URL, never from the Host header.
 """
 
-import hashlib
-
 from django.conf import settings
-from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponsePermanentRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
-from django_ratelimit.decorators import ratelimit
+from django.views.decorators.http import require_safe
 
-from qa import selectors, services, share_images
+from qa import selectors, share_images
 from qa.page_cache import public_page
 from qa.pagination import CountedPaginator
 from qa.search.services import search_miss_record
 from qa.share_image_store import tip_share_image_url
-from supportsite.same_origin import csrf_token_or_same_origin
+from qa.views.voting import VOTED_TIPS_SESSION_KEY
 
 HOME_LATEST_TIPS = 10
-# Session key remembering which tips this visitor voted on, so the page can
-# thank them instead of showing the form again.
-VOTED_TIPS_SESSION_KEY = "qa_voted_tips"
 
 
 def _page(request, object_list, *, count: int | None = None):
@@ -146,45 +138,6 @@ def _tip_structured_data(tip) -> dict:
             },
         },
     }
-
-
-def _voter_key(request) -> str:
-    """A stable, anonymous identity for one vote per visitor: a hash of the
-    user id when signed in, else of the session key (created if needed)."""
-    if request.user.is_authenticated:
-        raw = f"user:{request.user.pk}"
-    else:
-        if not request.session.session_key:
-            request.session.create()
-        raw = f"session:{request.session.session_key}"
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def _vote_rate(group, request):
-    # Read per request (not at import) so that override_settings applies.
-    return settings.VOTE_RATE_PER_IP
-
-
-@csrf_token_or_same_origin
-@require_POST
-@ratelimit(key="ip", rate=_vote_rate, method="POST", block=True)
-def tip_vote(request, pk):
-    tip = selectors.tip_get_published(pk=pk)
-    choice = request.POST.get("helpful")
-    if choice not in {"yes", "no"}:
-        messages.error(request, _("Please choose Yes or No."))
-        return redirect(tip.get_absolute_url() + "#vote")
-    helpful = choice == "yes"
-    counted = services.tip_vote(tip=tip, voter_key=_voter_key(request), helpful=helpful)
-    voted = request.session.get(VOTED_TIPS_SESSION_KEY, {})
-    # Only a counted vote is remembered as this visitor's answer; a repeat keeps the first.
-    voted.setdefault(str(tip.pk), choice if counted else "already")
-    request.session[VOTED_TIPS_SESSION_KEY] = voted
-    if counted:
-        messages.success(request, _("Thank you for your feedback!"))
-    else:
-        messages.info(request, _("You have already voted on this tip. Thank you!"))
-    return redirect(tip.get_absolute_url() + "#vote")
 
 
 @require_safe

@@ -10,7 +10,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from qa import services
-from qa.models import Category, Tip, TipVote
+from qa.models import Category, Tip
 
 pytestmark = pytest.mark.django_db
 
@@ -200,45 +200,7 @@ def test_tip_dates_use_the_configured_time_zone(client, make_tip):
     assert 'datetime="2026-03-02T08:30:00+09:00"' in html
 
 
-# --- Voting ------------------------------------------------------------------------
-
-
-def test_anonymous_vote_counts_once_and_thanks_the_visitor(client, make_tip):
-    tip = make_tip()
-    vote_url = reverse("qa:tip_vote", kwargs={"pk": tip.pk})
-    response = client.post(vote_url, {"helpful": "yes"}, follow=True)
-    html = response.content.decode()
-    assert "Thank you for your feedback!" in html
-    assert "1 person found this helpful" in html
-    assert 'name="helpful"' not in html  # the form is replaced by a thank-you
-    client.post(vote_url, {"helpful": "no"})
-    tip.refresh_from_db()
-    assert (tip.helpful_yes, tip.helpful_no) == (1, 0)
-    assert TipVote.objects.get().voter_key != client.session.session_key  # hashed, never raw
-
-
-def test_signed_in_vote_is_keyed_by_user_across_sessions(client, make_tip, customer):
-    tip = make_tip()
-    vote_url = reverse("qa:tip_vote", kwargs={"pk": tip.pk})
-    client.force_login(customer)
-    client.post(vote_url, {"helpful": "no"})
-    client.logout()
-    client.force_login(customer)
-    response = client.post(vote_url, {"helpful": "no"}, follow=True)
-    assert "already voted" in response.content.decode()
-    tip.refresh_from_db()
-    assert (tip.helpful_yes, tip.helpful_no) == (0, 1)
-
-
-def test_two_visitors_each_get_a_vote(client, make_tip):
-    from django.test import Client
-
-    tip = make_tip()
-    vote_url = reverse("qa:tip_vote", kwargs={"pk": tip.pk})
-    client.post(vote_url, {"helpful": "yes"})
-    Client().post(vote_url, {"helpful": "yes"})
-    tip.refresh_from_db()
-    assert tip.helpful_yes == 2
+# --- Voting (more in test_votes) -------------------------------------------------------
 
 
 def test_vote_rejects_get_bad_choice_and_unpublished_tips(client, make_tip):

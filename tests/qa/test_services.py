@@ -53,13 +53,18 @@ def test_tip_publish_sets_published_at_once(make_tip):
     assert tip.published_at == first
 
 
-def test_tip_vote_counts_one_per_visitor(make_tip):
+def test_tip_vote_counts_one_per_voter_and_a_second_answer_changes_it(make_tip):
     tip = make_tip()
-    assert services.tip_vote(tip=tip, voter_key="a", helpful=True) is True
-    assert services.tip_vote(tip=tip, voter_key="a", helpful=False) is False
-    assert services.tip_vote(tip=tip, voter_key="b", helpful=False) is True
+    outcome = services.VoteOutcome
+    assert services.tip_vote(tip=tip, voter_key="a", helpful=True) == outcome.COUNTED
+    assert services.tip_vote(tip=tip, voter_key="a", helpful=True) == outcome.UNCHANGED
+    assert services.tip_vote(tip=tip, voter_key="b", helpful=False) == outcome.COUNTED
     tip.refresh_from_db()
     assert (tip.helpful_yes, tip.helpful_no) == (1, 1)
+    assert services.tip_vote(tip=tip, voter_key="a", helpful=False) == outcome.CHANGED
+    tip.refresh_from_db()
+    assert (tip.helpful_yes, tip.helpful_no) == (0, 2)
+    assert tip.votes.count() == 2
 
 
 def test_draft_slug_follows_the_public_title_until_first_published(make_question, staff):

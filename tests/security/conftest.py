@@ -11,7 +11,7 @@ from taggit.models import Tag
 
 from publishing.models import ChannelState, Delivery
 from qa import services
-from qa.models import SearchMiss, SearchSynonym
+from qa.models import ImportJob, SearchMiss, SearchSynonym
 from qa.search import services as search_services
 from tests.security.permission_expectations import World
 
@@ -52,6 +52,7 @@ def world(customer, other_customer, staff, category, make_tip):
         "qa.searchmiss": _search_miss("ギフトカード"),
         "qa.question": question,
         "qa.tip": published,
+        "qa.importjob": ImportJob.objects.create(file_name="faq.csv", encoding="utf-8", started_by=staff),
         "publishing.delivery": world.delivery,
         "publishing.channelstate": ChannelState.objects.get_or_create(kind="console")[0],
     }

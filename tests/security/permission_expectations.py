@@ -225,6 +225,11 @@ ROUTES: dict[str, list[Case]] = {
     # The preview shows drafts: staff only.
     "admin/qa/tip/<int:object_id>/preview/": [Case(lambda w: f"/admin/qa/tip/{w.draft_tip.pk}/preview/", STAFF_ONLY)],
     "admin/qa/tip/import/": [Case("/admin/qa/tip/import/", STAFF_ONLY)],
+    # An import's progress page: staff only, like the import.
+    "admin/qa/tip/import/<int:job_id>/": [
+        Case(lambda w: f"/admin/qa/tip/import/{w.objects['qa.importjob'].pk}/", STAFF_ONLY),
+        Case("/admin/qa/tip/import/999999/", staff_only(404), label="missing"),
+    ],
     # The live character count of the tip's post text.
     "admin/publishing/delivery/preview/": [
         Case(lambda w: f"/admin/publishing/delivery/preview/?tip={w.published_tip.pk}&channel=console", STAFF_ONLY)

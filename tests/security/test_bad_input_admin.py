@@ -1,15 +1,28 @@
 """Bad input in the admin gets a validation message, never a 500: the answer
-form and the CSV import page. The public surfaces are in test_bad_input, and
+form, the CSV import page, and every list filter and search of every model
+list (discovered from the registered ModelAdmins, not listed by hand). The public surfaces are in test_bad_input, and
 like it this module must also pass on PostgreSQL (which refuses NUL in text).
 """
 
 import pytest
+from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from qa.admin.forms import ANSWER_BODY_MAX_LENGTH
-from qa.models import Answer, Tip
-from tests.security.bad_input import EMOJI_BODY, EMOJI_TITLE, LONG_WORD, NUL, RLO, page
+from qa.models import Answer, ImportJob, Tip
+from qa.tasks import run_import_job
+from tests.security.bad_input import (
+    EMOJI_BODY,
+    EMOJI_TITLE,
+    LONG_WORD,
+    NUL,
+    QUERY_VALUES,
+    REFUSED_IN_QUERY,
+    RLO,
+    page,
+)
 
 # --- The admin answer ---------------------------------------------------------------------------------
 
@@ -64,12 +77,20 @@ def test_admin_answer_accepts_long_words_emoji_and_shows_them(staff_client, clie
 
 
 def upload(staff_client, content: bytes, *, encoding="utf-8", dry_run=False, announce=False):
+    """Upload through the import page. A file the form accepts becomes a job:
+    run it as the worker would (the task function), then return the job's page."""
     data = {"file": SimpleUploadedFile("faq.csv", content, content_type="text/csv"), "encoding": encoding}
     if dry_run:
         data["dry_run"] = "on"
     if announce:
         data["announce"] = "on"
-    return staff_client.post(reverse("admin:qa_tip_import"), data)
+    response = staff_client.post(reverse("admin:qa_tip_import"), data)
+    if response.status_code != 302:
+        return response
+    job = ImportJob.objects.latest("pk")
+    assert response["Location"] == reverse("admin:qa_tip_import_job", args=[job.pk])
+    run_import_job(job.pk)
+    return staff_client.get(response["Location"])
 
 
 def csv_bytes(*rows, encoding="utf-8") -> bytes:
@@ -186,3 +207,42 @@ def test_import_page_and_command_share_the_code(staff_client, tmp_path):
     out = StringIO()
     call_command("import_faq", str(path), stdout=out, stderr=StringIO())
     assert "0 created, 0 updated, 2 unchanged, 0 failed." in out.getvalue()
+
+
+# --- Every list filter and search of every model list ---------------------------------------------------
+
+
+def changelist_parameters(response) -> list[str]:
+    """The query parameters a model list reads: its filters' (status, category__id__exact,
+    published_at__gte...), the date hierarchy's, search, ordering and page."""
+    if "cl" not in response.context:  # a page of its own (the channels' health): no filters
+        return ["q", "o", "p"]
+    changelist = response.context["cl"]
+    names = [name for spec in changelist.filter_specs for name in spec.expected_parameters()]
+    if changelist.date_hierarchy:
+        names += [f"{changelist.date_hierarchy}__{part}" for part in ("year", "month", "day")]
+    if changelist.search_fields:
+        names.append("q")
+    return [*names, "o", "p"]
+
+
+@pytest.mark.parametrize("model", sorted(model._meta.label_lower for model in admin.site._registry))
+def test_every_list_filter_and_search_answers_bad_values_without_a_500(world, model):
+    app_label, model_name = model.split(".")
+    url = reverse(f"admin:{app_label}_{model_name}_changelist")
+    client = Client(raise_request_exception=False)
+    client.force_login(world.staff)
+    names = changelist_parameters(client.get(url))
+    failures = []
+    for name in names:
+        for label, value in QUERY_VALUES.items():
+            response = client.get(f"{url}?{name}={value}")
+            refused = label in REFUSED_IN_QUERY
+            if (response.status_code != 404) if refused else response.status_code >= 500:
+                failures.append(f"{url}?{name}=… ({label}): {response.status_code}")
+    assert names
+    assert not failures, "\n".join(failures)
+
+
+def test_nul_in_the_tip_status_filter_is_a_404(staff_client):
+    assert staff_client.get(reverse("admin:qa_tip_changelist") + "?status=%00").status_code == 404

@@ -11,27 +11,9 @@ import pytest
 from django.conf import settings
 from django.contrib import admin
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.security.permission_expectations import ACTORS, ADMIN_LOGIN, ADMIN_MODELS, LOGIN, REDIRECT, all_cases
-
-# --- The URL conf, walked -------------------------------------------------------------------------
-
-
-def url_routes(patterns=None, prefix="", namespace=""):
-    """Every route of the URL conf as (route, name): ("admin/qa/tip/<path:object_id>/change/",
-    "admin:qa_tip_change"). The tables (permission_expectations) are keyed by route, or by name where the
-    route is unstable (the admin's app list regex follows the order models register in)."""
-    patterns = get_resolver().url_patterns if patterns is None else patterns
-    routes = []
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            inner = ":".join(part for part in (namespace, pattern.namespace or "") if part)
-            routes += url_routes(pattern.url_patterns, prefix + str(pattern.pattern), inner)
-        elif isinstance(pattern, URLPattern):
-            name = ":".join(part for part in (namespace, pattern.name or "") if part)
-            routes.append((prefix + str(pattern.pattern), name))
-    return routes
+from tests.security.urlconf import url_routes
 
 
 def table_key(route, name, table) -> str | None:

@@ -4,15 +4,19 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from qa import demo_content
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
-        "Load demo tips, categories, saved replies, a customer and a staff account. Running it again changes nothing."
-    )
+    # argparse needs a real string (a lazy one crashes `--help`): translated
+    # when the parser is built.
+    @property
+    def help(self):
+        return _(
+            "Load demo tips, categories, saved replies, a customer and a staff account. "
+            "Running it again changes nothing."
+        )
 
     def handle(self, *args, verbosity, **options):
         # The demo questions and answers would e-mail the demo accounts (and,

@@ -3,22 +3,20 @@ SITE_NAME, a renamed category, a new renderer version)."""
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from qa.models import Tip
 from qa.share_image_store import share_image_font, tip_share_image_generate
 
 
 class Command(BaseCommand):
-    help = gettext_lazy("Draw the share image (og:image) of every tip whose image is missing or out of date.")
+    # argparse needs a real string (a lazy one crashes `--help`): translated when the parser is built.
+    @property
+    def help(self):
+        return _("Draw the share image (og:image) of every tip whose image is missing or out of date.")
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--force", action="store_true", help=gettext_lazy("Redraw every image, even the current ones.")
-        )
-        parser.add_argument(
-            "--published-only", action="store_true", help=gettext_lazy("Leave drafts and unpublished tips alone.")
-        )
+        parser.add_argument("--force", action="store_true", help=_("Redraw every image, even the current ones."))
+        parser.add_argument("--published-only", action="store_true", help=_("Leave drafts and unpublished tips alone."))
 
     def handle(self, *args, force=False, published_only=False, **options):
         if share_image_font() is None:
