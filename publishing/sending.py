@@ -25,8 +25,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db import transaction
@@ -34,7 +35,7 @@ from django.db.models import DateTimeField, F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from publishing import claims, notifications
+from publishing import budget, claims, notifications
 from publishing.channels import registry
 from publishing.channels.base import FindResult, PublishError, Remote
 from publishing.models import ChannelState, Delivery, TipChannelSetting
@@ -139,18 +140,31 @@ def _channels_needing_reauth():
 def _delivery_claim(*, delivery_id: int | None, now: dt.datetime) -> Delivery | None:
     """pending -> sending, committed before any network call. select_for_update
     (skip_locked) keeps concurrent sweepers off each other's rows on PostgreSQL;
-    the conditional UPDATE is what makes the claim atomic everywhere."""
+    the conditional UPDATE is what makes the claim atomic everywhere. A row
+    over its channel's monthly cap is held instead (publishing.budget)."""
     with transaction.atomic():
         due = Delivery.objects.due(now=now).exclude(channel__in=_channels_needing_reauth())
         if delivery_id is not None:
             due = due.filter(pk=delivery_id)
-        pk = (
-            due.select_for_update(skip_locked=True).order_by("scheduled_for", "id").values_list("pk", flat=True).first()
+        row = (
+            due.select_for_update(skip_locked=True).order_by("scheduled_for", "id").values_list("pk", "channel").first()
         )
-        if pk is None:
+        if row is None:
+            return None
+        pk, kind = row
+        month = budget.month_of(now)
+        if not budget.claim_allowed(kind=kind, month=month):
+            budget.delivery_hold(
+                delivery_id=pk,
+                kind=kind,
+                month=month,
+                error_kind=Kind.BUDGET_CAP,
+                message=budget.cap_message(kind, budget.monthly_cap(kind)),
+            )
             return None
         claimed = Delivery.objects.filter(pk=pk, status=Status.PENDING).update(
             status=Status.SENDING,
+            budget_month=month,
             claimed_at=now,
             claimed_by=claims.holder(),
             lease_expires_at=claims.lease_until(now),
@@ -181,9 +195,19 @@ def _channel_state_update(kind: str, **fields) -> None:
 
 
 def _record_sent(
-    delivery: Delivery, remote: Remote, *, text: str, note: str = "", reconciliation: str | None = None
+    delivery: Delivery,
+    remote: Remote,
+    *,
+    text: str,
+    note: str = "",
+    reconciliation: str | None = None,
+    has_link: bool = True,
 ) -> SendOutcome:
     now = timezone.now()
+    if remote.existing:
+        # The network had accepted an earlier attempt (a retry key it knew).
+        reconciliation = Reconciliation.FOUND
+        note = note or "The network had already accepted this post from an earlier attempt; it was recorded."
     fields = {} if reconciliation is None else {"reconciliation": reconciliation}
     if _finish(
         delivery,
@@ -195,6 +219,7 @@ def _record_sent(
         last_error=note,
         error_code="",
         error_kind=Kind.NONE,
+        post_has_link=has_link,
         **fields,
     ):
         _channel_state_update(delivery.channel, last_success_at=now)
@@ -256,6 +281,18 @@ def _record_transient(
 
 
 def _record_error(delivery: Delivery, channel, error: PublishError, *, text: str) -> SendOutcome:
+    if error.over_budget:
+        held = budget.delivery_hold(
+            delivery_id=delivery.pk,
+            kind=delivery.channel,
+            month=budget.month_of(timezone.now()),
+            error_kind=Kind.NETWORK_QUOTA,
+            message=error.message,
+            fence=delivery.claimed_at,
+        )
+        if held:
+            _channel_state_update(delivery.channel, last_error=error.message, last_error_at=timezone.now())
+        return SendOutcome(delivery.pk, Status.HELD_BUDGET)
     if error.duplicate:
         found = delivery_lookup(delivery, channel)
         if found.remote is not None:
@@ -339,10 +376,11 @@ def _record_ambiguous(
 def _delivery_post(delivery: Delivery) -> SendOutcome:
     tip = delivery.tip
     setting = TipChannelSetting.objects.filter(tip=tip, channel=delivery.channel).first()
-    if not tip.is_published or (setting is not None and not setting.enabled):
+    channel = registry.get_channel(delivery.channel)
+    ticked = setting.enabled if setting is not None else not channel.opt_in
+    if not tip.is_published or not ticked:
         _finish(delivery, status=Status.CANCELLED)
         return SendOutcome(delivery.pk, Status.CANCELLED)
-    channel = registry.get_channel(delivery.channel)
     if not channel.enabled:
         return _record_failure(
             delivery,
@@ -356,6 +394,15 @@ def _delivery_post(delivery: Delivery) -> SendOutcome:
         return _record_failure(
             delivery, status=Status.FAILED, kind=Kind.PERMANENT, message=error.message, code=error.code
         )
+    if _idempotency_expired(delivery, channel):
+        found = delivery_lookup(delivery, channel)
+        if found.remote is not None:
+            return _record_sent(delivery, found.remote, text=post.text, reconciliation=Reconciliation.FOUND)
+        if not found.absent:
+            return record_unknown(
+                delivery, found, what_happened="An earlier attempt may have posted, and its retry key has expired."
+            )
+    post = replace(post, idempotency_key=delivery_idempotency_key(delivery))
     try:
         remote = channel.send(post)
     except PublishError as error:
@@ -363,7 +410,26 @@ def _delivery_post(delivery: Delivery) -> SendOutcome:
     except Exception as error:
         logger.exception("Unexpected error sending delivery %s", delivery.pk)
         return _record_ambiguous(delivery, channel, message=f"Unexpected error: {error}", text=post.text)
-    return _record_sent(delivery, remote, text=post.text)
+    return _record_sent(delivery, remote, text=post.text, has_link=bool(post.link))
+
+
+def _idempotency_expired(delivery: Delivery, channel) -> bool:
+    """An earlier attempt's outcome was unknown (the row was re-sent after a
+    look-up that relied on the network's idempotency key), and that key is now
+    older than the network keeps it: the next attempt would not be deduplicated."""
+    window = channel.idempotency_window
+    first = delivery.first_claimed_at
+    if window is None or first is None or delivery.reconciliation != Reconciliation.RESENT:
+        return False
+    return timezone.now() - first >= window
+
+
+def delivery_idempotency_key(delivery: Delivery) -> str:
+    """The same UUID for every attempt at this delivery since it was (re)queued
+    (its first claim is kept across retries and reconciles), a new one after
+    staff "send anyway" or "post again"."""
+    first = delivery.first_claimed_at or delivery.claimed_at
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{settings.SITE_URL}/deliveries/{delivery.pk}/{first.isoformat()}"))
 
 
 def delivery_send(*, delivery_id: int | None = None) -> SendOutcome | None:
