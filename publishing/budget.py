@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -52,15 +51,9 @@ def monthly_cap(kind: str, *, state: ChannelState | None = None) -> int | None:
 
 
 def post_price(kind: str, *, has_link: bool) -> Decimal:
+    """PUBLISHING_PRICE_WITH_LINK_<KIND> or PUBLISHING_PRICE_WITHOUT_LINK_<KIND> (checked in settings)."""
     prices = settings.PUBLISHING_POST_PRICES.get(kind, {})
-    name = "with_link" if has_link else "without_link"
-    value = prices.get(name, "0")
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        raise ImproperlyConfigured(
-            f"PUBLISHING_PRICE_{kind.upper()}_{name.upper()} must be a number, not {value!r}."
-        ) from None
+    return Decimal(str(prices.get("with_link" if has_link else "without_link", "0")))
 
 
 # --- The check made by every claim ---------------------------------------------------------------

@@ -6,6 +6,7 @@ has a safe development default, so `make run` needs no configuration at all.
 a social network is enabled only when its credentials are present.
 """
 
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import environ
@@ -484,17 +485,28 @@ for _kind, _cap in PUBLISHING_MONTHLY_POST_CAPS.items():
 # (2026: about 0.20 against 0.015 USD); prices change, so they are settings.
 PUBLISHING_PRICE_CURRENCY = env.str("PUBLISHING_PRICE_CURRENCY", default="USD")
 _PRICE_DEFAULTS = {"x": ("0.20", "0.015")}
+
+
 PUBLISHING_POST_PRICES = {
     kind: {
         "with_link": env.str(
-            f"PUBLISHING_PRICE_{kind.upper()}_WITH_LINK", default=_PRICE_DEFAULTS.get(kind, ("0", "0"))[0]
+            f"PUBLISHING_PRICE_WITH_LINK_{kind.upper()}", default=_PRICE_DEFAULTS.get(kind, ("0", "0"))[0]
         ),
         "without_link": env.str(
-            f"PUBLISHING_PRICE_{kind.upper()}_WITHOUT_LINK", default=_PRICE_DEFAULTS.get(kind, ("0", "0"))[1]
+            f"PUBLISHING_PRICE_WITHOUT_LINK_{kind.upper()}", default=_PRICE_DEFAULTS.get(kind, ("0", "0"))[1]
         ),
     }
     for kind in PUBLISHING_CHANNEL_CLASSES
 }
+for _kind, _prices in PUBLISHING_POST_PRICES.items():
+    for _name, _value in _prices.items():
+        _variable = f"PUBLISHING_PRICE_{_name.upper()}_{_kind.upper()}"
+        try:
+            _prices[_name] = Decimal(_value)
+        except InvalidOperation:
+            raise ImproperlyConfigured(f"{_variable} must be a price such as 0.20, not {_value!r}.") from None
+        if not _prices[_name].is_finite() or _prices[_name] < 0:
+            raise ImproperlyConfigured(f"{_variable} must be a price of 0 or more, not {_value!r}.")
 # --- end of monthly budgets ---
 # Drip: minimum minutes between two posts on one channel, and posting hours in
 # TIME_ZONE ("HH:MM-HH:MM"). Per channel: PUBLISHING_DRIP_INTERVAL_MINUTES_X etc.
