@@ -73,7 +73,8 @@ def claim_allowed(*, kind: str, month: dt.date) -> bool:
     if cap is None:
         return True
     _budget_row_locked(kind, month)
-    return Delivery.objects.counted_in_month(kind=kind, month=month).count() < cap
+    # Counting stops at the cap: a claim never reads more than `cap` index entries.
+    return Delivery.objects.counted_in_month(kind=kind, month=month)[:cap].count() < cap
 
 
 def delivery_hold(*, delivery_id: int, kind: str, month: dt.date, error_kind: str, message: str, fence=None) -> bool:

@@ -23,16 +23,14 @@ from django.utils import timezone
 from publishing import budget, claims
 from publishing.channels import registry
 from publishing.channels.base import PublishError
+from publishing.enqueue import _publisher, delivery_enqueue_send, enqueue_task
 from publishing.models import ChannelState, Delivery, TipChannelSetting
 from publishing.sending import (
     Reconciliation,
     _finish,
-    _publisher,
     _record_sent,
-    delivery_enqueue_send,
     delivery_lookup,
     delivery_send,
-    enqueue_task,
     record_unknown,
 )
 from qa.models import Tip

@@ -22,6 +22,12 @@ from publishing.budget import (  # noqa: F401  (re-exported)
     deliveries_release_held,
 )
 from publishing.channels import registry
+from publishing.enqueue import (  # noqa: F401  (re-exported)
+    SHORT_WAIT_SECONDS,
+    delivery_enqueue_send,
+    enqueue_sends_after_commit,
+    enqueue_task,
+)
 from publishing.models import ChannelState, Delivery, TipChannelSetting
 from publishing.recovery import (  # noqa: F401  (re-exported)
     SweepReport,
@@ -34,14 +40,10 @@ from publishing.recovery import (  # noqa: F401  (re-exported)
 )
 from publishing.scheduling import next_slot
 from publishing.sending import (  # noqa: F401  (re-exported)
-    SHORT_WAIT_SECONDS,
     SendOutcome,
     channel_mark_needs_reauth,
     delivery_delete_remote,
-    delivery_enqueue_send,
     delivery_send,
-    enqueue_sends_after_commit,
-    enqueue_task,
     tip_is_published,
 )
 
