@@ -129,7 +129,8 @@ def deliveries_release_held(*, kind: str, retry_network_quota: bool = False) -> 
         # while room is handed out, and two releases do not both hand it out.
         _budget_row_locked(kind, month)
         cap = monthly_cap(kind)
-        room = None if cap is None else max(0, cap - Delivery.objects.counted_in_month(kind=kind, month=month).count())
+        used = None if cap is None else Delivery.objects.counted_in_month(kind=kind, month=month)[:cap].count()
+        room = None if cap is None else max(0, cap - used)
         if room == 0:
             # Still full (a new month that is full at once included): staff
             # hear about it once this month.

@@ -16,6 +16,8 @@ from publishing.models import ChannelState, Delivery, TipChannelSetting
 logger = logging.getLogger("publishing.selectors")
 # The network's own quota is read at most this often (it is an API call).
 NETWORK_QUOTA_CACHE_SECONDS = 60
+# A staff page waits at most this long for it.
+NETWORK_QUOTA_TIMEOUT_SECONDS = 5
 
 
 def delivery_backlog_counts() -> dict[str, int]:
@@ -61,15 +63,16 @@ def _network_quota(channel: Channel):
     if not (channel.enabled and hasattr(channel, "quota")):
         return None, ""
     key = f"publishing:network-quota:{channel.kind}"
-    quota = cache.get(key)
-    if quota is None:
+    cached = cache.get(key)
+    if cached is None:
         try:
-            quota = channel.quota()
+            cached = (channel.quota(timeout=NETWORK_QUOTA_TIMEOUT_SECONDS), "")
         except PublishError as error:
             logger.warning("Could not read %s's quota: %s", channel.kind, error.message)
-            return None, error.message
-        cache.set(key, quota, NETWORK_QUOTA_CACHE_SECONDS)
-    return quota, ""
+            # A network that is down is not asked again on every page view.
+            cached = (None, error.message)
+        cache.set(key, cached, NETWORK_QUOTA_CACHE_SECONDS)
+    return cached
 
 
 def _reconcile_counts() -> dict[str, ReconcileCounts]:

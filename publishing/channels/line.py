@@ -122,11 +122,12 @@ class LineChannel(Channel):
 
     # --- send -------------------------------------------------------------------------------
 
-    def quota(self) -> LineQuota:
+    def quota(self, *, timeout: float | None = None) -> LineQuota:
         """This month's quota and usage, as LINE counts them; raises PublishError."""
+        timeout = timeout or settings.PUBLISHING_HTTP_TIMEOUT
         with _errors_mapped(), self.api() as api:
-            quota = api.get_message_quota(_request_timeout=settings.PUBLISHING_HTTP_TIMEOUT)
-            consumption = api.get_message_quota_consumption(_request_timeout=settings.PUBLISHING_HTTP_TIMEOUT)
+            quota = api.get_message_quota(_request_timeout=timeout)
+            consumption = api.get_message_quota_consumption(_request_timeout=timeout)
         limit = quota.value if str(getattr(quota.type, "value", quota.type)) == "limited" else None
         return LineQuota(limit=limit, used=consumption.total_usage, share=settings.LINE_QUOTA_SHARE)
 

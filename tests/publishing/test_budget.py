@@ -202,6 +202,21 @@ def test_staff_set_the_cap_on_the_health_page_and_bad_input_loses_nothing(
     assert admin_client.post(reverse("admin:publishing_channelstate_monthly_cap", args=["nope"])).status_code == 404
 
 
+def test_staff_try_held_posts_again_from_the_health_page(
+    capped, make_tip, admin_client, django_capture_on_commit_callbacks
+):
+    publish_tips(make_tip, django_capture_on_commit_callbacks, ["A", "B", "C"])
+    url = reverse("admin:publishing_channelstate_release_held", args=["alpha"])
+    response = admin_client.post(url, follow=True)
+    assert "the monthly cap is reached" in response.content.decode()
+    assert Delivery.objects.filter(status=Status.HELD_BUDGET).count() == 1
+    Delivery.objects.filter(status=Status.HELD_BUDGET).update(error_kind=Kind.NETWORK_QUOTA)
+    Delivery.objects.filter(channel="alpha", status=Status.SENT).update(status=Status.CANCELLED)
+    response = admin_client.post(url, follow=True)
+    assert "1 held post goes back in the queue" in response.content.decode()
+    assert not Delivery.objects.filter(status=Status.HELD_BUDGET).exists()
+
+
 def test_staff_without_change_permission_cannot_set_the_cap(client, django_user_model, capped):
     from django.contrib.auth.models import Permission
 
