@@ -64,6 +64,13 @@ def _budget_row_locked(kind: str, month: dt.date) -> ChannelBudgetMonth:
     return ChannelBudgetMonth.objects.select_for_update().get(kind=kind, month=month)
 
 
+def _posts_counted(kind: str, month: dt.date, *, up_to: int) -> int:
+    """The channel's posts this month, counted no further than `up_to`: a
+    claim reads at most `cap` entries of the (channel, month, status) index,
+    and no sort (the model's default ordering would add one)."""
+    return Delivery.objects.counted_in_month(kind=kind, month=month).order_by()[:up_to].count()
+
+
 def claim_allowed(*, kind: str, month: dt.date) -> bool:
     """Called inside the claim's transaction, with the delivery row locked:
     True when one more post fits the channel's cap this month. On a capped
@@ -73,8 +80,7 @@ def claim_allowed(*, kind: str, month: dt.date) -> bool:
     if cap is None:
         return True
     _budget_row_locked(kind, month)
-    # Counting stops at the cap: a claim never reads more than `cap` index entries.
-    return Delivery.objects.counted_in_month(kind=kind, month=month)[:cap].count() < cap
+    return _posts_counted(kind, month, up_to=cap) < cap
 
 
 def delivery_hold(*, delivery_id: int, kind: str, month: dt.date, error_kind: str, message: str, fence=None) -> bool:
@@ -129,8 +135,7 @@ def deliveries_release_held(*, kind: str, retry_network_quota: bool = False) -> 
         # while room is handed out, and two releases do not both hand it out.
         _budget_row_locked(kind, month)
         cap = monthly_cap(kind)
-        used = None if cap is None else Delivery.objects.counted_in_month(kind=kind, month=month)[:cap].count()
-        room = None if cap is None else max(0, cap - used)
+        room = None if cap is None else max(0, cap - _posts_counted(kind, month, up_to=cap))
         if room == 0:
             # Still full (a new month that is full at once included): staff
             # hear about it once this month.

@@ -140,7 +140,8 @@ class Delivery(models.Model):
         indexes = [
             models.Index(fields=["status", "scheduled_for"]),
             models.Index(fields=["channel", "status"]),
-            models.Index(fields=["channel", "budget_month"]),
+            # Covers the budget count (channel, month, status) without reading rows.
+            models.Index(fields=["channel", "budget_month", "status"]),
         ]
 
     def __str__(self):
