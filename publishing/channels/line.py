@@ -5,9 +5,10 @@ a button to the tip) to every friend of the account. LINE bills per recipient
 (a broadcast to 10,000 friends is 10,000 messages), so:
 - the channel is opt-in per tip (Channel.opt_in): staff tick LINE on the tip;
 - before each broadcast the month's quota and usage are read from the API, and
-  once usage reaches LINE_QUOTA_SHARE of the quota the send is refused with
-  over_budget (the delivery is held, publishing.budget), as is LINE's own 429
-  "You have reached your monthly limit."
+  the number of friends it would reach (followers minus blocks, from the
+  insight statistics); when usage plus that would pass LINE_QUOTA_SHARE of the
+  quota the send is refused with over_budget (the delivery is held,
+  publishing.budget), as is LINE's own 429 "You have reached your monthly limit."
 
 What LINE cannot do, and what Tipcast does instead:
 - A broadcast cannot be listed, searched or looked up afterwards, so find()
@@ -34,6 +35,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from linebot.v3 import insight as line_insight
 from linebot.v3.messaging import (
     ApiClient,
     BroadcastRequest,
@@ -61,6 +63,8 @@ HERO_ASPECT_RATIO = "40:21"
 MONTHLY_LIMIT_MESSAGE = "monthly limit"
 # LINE's 429 carries no Retry-After; broadcasts are limited to 60 an hour.
 DEFAULT_RATE_LIMIT_WAIT = 60.0
+# LINE's statistics are by day in Japan time, ready the day after.
+LINE_STATISTICS_TZ = dt.timezone(dt.timedelta(hours=9))
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,10 @@ class LineQuota:
     def exhausted(self) -> bool:
         return self.allowed is not None and self.used >= self.allowed
 
+    def exceeded_by(self, recipients: int) -> bool:
+        """A broadcast to `recipients` friends would go past the allowed share."""
+        return self.allowed is not None and self.used + recipients > self.allowed
+
 
 class LineChannel(Channel):
     kind = "line"
@@ -98,6 +106,15 @@ class LineChannel(Channel):
         configuration.retries = False
         with ApiClient(configuration) as client:
             yield MessagingApi(client)
+
+    @contextmanager
+    def insight(self):
+        configuration = line_insight.Configuration(
+            host=self.config.get("api_base_url"), access_token=self.config["access_token"]
+        )
+        configuration.retries = False
+        with line_insight.ApiClient(configuration) as client:
+            yield line_insight.Insight(client)
 
     # --- compose --------------------------------------------------------------------------
 
@@ -131,15 +148,37 @@ class LineChannel(Channel):
         limit = quota.value if str(getattr(quota.type, "value", quota.type)) == "limited" else None
         return LineQuota(limit=limit, used=consumption.total_usage, share=settings.LINE_QUOTA_SHARE)
 
-    def send(self, post: Post) -> Remote:
+    def broadcast_reach(self, *, timeout: float | None = None) -> int | None:
+        """About how many friends a broadcast reaches (and so how many
+        messages it costs): the followers minus the blocks on the latest day
+        LINE has figures for (yesterday or the day before, Japan time); None
+        when it has none yet. Raises PublishError."""
+        timeout = timeout or settings.PUBLISHING_HTTP_TIMEOUT
+        today = timezone.now().astimezone(LINE_STATISTICS_TZ).date()
+        with _errors_mapped(), self.insight() as insight:
+            for days_back in (1, 2):
+                day = f"{today - dt.timedelta(days=days_back):%Y%m%d}"
+                figures = insight.get_number_of_followers(var_date=day, _request_timeout=timeout)
+                if figures.status == "ready" and figures.followers is not None:
+                    return max(0, figures.followers - (figures.blocks or 0))
+        return None
+
+    def _refuse_past_the_quota_share(self) -> None:
         quota = self.quota()
-        if quota.exhausted:
+        if quota.limit is None:
+            return
+        reach = 0 if quota.exhausted else (self.broadcast_reach() or 0)
+        if quota.exhausted or quota.exceeded_by(reach):
+            cost = f" and a broadcast reaches about {reach} friends" if reach else ""
             raise PublishError(
-                f"LINE: {quota.used} of this month's {quota.limit} messages are used, and Tipcast stops at "
-                f"{settings.LINE_QUOTA_SHARE:.0%} (LINE_QUOTA_SHARE).",
+                f"LINE: {quota.used} of this month's {quota.limit} messages are used{cost}; Tipcast stops at "
+                f"{quota.allowed} ({settings.LINE_QUOTA_SHARE:.0%}, LINE_QUOTA_SHARE).",
                 over_budget=True,
                 code="quota_share",
             )
+
+    def send(self, post: Post) -> Remote:
+        self._refuse_past_the_quota_share()
         message = FlexMessage(alt_text=post.text, contents=FlexContainer.from_dict(post.details["flex"]))
         try:
             with _errors_mapped(sending=True), self.api() as api:
@@ -223,7 +262,7 @@ def _header(headers, name: str) -> str:
     return ""
 
 
-def _api_message(exc: ApiException) -> str:
+def _api_message(exc) -> str:
     try:
         body = json.loads(exc.body or b"{}")
     except (TypeError, ValueError):
@@ -243,7 +282,7 @@ def _errors_mapped(*, sending: bool = False):
     key makes the next attempt safe)."""
     try:
         yield
-    except ApiException as exc:
+    except (ApiException, line_insight.ApiException) as exc:
         raise _publish_error(exc, sending=sending) from exc
     except urllib3.exceptions.MaxRetryError as exc:
         raise _transport_error(exc.reason or exc, sending=sending) from exc
@@ -261,7 +300,7 @@ def _transport_error(exc: BaseException, *, sending: bool) -> PublishError:
     )
 
 
-def _publish_error(exc: ApiException, *, sending: bool) -> PublishError | _AlreadyAccepted:
+def _publish_error(exc, *, sending: bool) -> PublishError | _AlreadyAccepted:
     status = exc.status or 0
     message = _api_message(exc)
     if status == 409 and sending:

@@ -1,6 +1,6 @@
 """The fake LINE Messaging API (see fake_social): POST /v2/bot/message/broadcast,
-GET /v2/bot/message/quota, GET /v2/bot/message/quota/consumption, and LINE's
-error bodies.
+GET /v2/bot/message/quota, GET /v2/bot/message/quota/consumption,
+GET /v2/bot/insight/followers, and LINE's error bodies.
 
 Like LINE:
 - every request needs `Authorization: Bearer <token>` (401 otherwise);
@@ -9,7 +9,8 @@ Like LINE:
   never executed twice (the duplicate guard; allow_duplicates does not lift it:
   it is LINE's documented behaviour, not a heuristic);
 - each broadcast costs one message per friend (`line_friends`), counted in
-  the consumption; with a limited quota a broadcast that would exceed it is
+  the consumption; GET /v2/bot/insight/followers reports them (followers
+  minus blocks; "unready" when line_friends is None); with a limited quota a broadcast that would exceed it is
   refused with 429 "You have reached your monthly limit.".
 Point the channel at it with LINE_API_BASE_URL=<the fake's URL>.
 """
@@ -47,6 +48,11 @@ class LineRoutes:
             return 200, {"type": "limited", "value": state.line_quota}, {}
         if method == "GET" and self.route == "/v2/bot/message/quota/consumption":
             return 200, {"totalUsage": state.line_usage}, {}
+        if method == "GET" and self.route == "/v2/bot/insight/followers":
+            if state.line_friends is None:
+                return 200, {"status": "unready"}, {}
+            figures = {"followers": state.line_friends + 2, "targetedReaches": state.line_friends, "blocks": 2}
+            return 200, {"status": "ready", **figures}, {}
         if method == "POST" and self.route == "/v2/bot/message/broadcast":
             return self._line_broadcast()
         return 404, {"message": "Not found"}, {}
@@ -61,7 +67,7 @@ class LineRoutes:
                     {"message": "The retry key is already accepted"},
                     {"x-line-accepted-request-id": state.line_accepted[key], "x-line-request-id": _request_id()},
                 )
-            if state.line_quota is not None and state.line_usage + state.line_friends > state.line_quota:
+            if state.line_quota is not None and state.line_usage + (state.line_friends or 0) > state.line_quota:
                 return 429, {"message": "You have reached your monthly limit."}, {}
             body = json.loads(self.raw_body or b"{}")
             request_id = _request_id()
@@ -78,7 +84,7 @@ class LineRoutes:
             }
             state.posts.append(post)
             state.record({"event": "post", **post})
-            state.line_usage += state.line_friends
+            state.line_usage += state.line_friends or 0
             if key:
                 state.line_accepted[key] = request_id
         return 200, {}, {"x-line-request-id": request_id}

@@ -152,6 +152,24 @@ def test_past_the_quota_share_nothing_is_broadcast(line, fake, make_tip):
     assert (quota.limit, quota.used, quota.allowed, quota.exhausted) == (1000, 900, 900, True)
 
 
+def test_a_broadcast_that_would_pass_the_share_is_refused_before_it_is_made(line, fake, make_tip):
+    fake.state.line_quota, fake.state.line_usage, fake.state.line_friends = 1000, 850, 100
+    with pytest.raises(PublishError) as raised:
+        line.send(a_post(line, make_tip()))
+    assert raised.value.over_budget and "reaches about 100 friends" in raised.value.message
+    assert broadcasts(fake) == []
+    fake.state.line_friends = 40
+    line.send(a_post(line, make_tip()))
+    assert len(broadcasts(fake)) == 1 and fake.state.line_usage == 890
+
+
+def test_without_statistics_yet_only_the_usage_counts(line, fake, make_tip):
+    fake.state.line_quota, fake.state.line_usage, fake.state.line_friends = 1000, 850, None
+    assert line.broadcast_reach() is None
+    line.send(a_post(line, make_tip()))
+    assert len(broadcasts(fake)) == 1
+
+
 def test_quota_without_a_limit(line, fake):
     fake.state.line_usage = 12
     quota = line.quota()
