@@ -6,6 +6,7 @@ inlines and the tip actions defined here.
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.forms.formsets import INITIAL_FORM_COUNT, TOTAL_FORM_COUNT
@@ -191,6 +192,31 @@ def post_preview_view(request):
     return JsonResponse(selectors.post_preview(tip=tip, kind=kind, text_override=request.GET.get("text", "")))
 
 
+class MonthlyCapForm(forms.Form):
+    cap = forms.IntegerField(
+        label=_("Monthly cap (posts)"),
+        required=False,
+        min_value=0,
+        max_value=1_000_000,
+        error_messages={
+            "invalid": _("The monthly cap must be a whole number of posts, or empty for no cap of your own."),
+        },
+    )
+
+
+def _report_released(request, released: list[int]) -> None:
+    if released:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d held post goes back in the queue (oldest first, in the drip).",
+                "%(count)d held posts go back in the queue (oldest first, in the drip).",
+                len(released),
+            )
+            % {"count": len(released)},
+        )
+
+
 # --- Channel health ------------------------------------------------------------------------------------
 
 
@@ -213,6 +239,7 @@ class ChannelStateAdmin(admin.ModelAdmin):
             "title": _("Channel health"),
             "opts": self.model._meta,
             "channels": selectors.channel_health_list(),
+            "time_zone": settings.TIME_ZONE,
             "backlog": selectors.delivery_backlog_counts(),
             "can_change": self.has_change_permission(request),
         }
@@ -223,10 +250,44 @@ class ChannelStateAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         clear = self.admin_site.admin_view(require_POST(self.clear_reauth_view))
+        cap = self.admin_site.admin_view(require_POST(self.monthly_cap_view))
+        release = self.admin_site.admin_view(require_POST(self.release_held_view))
         return [
             path("<str:kind>/clear-reauth/", clear, name="publishing_channelstate_clear_reauth"),
+            path("<str:kind>/monthly-cap/", cap, name="publishing_channelstate_monthly_cap"),
+            path("<str:kind>/release-held/", release, name="publishing_channelstate_release_held"),
             *super().get_urls(),
         ]
+
+    def _known_kind(self, request, kind: str) -> None:
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        if kind not in {channel.kind for channel in registry.all_channels()}:
+            raise Http404
+
+    def monthly_cap_view(self, request, kind):
+        """Staff set the channel's monthly cap (empty: back to the setting);
+        held posts that now fit go out, oldest first, in the drip."""
+        self._known_kind(request, kind)
+        form = MonthlyCapForm(request.POST)
+        if not form.is_valid():
+            for error in form.errors.get("cap", []):
+                messages.error(request, error)
+            return HttpResponseRedirect(reverse("admin:publishing_channelstate_changelist"))
+        released = services.channel_set_monthly_cap(kind=kind, cap=form.cleaned_data["cap"])
+        messages.success(request, _("The monthly cap is saved."))
+        _report_released(request, released)
+        return HttpResponseRedirect(reverse("admin:publishing_channelstate_changelist"))
+
+    def release_held_view(self, request, kind):
+        """Try held posts again now, including those the network's quota
+        refused (e.g. after upgrading the plan); the cap still applies."""
+        self._known_kind(request, kind)
+        released = services.deliveries_release_held(kind=kind, retry_network_quota=True)
+        if not released:
+            messages.warning(request, _("No held post can go out now: the monthly cap is reached."))
+        _report_released(request, released)
+        return HttpResponseRedirect(reverse("admin:publishing_channelstate_changelist"))
 
     def clear_reauth_view(self, request, kind):
         if not self.has_change_permission(request):
@@ -308,20 +369,25 @@ class TipChannelSettingForm(forms.ModelForm):
         self.fields["text_override"].widget = forms.Textarea(attrs=attrs)
 
 
-def _channels_without_setting(tip) -> list[str]:
+def _channels_without_setting(tip) -> list:
     """Enabled channels this tip has no row for yet, in registry order."""
     existing = set(tip.channel_settings.values_list("channel", flat=True)) if tip is not None and tip.pk else set()
-    return [channel.kind for channel in registry.enabled_channels() if channel.kind not in existing]
+    return [channel for channel in registry.enabled_channels() if channel.kind not in existing]
 
 
 class ChannelSettingFormSet(UntouchedWhenAbsentFormSet):
     """Shows a ready row for every enabled channel, so staff see where the tip
-    will go and can untick or reword one without hunting for "add another".
-    An untouched row is not saved (the defaults apply)."""
+    will go and can untick or reword one without hunting for "add another"
+    (or tick an opt-in one). An untouched row is not saved (the defaults apply)."""
 
     def __init__(self, data=None, files=None, instance=None, **kwargs):
+        # Opt-in channels (LINE bills per recipient) start unticked.
         kwargs.setdefault(
-            "initial", [{"channel": kind, "enabled": True} for kind in _channels_without_setting(instance)]
+            "initial",
+            [
+                {"channel": channel.kind, "enabled": not channel.opt_in}
+                for channel in _channels_without_setting(instance)
+            ],
         )
         super().__init__(data, files, instance=instance, **kwargs)
 
@@ -334,7 +400,10 @@ class TipChannelSettingInline(admin.TabularInline):
     def get_extra(self, request, obj=None, **kwargs):
         return len(_channels_without_setting(obj))
 
-    verbose_name_plural = _("posting per channel (untick to skip a channel, or write this channel's own text)")
+    verbose_name_plural = _(
+        "posting per channel (untick to skip a channel, tick one that is off by default such as LINE, "
+        "or write this channel's own text)"
+    )
 
     class Media:
         js = ["publishing/admin_char_count.js"]

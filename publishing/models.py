@@ -3,6 +3,8 @@
 Models hold data and constraints only; publishing.services makes every change.
 """
 
+import datetime as dt
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,13 +18,43 @@ class DeliveryQuerySet(models.QuerySet):
 
     def backlog(self):
         """Rows staff may need to look at or wait for."""
-        return self.filter(status__in=[Delivery.Status.PENDING, Delivery.Status.FAILED, Delivery.Status.UNKNOWN])
+        return self.filter(
+            status__in=[
+                Delivery.Status.PENDING,
+                Delivery.Status.HELD_BUDGET,
+                Delivery.Status.FAILED,
+                Delivery.Status.UNKNOWN,
+            ]
+        )
+
+    def counted_in_month(self, *, kind: str, month: dt.date):
+        """The posts a channel made (or may have made) in `month`: rows
+        claimed in that month that are being sent, were sent, or may have
+        been (unknown). Retries, failures and cancels cost nothing."""
+        return self.filter(
+            channel=kind,
+            budget_month=month,
+            status__in=[Delivery.Status.SENDING, Delivery.Status.SENT, Delivery.Status.UNKNOWN],
+        )
+
+    def last_post_time(self, kind: str) -> dt.datetime | None:
+        """The channel's latest scheduled or sent post: the drip counts from here."""
+        times = (
+            self.filter(channel=kind)
+            .exclude(status=Delivery.Status.CANCELLED)
+            .aggregate(scheduled=models.Max("scheduled_for"), sent=models.Max("sent_at"))
+        )
+        present = [value for value in times.values() if value is not None]
+        return max(present) if present else None
 
 
 class Delivery(models.Model):
     """One tip on one channel: the audit trail of its post.
 
     pending -> sending -> sent | failed | unknown; pending -> cancelled.
+    pending -> held_budget -> pending: the channel's monthly budget is spent
+    (Tipcast's own cap, or the network's quota); the row waits, is never sent
+    and never lost, and is released oldest first (publishing.budget).
     A row is claimed (pending -> sending, committed) before any network call,
     so a post is sent at most once.
     """
@@ -30,6 +62,7 @@ class Delivery(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         SENDING = "sending", _("Sending")
+        HELD_BUDGET = "held_budget", _("Held: budget")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
         UNKNOWN = "unknown", _("Unknown")
@@ -45,6 +78,8 @@ class Delivery(models.Model):
         LOOKUP_FAILED = "lookup_failed", _("Look-up failed")
         SEARCH_LIMIT = "search_limit", _("Search limit reached")
         DISABLED = "disabled", _("Channel disabled")
+        BUDGET_CAP = "budget_cap", _("Monthly cap reached")
+        NETWORK_QUOTA = "network_quota", _("Network quota share reached")
 
     class Reconciliation(models.TextChoices):
         """What a look-up on the network concluded when a send's outcome was
@@ -87,6 +122,13 @@ class Delivery(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     deleted_at = models.DateTimeField(_("remote post deleted at"), null=True, blank=True)
     delete_error = models.TextField(_("delete error"), blank=True)
+    # The month (its first day, in TIME_ZONE) this row counts against the
+    # channel's budget: set when it is claimed, cleared when the outcome is
+    # "nothing was posted" (retry, failure, cancel). A held row keeps the
+    # month it was held in, so a new month can release it.
+    budget_month = models.DateField(_("budget month"), null=True, blank=True)
+    # Whether the post carried a link: X bills those many times more.
+    post_has_link = models.BooleanField(_("post carries a link"), default=True)
 
     objects = DeliveryQuerySet.as_manager()
 
@@ -98,6 +140,8 @@ class Delivery(models.Model):
         indexes = [
             models.Index(fields=["status", "scheduled_for"]),
             models.Index(fields=["channel", "status"]),
+            # Covers the budget count (channel, month, status) without reading rows.
+            models.Index(fields=["channel", "budget_month", "status"]),
         ]
 
     def __str__(self):
@@ -133,6 +177,10 @@ class ChannelState(models.Model):
     last_success_at = models.DateTimeField(_("last success"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
+    # Staff's monthly cap on posts (empty: PUBLISHING_MONTHLY_POST_CAP_<KIND>,
+    # whose own empty value means no cap). Kept here so raising it needs no
+    # deploy and releases waiting posts at once.
+    monthly_post_cap = models.PositiveIntegerField(_("monthly post cap"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -142,3 +190,24 @@ class ChannelState(models.Model):
 
     def __str__(self):
         return self.kind
+
+
+class ChannelBudgetMonth(models.Model):
+    """One channel in one month (its first day, in TIME_ZONE).
+
+    Its row lock serialises the budget check of every claim on the channel
+    that month, so two workers cannot both send the last post under the cap;
+    `alerted_at` makes the "budget reached" e-mail go out once a month.
+    """
+
+    kind = models.CharField(_("channel"), max_length=32)
+    month = models.DateField(_("month"))
+    alerted_at = models.DateTimeField(_("staff told the budget was reached at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("channel budget month")
+        verbose_name_plural = _("channel budget months")
+        constraints = [models.UniqueConstraint(fields=["kind", "month"], name="one_budget_row_per_channel_and_month")]
+
+    def __str__(self):
+        return f"{self.kind} {self.month:%Y-%m}"

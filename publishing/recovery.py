@@ -20,19 +20,17 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 
-from publishing import claims
+from publishing import budget, claims
 from publishing.channels import registry
 from publishing.channels.base import PublishError
+from publishing.enqueue import _publisher, delivery_enqueue_send, enqueue_task
 from publishing.models import ChannelState, Delivery, TipChannelSetting
 from publishing.sending import (
     Reconciliation,
     _finish,
-    _publisher,
     _record_sent,
-    delivery_enqueue_send,
     delivery_lookup,
     delivery_send,
-    enqueue_task,
     record_unknown,
 )
 from qa.models import Tip
@@ -162,8 +160,11 @@ class SweepReport:
 def deliveries_sweep() -> SweepReport:
     """The periodic safety net: enqueue a reconcile for every row whose sender
     is gone, a delete for every post of an unpublished tip still up, and a
-    send for every due row."""
+    send for every due row (after releasing held rows that now fit their
+    channel's budget)."""
     released = deliveries_release_gone_holders()
+    # Held rows the cap now allows (raised, or a new month) become due below.
+    budget.deliveries_release_all_held()
     now = timezone.now()
     lapsed = Delivery.objects.filter(status=Status.SENDING).filter(_lease_lapsed(now))
     to_reconcile = list(lapsed.order_by("lease_expires_at", "id").values_list("pk", flat=True)[:SWEEP_FANOUT])

@@ -12,9 +12,7 @@
 - A duplicate refusal is looked up too: when the network has our post it is
   recorded as sent, otherwise the row fails with kind "duplicate". Neither is
   ever retried.
-- Enqueueing never raises and never waits on the broker (no publish retries,
-  a short connect timeout): the sweeper finds every due row in the database,
-  so a broker outage delays posts but never loses them.
+- Enqueueing (publishing.enqueue) never raises and never waits on the broker.
 
 Rows whose holder died are recovered in publishing.recovery.
 publishing.services re-exports the public functions; callers use that module.
@@ -25,8 +23,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from contextlib import contextmanager
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db import transaction
@@ -34,19 +32,16 @@ from django.db.models import DateTimeField, F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from publishing import claims, notifications
+from publishing import budget, claims, notifications
 from publishing.channels import registry
 from publishing.channels.base import FindResult, PublishError, Remote
+from publishing.enqueue import enqueue_task
 from publishing.models import ChannelState, Delivery, TipChannelSetting
 from publishing.scheduling import retry_delay
 from qa.models import Tip
 
 logger = logging.getLogger("publishing.services")
 
-# Waits up to this long may be a Celery countdown; longer waits are left to
-# scheduled_for and the sweeper (a long countdown on Redis outlives the
-# visibility timeout and is delivered twice).
-SHORT_WAIT_SECONDS = 300
 # Posts made by any attempt are newer than the row's first claim; search a
 # little further back, for clock differences between us and the network.
 LOOKUP_CLOCK_MARGIN = dt.timedelta(minutes=2)
@@ -61,67 +56,6 @@ class SendOutcome:
     delivery_id: int
     status: str
     retry_in: float | None = None
-
-
-# --- Enqueueing (after commit, never raising) ------------------------------------------------
-
-
-@contextmanager
-def _publisher():
-    """A broker connection of our own that gives up at once when the broker
-    is down: Celery's shared producer pool retries the publish and kombu
-    reconnects several times (about 0.7 s per message), in a staff request.
-    Not the pool's settings: the worker's own consumer must keep reconnecting."""
-    from supportsite.celery import app
-
-    with app.connection_for_write(transport_options={"max_retries": 0}) as connection:
-        yield connection
-
-
-def enqueue_task(task_name: str, delivery_id: int, *, countdown: float | None = None, connection=None) -> None:
-    from publishing import tasks
-
-    try:
-        if connection is None:
-            with _publisher() as own:
-                _publish(tasks, task_name, delivery_id, countdown, own)
-        else:
-            _publish(tasks, task_name, delivery_id, countdown, connection)
-    except Exception:
-        # The row is in the database; the sweeper will pick it up once the
-        # broker is back. Losing the publish over a broker outage is worse.
-        logger.warning(
-            "Could not enqueue %s for delivery %s; the sweeper will do it", task_name, delivery_id, exc_info=True
-        )
-
-
-def _publish(tasks, task_name: str, delivery_id: int, countdown: float | None, connection) -> None:
-    getattr(tasks, task_name).apply_async(
-        args=[delivery_id], countdown=countdown or None, retry=False, connection=connection
-    )
-
-
-def delivery_enqueue_send(*, delivery_id: int, countdown: float | None = None, connection=None) -> None:
-    enqueue_task("send_delivery", delivery_id, countdown=countdown, connection=connection)
-
-
-def enqueue_sends_after_commit(deliveries: list[Delivery], *, now: dt.datetime) -> None:
-    soon = []
-    for delivery in deliveries:
-        wait = (delivery.scheduled_for - now).total_seconds()
-        if wait <= SHORT_WAIT_SECONDS:
-            soon.append((delivery.pk, max(0.0, wait)))
-
-    def enqueue():
-        try:
-            with _publisher() as connection:
-                for pk, wait in soon:
-                    delivery_enqueue_send(delivery_id=pk, countdown=wait, connection=connection)
-        except Exception:
-            logger.warning("Could not reach the broker; the sweeper will send %s deliveries", len(soon))
-
-    if soon:
-        transaction.on_commit(enqueue)
 
 
 def tip_is_published(tip) -> bool:
@@ -139,18 +73,31 @@ def _channels_needing_reauth():
 def _delivery_claim(*, delivery_id: int | None, now: dt.datetime) -> Delivery | None:
     """pending -> sending, committed before any network call. select_for_update
     (skip_locked) keeps concurrent sweepers off each other's rows on PostgreSQL;
-    the conditional UPDATE is what makes the claim atomic everywhere."""
+    the conditional UPDATE is what makes the claim atomic everywhere. A row
+    over its channel's monthly cap is held instead (publishing.budget)."""
     with transaction.atomic():
         due = Delivery.objects.due(now=now).exclude(channel__in=_channels_needing_reauth())
         if delivery_id is not None:
             due = due.filter(pk=delivery_id)
-        pk = (
-            due.select_for_update(skip_locked=True).order_by("scheduled_for", "id").values_list("pk", flat=True).first()
+        row = (
+            due.select_for_update(skip_locked=True).order_by("scheduled_for", "id").values_list("pk", "channel").first()
         )
-        if pk is None:
+        if row is None:
+            return None
+        pk, kind = row
+        month = budget.month_of(now)
+        if not budget.claim_allowed(kind=kind, month=month):
+            budget.delivery_hold(
+                delivery_id=pk,
+                kind=kind,
+                month=month,
+                error_kind=Kind.BUDGET_CAP,
+                message=budget.cap_message(kind, budget.monthly_cap(kind)),
+            )
             return None
         claimed = Delivery.objects.filter(pk=pk, status=Status.PENDING).update(
             status=Status.SENDING,
+            budget_month=month,
             claimed_at=now,
             claimed_by=claims.holder(),
             lease_expires_at=claims.lease_until(now),
@@ -181,9 +128,19 @@ def _channel_state_update(kind: str, **fields) -> None:
 
 
 def _record_sent(
-    delivery: Delivery, remote: Remote, *, text: str, note: str = "", reconciliation: str | None = None
+    delivery: Delivery,
+    remote: Remote,
+    *,
+    text: str,
+    note: str = "",
+    reconciliation: str | None = None,
+    has_link: bool = True,
 ) -> SendOutcome:
     now = timezone.now()
+    if remote.existing:
+        # The network had accepted an earlier attempt (a retry key it knew).
+        reconciliation = Reconciliation.FOUND
+        note = note or "The network had already accepted this post from an earlier attempt; it was recorded."
     fields = {} if reconciliation is None else {"reconciliation": reconciliation}
     if _finish(
         delivery,
@@ -195,6 +152,7 @@ def _record_sent(
         last_error=note,
         error_code="",
         error_kind=Kind.NONE,
+        post_has_link=has_link,
         **fields,
     ):
         _channel_state_update(delivery.channel, last_success_at=now)
@@ -256,6 +214,18 @@ def _record_transient(
 
 
 def _record_error(delivery: Delivery, channel, error: PublishError, *, text: str) -> SendOutcome:
+    if error.over_budget:
+        held = budget.delivery_hold(
+            delivery_id=delivery.pk,
+            kind=delivery.channel,
+            month=budget.month_of(timezone.now()),
+            error_kind=Kind.NETWORK_QUOTA,
+            message=error.message,
+            fence=delivery.claimed_at,
+        )
+        if held:
+            _channel_state_update(delivery.channel, last_error=error.message, last_error_at=timezone.now())
+        return SendOutcome(delivery.pk, Status.HELD_BUDGET)
     if error.duplicate:
         found = delivery_lookup(delivery, channel)
         if found.remote is not None:
@@ -339,10 +309,11 @@ def _record_ambiguous(
 def _delivery_post(delivery: Delivery) -> SendOutcome:
     tip = delivery.tip
     setting = TipChannelSetting.objects.filter(tip=tip, channel=delivery.channel).first()
-    if not tip.is_published or (setting is not None and not setting.enabled):
+    channel = registry.get_channel(delivery.channel)
+    ticked = setting.enabled if setting is not None else not channel.opt_in
+    if not tip.is_published or not ticked:
         _finish(delivery, status=Status.CANCELLED)
         return SendOutcome(delivery.pk, Status.CANCELLED)
-    channel = registry.get_channel(delivery.channel)
     if not channel.enabled:
         return _record_failure(
             delivery,
@@ -356,6 +327,15 @@ def _delivery_post(delivery: Delivery) -> SendOutcome:
         return _record_failure(
             delivery, status=Status.FAILED, kind=Kind.PERMANENT, message=error.message, code=error.code
         )
+    if _idempotency_expired(delivery, channel):
+        found = delivery_lookup(delivery, channel)
+        if found.remote is not None:
+            return _record_sent(delivery, found.remote, text=post.text, reconciliation=Reconciliation.FOUND)
+        if not found.absent:
+            return record_unknown(
+                delivery, found, what_happened="An earlier attempt may have posted, and its retry key has expired."
+            )
+    post = replace(post, idempotency_key=delivery_idempotency_key(delivery))
     try:
         remote = channel.send(post)
     except PublishError as error:
@@ -363,7 +343,26 @@ def _delivery_post(delivery: Delivery) -> SendOutcome:
     except Exception as error:
         logger.exception("Unexpected error sending delivery %s", delivery.pk)
         return _record_ambiguous(delivery, channel, message=f"Unexpected error: {error}", text=post.text)
-    return _record_sent(delivery, remote, text=post.text)
+    return _record_sent(delivery, remote, text=post.text, has_link=bool(post.link))
+
+
+def _idempotency_expired(delivery: Delivery, channel) -> bool:
+    """An earlier attempt's outcome was unknown (the row was re-sent after a
+    look-up that relied on the network's idempotency key), and that key is now
+    older than the network keeps it: the next attempt would not be deduplicated."""
+    window = channel.idempotency_window
+    first = delivery.first_claimed_at
+    if window is None or first is None or delivery.reconciliation != Reconciliation.RESENT:
+        return False
+    return timezone.now() - first >= window
+
+
+def delivery_idempotency_key(delivery: Delivery) -> str:
+    """The same UUID for every attempt at this delivery since it was (re)queued
+    (its first claim is kept across retries and reconciles), a new one after
+    staff "send anyway" or "post again"."""
+    first = delivery.first_claimed_at or delivery.claimed_at
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{settings.SITE_URL}/deliveries/{delivery.pk}/{first.isoformat()}"))
 
 
 def delivery_send(*, delivery_id: int | None = None) -> SendOutcome | None:

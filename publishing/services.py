@@ -14,10 +14,20 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
+from publishing.budget import (  # noqa: F401  (re-exported)
+    channel_set_monthly_cap,
+    deliveries_release_all_held,
+    deliveries_release_held,
+)
 from publishing.channels import registry
+from publishing.enqueue import (  # noqa: F401  (re-exported)
+    SHORT_WAIT_SECONDS,
+    delivery_enqueue_send,
+    enqueue_sends_after_commit,
+    enqueue_task,
+)
 from publishing.models import ChannelState, Delivery, TipChannelSetting
 from publishing.recovery import (  # noqa: F401  (re-exported)
     SweepReport,
@@ -30,14 +40,10 @@ from publishing.recovery import (  # noqa: F401  (re-exported)
 )
 from publishing.scheduling import next_slot
 from publishing.sending import (  # noqa: F401  (re-exported)
-    SHORT_WAIT_SECONDS,
     SendOutcome,
     channel_mark_needs_reauth,
     delivery_delete_remote,
-    delivery_enqueue_send,
     delivery_send,
-    enqueue_sends_after_commit,
-    enqueue_task,
     tip_is_published,
 )
 
@@ -46,16 +52,6 @@ Kind = Delivery.ErrorKind
 
 
 # --- The outbox ------------------------------------------------------------------------------------
-
-
-def _last_post_time(kind: str) -> dt.datetime | None:
-    times = (
-        Delivery.objects.filter(channel=kind)
-        .exclude(status=Status.CANCELLED)
-        .aggregate(scheduled=Max("scheduled_for"), sent=Max("sent_at"))
-    )
-    present = [value for value in times.values() if value is not None]
-    return max(present) if present else None
 
 
 def _reset_fields(scheduled_for: dt.datetime) -> dict:
@@ -78,6 +74,7 @@ def _reset_fields(scheduled_for: dt.datetime) -> dict:
         "sent_at": None,
         "deleted_at": None,
         "delete_error": "",
+        "budget_month": None,
     }
 
 
@@ -96,7 +93,7 @@ def _delivery_schedule(*, tip, kind: str, now: dt.datetime, immediate: bool, rep
         never_posted = delivery.status == Status.CANCELLED and delivery.sent_at is None
         if delivery.status == Status.SENDING or not (repost or never_posted):
             return None
-    scheduled_for = now if immediate else next_slot(kind=kind, now=now, last_post=_last_post_time(kind))
+    scheduled_for = now if immediate else next_slot(kind=kind, now=now, last_post=Delivery.objects.last_post_time(kind))
     if delivery is None:
         return Delivery.objects.create(tip=tip, channel=kind, scheduled_for=scheduled_for, created_at=now)
     for name, value in _reset_fields(scheduled_for).items():
@@ -106,8 +103,10 @@ def _delivery_schedule(*, tip, kind: str, now: dt.datetime, immediate: bool, rep
 
 
 def _tip_channels(tip) -> list[str]:
-    skipped = set(TipChannelSetting.objects.filter(tip=tip, enabled=False).values_list("channel", flat=True))
-    return [channel.kind for channel in registry.enabled_channels() if channel.kind not in skipped]
+    """The enabled channels this tip goes to: all but those staff unticked,
+    and opt-in channels (LINE) only where staff ticked them."""
+    ticked = dict(TipChannelSetting.objects.filter(tip=tip).values_list("channel", "enabled"))
+    return [channel.kind for channel in registry.enabled_channels() if ticked.get(channel.kind, not channel.opt_in)]
 
 
 def _deliveries_schedule(*, tip, immediate: bool, repost: bool) -> list[Delivery]:
@@ -132,7 +131,9 @@ def deliveries_withdraw_for_tip(*, tip) -> None:
     """Called by qa.services.tip_unpublish: pending posts are cancelled, and
     posts already sent are deleted from the networks after commit."""
     now = timezone.now()
-    Delivery.objects.filter(tip=tip, status=Status.PENDING).update(status=Status.CANCELLED, updated_at=now)
+    Delivery.objects.filter(tip=tip, status__in=[Status.PENDING, Status.HELD_BUDGET]).update(
+        status=Status.CANCELLED, updated_at=now
+    )
     to_delete = list(
         Delivery.objects.filter(tip=tip, status=Status.SENT, deleted_at__isnull=True)
         .exclude(remote_id="")
@@ -212,9 +213,9 @@ def delivery_send_anyway(*, delivery: Delivery) -> bool:
 
 def delivery_cancel(*, delivery: Delivery) -> bool:
     return bool(
-        Delivery.objects.filter(pk=delivery.pk, status__in=[Status.PENDING, Status.FAILED, Status.UNKNOWN]).update(
-            status=Status.CANCELLED, updated_at=timezone.now()
-        )
+        Delivery.objects.filter(
+            pk=delivery.pk, status__in=[Status.PENDING, Status.HELD_BUDGET, Status.FAILED, Status.UNKNOWN]
+        ).update(status=Status.CANCELLED, updated_at=timezone.now())
     )
 
 

@@ -6,6 +6,7 @@ has a safe development default, so `make run` needs no configuration at all.
 a social network is enabled only when its credentials are present.
 """
 
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import environ
@@ -396,6 +397,7 @@ PUBLISHING_CHANNEL_CLASSES = {
     "console": "publishing.channels.console.ConsoleChannel",
     "x": "publishing.channels.x.XChannel",
     "facebook": "publishing.channels.facebook.FacebookChannel",
+    "line": "publishing.channels.line.LineChannel",
 }
 # X (OAuth 1.0a user context: these never expire, which suits a worker).
 X_API_KEY = env.str("X_API_KEY", default="")
@@ -414,6 +416,18 @@ if bool(FACEBOOK_PAGE_ID) != bool(FACEBOOK_PAGE_ACCESS_TOKEN):
     raise ImproperlyConfigured("Set both FACEBOOK_PAGE_ID and FACEBOOK_PAGE_ACCESS_TOKEN, or neither.")
 # facebook-sdk's own version list stops at 3.1; the client is pointed at this one.
 FACEBOOK_GRAPH_API_VERSION = env.str("FACEBOOK_GRAPH_API_VERSION", default="v24.0")
+# --- Publishing: LINE Official Account (Messaging API) ---
+# A long-lived channel access token; LINE is enabled when it is set. A broadcast
+# goes to every friend and is billed per recipient, so each tip goes to LINE
+# only when staff tick it (TipChannelSetting), and Tipcast refuses to send once
+# the month's usage reaches this share of the plan's quota (read from the API).
+LINE_CHANNEL_ACCESS_TOKEN = env.str("LINE_CHANNEL_ACCESS_TOKEN", default="")
+LINE_QUOTA_SHARE = env.float("LINE_QUOTA_SHARE", default=0.9)
+if not 0 < LINE_QUOTA_SHARE <= 1:
+    raise ImproperlyConfigured(f"LINE_QUOTA_SHARE must be more than 0 and at most 1, not {LINE_QUOTA_SHARE}.")
+# Where the Messaging API lives (tests point it at a fake LINE server).
+LINE_API_BASE_URL = env.str("LINE_API_BASE_URL", default="https://api.line.me")
+# --- end of LINE ---
 # The console channel logs posts; "auto" enables it only when no network is configured.
 CONSOLE_CHANNEL = env.str("CONSOLE_CHANNEL", default="auto")
 if CONSOLE_CHANNEL not in {"auto", "on", "off"}:
@@ -454,6 +468,46 @@ CELERY_TASK_ROUTES = {
     "publishing.reconcile_delivery": {"queue": "publishing-control"},
 }
 # --- end of claims, leases and reconciliation ---
+# --- Publishing: monthly budgets per channel (publishing.budget) ---
+# A month runs from the 1st 00:00 to the end of the month in TIME_ZONE.
+# Posts a channel may make per month; empty means no cap. Staff can change it
+# on the channel health page (that value wins until cleared). At the cap, due
+# posts wait as "held: budget" and go out oldest first when the cap is raised
+# or the month changes.
+PUBLISHING_MONTHLY_POST_CAPS = {
+    kind: env.int(f"PUBLISHING_MONTHLY_POST_CAP_{kind.upper()}", default=None) for kind in PUBLISHING_CHANNEL_CLASSES
+}
+for _kind, _cap in PUBLISHING_MONTHLY_POST_CAPS.items():
+    if _cap is not None and _cap < 0:
+        raise ImproperlyConfigured(f"PUBLISHING_MONTHLY_POST_CAP_{_kind.upper()} must be 0 or more.")
+# Price of one post, for the spend estimate on the channel health page. X bills
+# each post on its pay-per-use plan, and one that carries a URL many times more
+# (2026: about 0.20 against 0.015 USD); prices change, so they are settings.
+PUBLISHING_PRICE_CURRENCY = env.str("PUBLISHING_PRICE_CURRENCY", default="USD")
+_PRICE_DEFAULTS = {"x": ("0.20", "0.015")}
+
+
+PUBLISHING_POST_PRICES = {
+    kind: {
+        "with_link": env.str(
+            f"PUBLISHING_PRICE_WITH_LINK_{kind.upper()}", default=_PRICE_DEFAULTS.get(kind, ("0", "0"))[0]
+        ),
+        "without_link": env.str(
+            f"PUBLISHING_PRICE_WITHOUT_LINK_{kind.upper()}", default=_PRICE_DEFAULTS.get(kind, ("0", "0"))[1]
+        ),
+    }
+    for kind in PUBLISHING_CHANNEL_CLASSES
+}
+for _kind, _prices in PUBLISHING_POST_PRICES.items():
+    for _name, _value in _prices.items():
+        _variable = f"PUBLISHING_PRICE_{_name.upper()}_{_kind.upper()}"
+        try:
+            _prices[_name] = Decimal(_value)
+        except InvalidOperation:
+            raise ImproperlyConfigured(f"{_variable} must be a price such as 0.20, not {_value!r}.") from None
+        if not _prices[_name].is_finite() or _prices[_name] < 0:
+            raise ImproperlyConfigured(f"{_variable} must be a price of 0 or more, not {_value!r}.")
+# --- end of monthly budgets ---
 # Drip: minimum minutes between two posts on one channel, and posting hours in
 # TIME_ZONE ("HH:MM-HH:MM"). Per channel: PUBLISHING_DRIP_INTERVAL_MINUTES_X etc.
 PUBLISHING_DRIP_INTERVAL_MINUTES = env.int("PUBLISHING_DRIP_INTERVAL_MINUTES", default=30)

@@ -28,6 +28,9 @@ class PublishError(Exception):
     ambiguous: the request may have reached the network before it failed (a
         timeout, a dropped connection, a server error while sending), so the
         post may exist: look it up with find() before sending it again.
+    over_budget: the network refuses because the account's own quota for the
+        month is (nearly) spent: the delivery is held (publishing.budget),
+        not failed and not retried until the month changes or staff ask.
     """
 
     def __init__(
@@ -40,6 +43,7 @@ class PublishError(Exception):
         duplicate: bool = False,
         code: str = "",
         ambiguous: bool = False,
+        over_budget: bool = False,
     ):
         super().__init__(message)
         self.message = message
@@ -49,6 +53,7 @@ class PublishError(Exception):
         self.duplicate = duplicate
         self.code = code
         self.ambiguous = ambiguous
+        self.over_budget = over_budget
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,10 @@ class Post:
     link: str
     # Network-specific numbers worth showing staff (e.g. X's weighted length).
     details: dict = field(default_factory=dict)
+    # Set by the pipeline, the same for every attempt at one delivery (until
+    # staff reset it): a network that deduplicates requests by a key (LINE's
+    # X-Line-Retry-Key) accepts the post at most once.
+    idempotency_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -67,6 +76,9 @@ class Remote:
 
     id: str
     url: str
+    # The network said an earlier attempt already made this post (LINE's 409
+    # for a retry key it accepted before): recorded as found, not as new.
+    existing: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,6 +121,13 @@ class FindResult:
         return cls(absent=True, pages=pages)
 
     @classmethod
+    def resend_is_safe(cls, reason: str) -> FindResult:
+        """The network cannot be searched, but it accepts a post carrying the
+        same idempotency key at most once (within its window), so sending
+        again cannot post twice: the pipeline may go ahead."""
+        return cls(absent=True, reason=reason)
+
+    @classmethod
     def cannot_tell(cls, reason: str, *, pages: int = 0, limit_reached: bool = False) -> FindResult:
         return cls(reason=reason, pages=pages, limit_reached=limit_reached)
 
@@ -116,6 +135,13 @@ class FindResult:
 class Channel:
     kind: str = ""
     label: str = ""
+    # True for a channel a tip goes to only when staff tick it for that tip
+    # (LINE: a broadcast is billed per recipient).
+    opt_in: bool = False
+    # How long the network deduplicates posts by Post.idempotency_key (None:
+    # it does not). Past it, a delivery whose earlier attempt may have posted
+    # is looked up again before anything is sent.
+    idempotency_window: dt.timedelta | None = None
 
     def __init__(self, config: dict | None = None):
         self.config = config or {}

@@ -45,6 +45,8 @@ def _network_config(kind: str) -> dict:
             "page_access_token": settings.FACEBOOK_PAGE_ACCESS_TOKEN,
             "graph_api_version": settings.FACEBOOK_GRAPH_API_VERSION,
         }
+    if kind == "line":
+        return {"access_token": settings.LINE_CHANNEL_ACCESS_TOKEN, "api_base_url": settings.LINE_API_BASE_URL}
     return {}
 
 

@@ -23,7 +23,7 @@ from urllib.parse import urlparse
 
 import requests
 
-from tests.publishing.fake_social import FakeSocialServer, fake_social_environment
+from tests.publishing.fake_social import FakeSocialServer, fake_line_environment, fake_social_environment
 from tests.support.databases import postgres_database_create, postgres_database_drop
 from tests.support.processes import ROOT, ProcessGroups, kill_group, manage, wait_for
 
@@ -46,7 +46,7 @@ def pipeline_environment(tmp: Path, *, database_url: str, broker_url: str, fake_
     inherited = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("PUBLISHING_", "CELERY_", "X_", "FACEBOOK_"))
+        if not key.startswith(("PUBLISHING_", "CELERY_", "X_", "FACEBOOK_", "LINE_"))
     }
     return {
         **inherited,
@@ -59,6 +59,8 @@ def pipeline_environment(tmp: Path, *, database_url: str, broker_url: str, fake_
         "SITE_URL": "https://support.example.com",
         "CONSOLE_CHANNEL": "off",
         **fake_social_environment(fake_url),
+        # LINE is enabled too, but opt-in: only tips published with line=True go there.
+        **fake_line_environment(fake_url),
         "PUBLISHING_DRIP_INTERVAL_MINUTES": "0",
         "PUBLISHING_POSTING_HOURS": "00:00-24:00",
     }
@@ -153,14 +155,18 @@ class Stack:
 
     # --- the scenario's moves ----------------------------------------------------------------------
 
-    def publish(self, titles: list[str], *, env: dict | None = None) -> list[int]:
+    def publish(self, titles: list[str], *, env: dict | None = None, line: bool = False) -> list[int]:
+        """Create and publish tips; `line`: staff ticked LINE for each (it is opt-in)."""
         return self.shell(
             f"""
             import json
+            from publishing.models import TipChannelSetting
             from qa import services
             ids = []
             for title in {titles!r}:
                 tip = services.tip_create(title=title, answer_text="答え: " + title)
+                if {line!r}:
+                    TipChannelSetting.objects.create(tip=tip, channel="line", enabled=True)
                 ids.append(services.tip_publish(tip=tip).pk)
             print(json.dumps(ids))
         """,

@@ -1,4 +1,4 @@
-"""A fake X API v2 + Facebook Graph API server on loopback, for cross-process tests.
+"""A fake X API v2 + Facebook Graph API + LINE Messaging API server on loopback, for cross-process tests.
 
 Just enough of both APIs for tweepy and facebook-sdk to post, list and delete:
 
@@ -34,7 +34,12 @@ Control endpoints (JSON):
                         [probability, entry] is drawn in turn for every unscripted POST.
                         allow_duplicates turns the networks' duplicate guard off, so that a
                         post we send twice shows up as two posts.
+    POST /_fake/line    {"quota": 1000 or null, "usage": 0, "friends": 1}: the LINE account's
+                        monthly quota, messages used, and friends per broadcast.
     POST /_fake/reset   forget posts and scripts.
+
+LINE's routes (fake_social_line) need no redirecting session: point
+LINE_API_BASE_URL at the server (fake_line_environment).
 
 Run it as a process:  python -m tests.publishing.fake_social --port 8765 --state-file posts.jsonl
 (--port 0 picks a free port; the first line on stdout is "listening on http://127.0.0.1:<port>").
@@ -65,6 +70,7 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 import requests
 
 from tests.publishing.fake_social_graph import GRAPH_HOSTS, GraphRoutes, is_graph_route
+from tests.publishing.fake_social_line import LINE_TOKEN, LineRoutes, is_line_route
 from tests.publishing.fake_social_x import X_HOSTS, XRoutes, is_x_route
 
 
@@ -96,6 +102,11 @@ def fake_social_environment(url: str) -> dict:
     }
 
 
+def fake_line_environment(url: str) -> dict:
+    """Environment variables for a process whose LINE channel talks to the fake server at `url`."""
+    return {"LINE_CHANNEL_ACCESS_TOKEN": LINE_TOKEN, "LINE_API_BASE_URL": url}
+
+
 class FakeSocialState:
     """Everything the server remembers; one lock, because the server is threaded."""
 
@@ -106,12 +117,18 @@ class FakeSocialState:
 
     def reset(self):
         self.posts: list[dict] = []
-        self.scripts: dict[str, deque] = {"x": deque(), "facebook": deque()}
+        self.scripts: dict[str, deque] = {"x": deque(), "facebook": deque(), "line": deque()}
         self.always: dict[str, object] = {}
         self.chaos: dict[str, list] = {}
         self.random = random.Random(0)
         self.allow_duplicates = False
         self.ids = itertools.count(1)
+        # LINE: the plan's monthly quota (None: no limit), messages used, friends
+        # each broadcast reaches, and the retry keys accepted (key -> request id).
+        self.line_quota: int | None = None
+        self.line_usage = 0
+        self.line_friends = 1
+        self.line_accepted: dict[str, str] = {}
 
     def record(self, event: dict) -> None:
         if self.state_file:
@@ -137,7 +154,7 @@ class FakeSocialState:
         return [post for post in self.posts if post["network"] == network and not post["deleted"]]
 
 
-class FakeSocialHandler(XRoutes, GraphRoutes, BaseHTTPRequestHandler):
+class FakeSocialHandler(XRoutes, GraphRoutes, LineRoutes, BaseHTTPRequestHandler):
     server_version = "FakeSocial/1.0"
     protocol_version = "HTTP/1.1"
 
@@ -167,7 +184,15 @@ class FakeSocialHandler(XRoutes, GraphRoutes, BaseHTTPRequestHandler):
         self.raw_body = self.rfile.read(length) if length else b""
         if self.route.startswith("/_fake/"):
             return self._control(method)
-        network = "x" if is_x_route(self.route) else "facebook" if is_graph_route(self.route) else None
+        network = (
+            "x"
+            if is_x_route(self.route)
+            else "facebook"
+            if is_graph_route(self.route)
+            else "line"
+            if is_line_route(self.route)
+            else None
+        )
         if network is None:
             return self._json(404, {"error": f"fake_social does not implement {method} {self.route}"})
         with self.state.lock:
@@ -180,7 +205,7 @@ class FakeSocialHandler(XRoutes, GraphRoutes, BaseHTTPRequestHandler):
             time.sleep(float(entry["delay"]))
         if entry is not None and status not in ("ok", "drop", "hang"):
             return self._scripted_error(network, entry)
-        handler = self._x if network == "x" else self._graph
+        handler = {"x": self._x, "facebook": self._graph, "line": self._line}[network]
         status_code, body, headers = handler(method)
         if status == "hang":
             time.sleep(float(entry.get("delay", 30)))
@@ -219,9 +244,15 @@ class FakeSocialHandler(XRoutes, GraphRoutes, BaseHTTPRequestHandler):
                 self.state.random = random.Random(chaos.get("seed", 0))
                 self.state.allow_duplicates = bool(chaos.get("allow_duplicates"))
                 return self._json(200, {"ok": True})
+            if method == "POST" and self.route == "/_fake/line":
+                account = json.loads(self.raw_body or b"{}")
+                for name in ("quota", "usage", "friends"):
+                    if name in account:
+                        setattr(self.state, f"line_{name}", account[name])
+                return self._json(200, {"ok": True})
             if method == "POST" and self.route == "/_fake/script":
                 script = json.loads(self.raw_body or b"{}")
-                for network in ("x", "facebook"):
+                for network in ("x", "facebook", "line"):
                     self.state.scripts[network].extend(script.get(network, []))
                 self.state.always.update(script.get("always", {}))
                 return self._json(200, {"ok": True})
@@ -231,6 +262,8 @@ class FakeSocialHandler(XRoutes, GraphRoutes, BaseHTTPRequestHandler):
         spec = entry if isinstance(entry, dict) else {"status": entry}
         if network == "facebook":
             return self._graph_error(spec)
+        if network == "line":
+            return self._line_error(spec)
         return self._x_error(spec)
 
 

@@ -13,6 +13,7 @@ from publishing.channels.x import XChannel
 def no_networks(settings):
     settings.X_API_KEY = settings.X_API_SECRET = settings.X_ACCESS_TOKEN = settings.X_ACCESS_TOKEN_SECRET = ""
     settings.FACEBOOK_PAGE_ID = settings.FACEBOOK_PAGE_ACCESS_TOKEN = ""
+    settings.LINE_CHANNEL_ACCESS_TOKEN = ""
     settings.CONSOLE_CHANNEL = "auto"
     return settings
 
@@ -43,7 +44,7 @@ def test_get_channel_configures_from_settings(no_networks):
 
 
 def test_all_channels_in_settings_order(no_networks):
-    assert kinds(all_channels()) == ["console", "x", "facebook"]
+    assert kinds(all_channels()) == ["console", "x", "facebook", "line"]
     no_networks.PUBLISHING_CHANNEL_CLASSES = {
         "facebook": "publishing.channels.facebook.FacebookChannel",
         "console": "publishing.channels.console.ConsoleChannel",

@@ -6,6 +6,7 @@ server on loopback. The processes and the moves are in e2e_stack.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -27,8 +28,9 @@ from tests.support.processes import ROOT, kill_group, port_open, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis]
 
-# Our own Redis database number, so other suites' queues never mix with ours.
-BROKER_DB = 11
+# Our own Redis database number, so other suites' queues never mix with ours
+# (E2E_BROKER_DB: engineers sharing one Redis each take their own).
+BROKER_DB = int(os.environ.get("E2E_BROKER_DB", "11"))
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +78,18 @@ def test_fifty_tips_at_once_reach_each_network_exactly_once(worker):
     assert "outcome=sent" in worker.worker_log() and "duration_ms=" in worker.worker_log()
 
 
+def kill_at_first_post_and_restart(worker, tip_ids) -> list[dict]:
+    """SIGKILL the worker as soon as the first post lands (slow answers keep
+    others in flight), then start it again; returns the rows it held."""
+    deadline = time.monotonic() + 30
+    while not worker.posts() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    worker.kill_worker()
+    in_flight = [row for row in worker.deliveries(tip_ids) if row["status"] == "sending"]
+    worker.start_worker()
+    return in_flight
+
+
 def test_worker_killed_mid_way_loses_nothing_and_duplicates_nothing(worker):
     # Slow answers keep sends in flight when the worker dies.
     worker.script(
@@ -85,12 +99,7 @@ def test_worker_killed_mid_way_loses_nothing_and_duplicates_nothing(worker):
         }
     )
     tip_ids = worker.publish([f"強制終了テスト {n}" for n in range(12)])
-    deadline = time.monotonic() + 30
-    while not worker.posts() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    worker.kill_worker()
-    in_flight = [row for row in worker.deliveries(tip_ids) if row["status"] == "sending"]
-    worker.start_worker()
+    in_flight = kill_at_first_post_and_restart(worker, tip_ids)
     rows = worker.wait_for_deliveries(tip_ids, all_sent, timeout=120)
     counts = posts_per_tip(worker.posts(), tip_ids)
     assert len(counts) == 24 and set(counts.values()) == {1}, (counts, in_flight)
@@ -98,6 +107,21 @@ def test_worker_killed_mid_way_loses_nothing_and_duplicates_nothing(worker):
     if in_flight:
         # Rows the dead worker held were looked up, never re-sent blindly.
         assert "reconciled after a stuck send" in worker.worker_log()
+
+
+def test_line_broadcasts_survive_a_worker_killed_mid_send_exactly_once(worker):
+    # LINE cannot be searched: a send whose worker died is settled by sending
+    # again with the delivery's X-Line-Retry-Key, which LINE executes once.
+    slow = [{"status": "ok", "delay": 1.5, "method": "POST"}] * 8
+    worker.script({"x": slow, "facebook": slow, "line": slow})
+    tip_ids = worker.publish([f"LINEで届く強制終了テスト {n}" for n in range(8)], line=True)
+    in_flight = kill_at_first_post_and_restart(worker, tip_ids)
+    rows = worker.wait_for_deliveries(tip_ids, all_sent, timeout=120)
+    counts = posts_per_tip(worker.posts(), tip_ids)
+    assert len(rows) == 24 and {row["channel"] for row in rows} == {"x", "facebook", "line"}
+    assert len(counts) == 24 and set(counts.values()) == {1}, (counts, in_flight)
+    line_keys = [post["retry_key"] for post in worker.posts() if post["network"] == "line"]
+    assert len(line_keys) == 8 and all(line_keys)
 
 
 @pytest.fixture

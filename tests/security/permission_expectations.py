@@ -237,6 +237,12 @@ ROUTES: dict[str, list[Case]] = {
     "admin/publishing/channelstate/<str:kind>/clear-reauth/": [
         Case("/admin/publishing/channelstate/console/clear-reauth/", staff_only(405), staff_only(REDIRECT))
     ],
+    "admin/publishing/channelstate/<str:kind>/monthly-cap/": [
+        Case("/admin/publishing/channelstate/console/monthly-cap/", staff_only(405), staff_only(REDIRECT))
+    ],
+    "admin/publishing/channelstate/<str:kind>/release-held/": [
+        Case("/admin/publishing/channelstate/console/release-held/", staff_only(405), staff_only(REDIRECT))
+    ],
 }
 
 
