@@ -1,13 +1,14 @@
 """Reference data staff maintain: categories and saved replies."""
 
 from django.contrib import admin
+from unfold.admin import ModelAdmin
 
 from qa.models import Category, SavedReply
 from qa.share_image_store import category_share_images_refresh
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ModelAdmin):
     list_display = ["name", "slug", "order"]
     list_editable = ["order"]
     search_fields = ["name", "slug"]
@@ -22,7 +23,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(SavedReply)
-class SavedReplyAdmin(admin.ModelAdmin):
+class SavedReplyAdmin(ModelAdmin):
     list_display = ["title", "order"]
     list_editable = ["order"]
     search_fields = ["title", "body"]

@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin, StackedInline
 
 from qa import services
 from qa.admin.forms import ANSWER_PUBLICLY, QuestionAdminForm
@@ -84,7 +85,7 @@ def title(question):
     return format_html('<span class="tipcast-clamp" title="{}" dir="auto">{}</span>', question.title, question.title)
 
 
-class AnswerInline(admin.StackedInline):
+class AnswerInline(StackedInline):
     """Previous answers, read-only: an answer sent to a customer is not edited afterwards."""
 
     model = Answer
@@ -114,10 +115,7 @@ class AnswerInline(admin.StackedInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
-    class Media:
-        css = {"all": ["admin-tipcast/admin.css"]}
-
+class QuestionAdmin(ModelAdmin):
     form = QuestionAdminForm
     change_form_template = "admin/qa/question/change_form.html"
     # No category column: the inbox must fit a 1280 px screen, and the category

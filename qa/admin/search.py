@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin
 
 from qa.models import SearchMiss, SearchSynonym
 from qa.search import services as search_services
@@ -14,7 +15,7 @@ from supportsite.admin_site import DateHierarchyChangeList
 
 
 @admin.register(SearchSynonym)
-class SearchSynonymAdmin(admin.ModelAdmin):
+class SearchSynonymAdmin(ModelAdmin):
     list_display = ["__str__", "updated_at"]
     search_fields = ["terms"]
 
@@ -30,7 +31,7 @@ class SearchSynonymAdmin(admin.ModelAdmin):
 
 
 @admin.register(SearchMiss)
-class SearchMissAdmin(admin.ModelAdmin):
+class SearchMissAdmin(ModelAdmin):
     list_display = ["query", "count", "first_seen", "last_seen", "write_tip"]
     search_fields = ["query"]
     date_hierarchy = "last_seen"

@@ -11,8 +11,16 @@ from django.urls import path, reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin
 
-from publishing.admin import DeliveryInline, TipChannelSettingInline, tip_post_again_action, tip_post_now_action
+from publishing.admin import (
+    DeliveryInline,
+    TipChannelSettingInline,
+    delivery_action_forms,
+    tip_post_again_action,
+    tip_post_now_action,
+)
+from publishing.services import tip_post_now
 from qa import services
 from qa.admin.forms import PublishConfirmForm, TipAdminForm
 from qa.models import Tip
@@ -21,10 +29,7 @@ PUBLISH_BUTTON = "_publish"
 
 
 @admin.register(Tip)
-class TipAdmin(admin.ModelAdmin):
-    class Media:
-        css = {"all": ["admin-tipcast/admin.css"]}
-
+class TipAdmin(ModelAdmin):
     form = TipAdminForm
     change_form_template = "admin/qa/tip/change_form.html"
     list_display = ["title", "status", "category", "published_at", "updated_at"]
@@ -106,6 +111,7 @@ class TipAdmin(admin.ModelAdmin):
         extra_context = {**(extra_context or {}), "publish_button": PUBLISH_BUTTON}
         if tip is not None:
             extra_context["pii_findings"] = services.tip_pii_findings(tip=tip)
+            extra_context["delivery_action_forms"] = delivery_action_forms(tip=tip)
         return super().change_view(request, object_id, form_url, extra_context)
 
     # --- Extra pages: publish (with confirmation), unpublish, preview -------------------------
@@ -117,6 +123,7 @@ class TipAdmin(admin.ModelAdmin):
                 "<int:object_id>/unpublish/", self.admin_site.admin_view(self.unpublish_view), name="qa_tip_unpublish"
             ),
             path("<int:object_id>/preview/", self.admin_site.admin_view(self.preview_view), name="qa_tip_preview"),
+            path("<int:object_id>/post-now/", self.admin_site.admin_view(self.post_now_view), name="qa_tip_post_now"),
         ]
         return custom + super().get_urls()
 
@@ -151,6 +158,23 @@ class TipAdmin(admin.ModelAdmin):
         tip = self._get_tip_or_deny(request, object_id)
         services.tip_unpublish(tip=tip)
         self.message_user(request, gettext("“%(title)s” is no longer public.") % {"title": tip.title}, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:qa_tip_change", args=[tip.pk]))
+
+    def post_now_view(self, request, object_id):
+        """The tip's waiting posts go out now, skipping the drip (the same as the list action)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        tip = self._get_tip_or_deny(request, object_id)
+        count = tip_post_now(tip=tip)
+        if count:
+            self.message_user(
+                request,
+                ngettext("%(count)d post will be sent now.", "%(count)d posts will be sent now.", count)
+                % {"count": count},
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(request, gettext("Nothing is waiting to be posted for this tip."), messages.INFO)
         return HttpResponseRedirect(reverse("admin:qa_tip_change", args=[tip.pk]))
 
     def preview_view(self, request, object_id):
