@@ -66,6 +66,12 @@ DELIVERY_ACTIONS = {
 }
 
 
+def channel_label(kind: str) -> str:
+    """The channel's name as staff know it ("X", "Facebook"), or its kind if it is no longer configured."""
+    labels = {channel.kind: channel.label for channel in registry.all_channels()}
+    return labels.get(kind) or kind
+
+
 def delivery_actions_allowed(delivery: Delivery) -> list[tuple[str, str]]:
     return [
         (action, label) for action, (label, _service, allowed) in DELIVERY_ACTIONS.items() if delivery.status in allowed
@@ -232,7 +238,7 @@ class DeliveryAdmin(ModelAdmin):
         act = self.admin_site.admin_view(require_POST(self.delivery_action_view))
         return [
             path("preview/", preview, name="publishing_delivery_preview"),
-            path("<int:object_id>/<slug:action>/", act, name="publishing_delivery_action"),
+            path("<int:object_id>/act/<slug:action>/", act, name="publishing_delivery_action"),
             *super().get_urls(),
         ]
 
@@ -341,7 +347,8 @@ class DeliveryInline(TabularInline):
     can_delete = False
     verbose_name = _("delivery")
     verbose_name_plural = _("deliveries")
-    fields = ["channel", "state", "when", "remote", "problem", "row_actions"]
+    hide_title = True  # each row would repeat the tip's title
+    fields = ["channel_name", "state", "when", "remote", "problem", "row_actions"]
     readonly_fields = fields
     ordering = ["channel"]
 
@@ -350,6 +357,10 @@ class DeliveryInline(TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("channel"))
+    def channel_name(self, delivery):
+        return channel_label(delivery.channel)
 
     @admin.display(description=_("status"))
     def state(self, delivery):
@@ -438,7 +449,9 @@ class TipChannelSettingInline(TabularInline):
     def get_extra(self, request, obj=None, **kwargs):
         return len(_channels_without_setting(obj))
 
-    verbose_name_plural = _("posting per channel (untick to skip a channel, or write this channel's own text)")
+    verbose_name = _("channel")
+    verbose_name_plural = _("posting per channel")
+    hide_title = True
 
     class Media:
         js = ["publishing/admin_char_count.js"]

@@ -10,6 +10,7 @@ and only superusers see those: staff never need them to answer or publish.
 from django.templatetags.static import static
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # (title, Material Symbols icon, URL name, the permission that shows the link)
 SIDEBAR_GROUPS = [
@@ -18,21 +19,21 @@ SIDEBAR_GROUPS = [
         [(_("Dashboard"), "space_dashboard", "admin:index", None)],
     ),
     (
-        _("Inbox"),
+        pgettext_lazy("admin navigation", "Inbox"),
         [
             (_("Questions"), "inbox", "admin:qa_question_changelist", "qa.view_question"),
             (_("Saved replies"), "quickreply", "admin:qa_savedreply_changelist", "qa.view_savedreply"),
         ],
     ),
     (
-        _("Tips"),
+        pgettext_lazy("admin navigation", "Tips"),
         [
-            (_("Tips"), "lightbulb", "admin:qa_tip_changelist", "qa.view_tip"),
+            (pgettext_lazy("admin navigation", "Tips"), "lightbulb", "admin:qa_tip_changelist", "qa.view_tip"),
             (_("Categories"), "category", "admin:qa_category_changelist", "qa.view_category"),
         ],
     ),
     (
-        _("Publishing"),
+        pgettext_lazy("admin navigation", "Publishing"),
         [
             (_("Deliveries"), "send", "admin:publishing_delivery_changelist", "publishing.view_delivery"),
             (
@@ -44,18 +45,18 @@ SIDEBAR_GROUPS = [
         ],
     ),
     (
-        _("Search"),
+        pgettext_lazy("admin navigation", "Search"),
         [
             (_("Synonyms"), "sync_alt", "admin:qa_searchsynonym_changelist", "qa.view_searchsynonym"),
             (_("Searches with no result"), "search_off", "admin:qa_searchmiss_changelist", "qa.view_searchmiss"),
         ],
     ),
     (
-        _("Import"),
+        pgettext_lazy("admin navigation", "Import"),
         [(_("Import FAQ from CSV"), "upload_file", "admin:qa_tip_import", "qa.add_tip")],
     ),
     (
-        _("Users"),
+        pgettext_lazy("admin navigation", "Users"),
         [
             (_("Users"), "person", "admin:auth_user_changelist", "auth.view_user"),
             (_("Groups"), "group", "admin:auth_group_changelist", "auth.view_group"),
@@ -71,7 +72,7 @@ SIDEBAR_GROUPS = [
 
 # The framework's tables: superusers only.
 SYSTEM_GROUP = (
-    _("System"),
+    pgettext_lazy("admin navigation", "System"),
     [
         (_("Two-factor devices"), "key", "admin:mfa_authenticator_changelist"),
         (_("Social accounts"), "share", "admin:socialaccount_socialaccount_changelist"),
@@ -112,7 +113,7 @@ def sidebar(request) -> list[dict]:
 def account_links(request) -> list[dict]:
     # Staff manage their authenticator app and recovery codes on the site's two-factor page.
     links = [{"title": _("Two-factor authentication"), "link": reverse_lazy("mfa_index")}]
-    if request.user.has_usable_password():
+    if request.user.is_authenticated and request.user.has_usable_password():
         links.append({"title": _("Change password"), "link": reverse_lazy("admin:password_change")})
     return links
 

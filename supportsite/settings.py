@@ -282,7 +282,9 @@ STAFF_NOTIFY_EMAILS = env.list("STAFF_NOTIFY_EMAILS", default=[])
 # --- Internationalisation ---------------------------------------------------------------
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
 LANGUAGES = [("en", _("English")), ("ja", _("Japanese"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The admin theme's Japanese (supportsite/admin_locale, see its .po file) comes after
+# Tipcast's own catalog, which makemessages keeps.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "supportsite" / "admin_locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

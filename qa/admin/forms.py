@@ -2,7 +2,8 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from unfold.widgets import UnfoldAdminTextareaWidget, UnfoldBooleanWidget
+from taggit.forms import TagWidget
+from unfold.widgets import INPUT_CLASSES, UnfoldAdminTextareaWidget, UnfoldAdminTextInputWidget, UnfoldBooleanWidget
 
 from qa.markup import MARKDOWN_MAX_LENGTH
 from qa.models import Question, Tip
@@ -56,6 +57,11 @@ class TipAdminForm(forms.ModelForm):
         model = Tip
         fields = ["title", "slug", "category", "tags", "question_text", "answer_text"]
         widgets = {
+            # Wide boxes: a Japanese title and its slug are long.
+            "title": UnfoldAdminTextInputWidget(attrs={"class": "tipcast-wide"}),
+            "slug": UnfoldAdminTextInputWidget(attrs={"class": "tipcast-wide"}),
+            # taggit's widget (it writes the tag list back as text), in the theme's style.
+            "tags": TagWidget(attrs={"class": " ".join([*INPUT_CLASSES, "tipcast-wide"])}),
             "question_text": UnfoldAdminTextareaWidget(attrs={"rows": 8}),
             "answer_text": UnfoldAdminTextareaWidget(attrs={"rows": 14}),
         }

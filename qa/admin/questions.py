@@ -10,9 +10,9 @@ from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.timesince import timesince
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, StackedInline
@@ -20,6 +20,7 @@ from unfold.admin import ModelAdmin, StackedInline
 from qa import services
 from qa.admin.forms import ANSWER_PUBLICLY, QuestionAdminForm
 from qa.models import Answer, Question, SavedReply
+from qa.waiting import answered_after_text, waiting_time_text
 
 # New questions first, oldest at the top: they are the ones waiting for staff.
 INBOX_ORDERING = [
@@ -91,7 +92,7 @@ class AnswerInline(StackedInline):
     model = Answer
     extra = 0
     can_delete = False
-    fields = ["author", "created_at", "visibility", "rendered_body"]
+    fields = ["author", "answered_at", "visibility", "rendered_body"]
     readonly_fields = fields
     verbose_name_plural = _("previous answers")
 
@@ -103,6 +104,10 @@ class AnswerInline(StackedInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("answered at"))
+    def answered_at(self, answer):
+        return date_format(timezone.localtime(answer.created_at), "DATETIME_FORMAT")
 
     @admin.display(description=_("visibility"))
     def visibility(self, answer):
@@ -145,10 +150,8 @@ class QuestionAdmin(ModelAdmin):
     @admin.display(description=_("waiting"), ordering="created_at")
     def waiting(self, question):
         if question.first_answered_at:
-            return gettext("answered after %(duration)s") % {
-                "duration": timesince(question.created_at, question.first_answered_at, depth=1)
-            }
-        return timesince(question.created_at, depth=1)
+            return answered_after_text(question.created_at, question.first_answered_at)
+        return waiting_time_text(question.created_at)
 
     # --- Actions -------------------------------------------------------------------------
 

@@ -41,7 +41,10 @@ class TipAdmin(ModelAdmin):
         (None, {"fields": ["title", "slug", "category", "tags"]}),
         (_("Public text"), {"fields": ["question_text", "answer_text"]}),
         (_("Status"), {"fields": ["status", "published_at"]}),
-        (_("Customer's original (private, never published)"), {"fields": ["customer_original"]}),
+        (
+            _("Customer's original"),
+            {"fields": ["customer_original"], "description": _("Private: never published.")},
+        ),
     ]
     actions = ["publish_selected", "unpublish_selected", tip_post_now_action, tip_post_again_action]
     # Publishing: per-channel choice and text (with a live count), then each delivery's status.

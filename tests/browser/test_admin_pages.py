@@ -42,9 +42,26 @@ def staff_content(make_tip, make_question, staff, customer):
         body="Details.",
     )
     make_question(title="Can I change my delivery address after ordering?", body="I moved last week.")
-    Delivery.objects.filter(tip=tip).update(
-        status=Delivery.Status.FAILED, last_error="X said: 401 Unauthorized " + "details " * 20
+    # One delivery in each state the tip page explains.
+    now = timezone.now()
+    Delivery.objects.create(
+        tip=tip,
+        channel="x",
+        status=Delivery.Status.FAILED,
+        attempts=3,
+        error_kind="needs_reauth",
+        last_error="X said: 401 Unauthorized " + "details " * 20,
     )
+    Delivery.objects.create(
+        tip=tip,
+        channel="facebook",
+        status=Delivery.Status.SENT,
+        sent_at=now,
+        remote_id="123_456",
+        remote_url="https://www.facebook.com/123/posts/456",
+        deleted_at=now,
+    )
+    Delivery.objects.create(tip=tip, channel="console", status=Delivery.Status.UNKNOWN, attempts=1)
     SearchSynonym.objects.create(terms="返品, 返金, return, refund")
     SearchMiss.objects.create(query="ギフト包装", count=3, first_seen=timezone.now(), last_seen=timezone.now())
     return {"tip": tip, "question": question, "draft": from_answer}
