@@ -111,6 +111,9 @@ def delivery_state_html(delivery: Delivery):
             _("could not be removed from the network"),
             delivery.delete_error[:160],
         )
+    if delivery.status == Delivery.Status.SENT and delivery.remote_id and not delivery.tip.is_published:
+        # Unpublished a moment ago: the worker is taking the post down.
+        return format_html('{}<span class="tipcast-deleted">{}</span>', status, _("being removed from the network"))
     return status
 
 
@@ -351,6 +354,9 @@ class DeliveryInline(TabularInline):
     fields = ["channel_name", "state", "when", "remote", "problem", "row_actions"]
     readonly_fields = fields
     ordering = ["channel"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("tip")
 
     def has_add_permission(self, request, obj=None):
         return False
