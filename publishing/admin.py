@@ -413,10 +413,15 @@ class TipChannelSettingForm(forms.ModelForm):
     def __init__(self, *args, tip=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["channel"].choices = [(c.kind, c.label or c.kind) for c in registry.all_channels()]
+        # One row per channel in a table: the column headings are not <label>s, so
+        # each control names itself for screen readers.
+        self.fields["channel"].widget.attrs["aria-label"] = self.fields["channel"].label
+        self.fields["enabled"].widget.attrs["aria-label"] = self.fields["enabled"].label
         attrs = {
             "rows": 3,
             "class": "tipcast-char-count",
             "data-preview-url": reverse("admin:publishing_delivery_preview"),
+            "aria-label": self.fields["text_override"].label,
             # The script reads its (translated) labels from here.
             "data-label-weighted": _("Weighted length:"),
             "data-label-characters": _("Characters:"),

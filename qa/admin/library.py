@@ -7,8 +7,19 @@ from qa.models import Category, SavedReply
 from qa.share_image_store import category_share_images_refresh
 
 
+class OrderEditableInListAdmin(ModelAdmin):
+    """The list edits each row's order in place: a table cell has no <label>, so
+    the input names itself for screen readers."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and db_field.name in self.list_editable:
+            field.widget.attrs["aria-label"] = db_field.verbose_name
+        return field
+
+
 @admin.register(Category)
-class CategoryAdmin(ModelAdmin):
+class CategoryAdmin(OrderEditableInListAdmin):
     list_display = ["name", "slug", "order"]
     list_editable = ["order"]
     search_fields = ["name", "slug"]
@@ -23,7 +34,7 @@ class CategoryAdmin(ModelAdmin):
 
 
 @admin.register(SavedReply)
-class SavedReplyAdmin(ModelAdmin):
+class SavedReplyAdmin(OrderEditableInListAdmin):
     list_display = ["title", "order"]
     list_editable = ["order"]
     search_fields = ["title", "body"]
