@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from publishing.models import Delivery
 from qa import services
-from qa.models import SearchMiss, SearchSynonym
+from qa.models import ImportJob, SearchMiss, SearchSynonym
 from tests.browser.test_accessibility import BLOCKING_IMPACTS, _describe
 from tests.browser.test_screenshots import OVERFLOW, WIDTHS, _png_size
 
@@ -62,9 +62,22 @@ def staff_content(make_tip, make_question, staff, customer):
         deleted_at=now,
     )
     Delivery.objects.create(tip=tip, channel="console", status=Delivery.Status.UNKNOWN, attempts=1)
+    job = ImportJob.objects.create(
+        file_name="よくある質問_2026年版.csv",
+        file_size=52_000,
+        encoding="cp932",
+        started_by=staff,
+        status=ImportJob.Status.DONE,
+        created=40,
+        updated=3,
+        unchanged=1,
+        failed=2,
+        bytes_read=52_000,
+        failures=[[12, "回答が空です"], [57, "カテゴリ「ギフト」は100文字を超えています"]],
+    )
     SearchSynonym.objects.create(terms="返品, 返金, return, refund")
     SearchMiss.objects.create(query="ギフト包装", count=3, first_seen=timezone.now(), last_seen=timezone.now())
-    return {"tip": tip, "question": question, "draft": from_answer}
+    return {"tip": tip, "question": question, "draft": from_answer, "job": job}
 
 
 def _admin_pages(content) -> dict[str, str]:
@@ -79,6 +92,7 @@ def _admin_pages(content) -> dict[str, str]:
         "deliveries": reverse("admin:publishing_delivery_changelist"),
         "channel-health": reverse("admin:publishing_channelstate_changelist"),
         "import": reverse("admin:qa_tip_import"),
+        "import-job": reverse("admin:qa_tip_import_job", args=[content["job"].pk]),
         "synonyms": reverse("admin:qa_searchsynonym_changelist"),
         "search-misses": reverse("admin:qa_searchmiss_changelist"),
         "categories": reverse("admin:qa_category_changelist"),
