@@ -54,4 +54,4 @@ class SearchMissAdmin(ModelAdmin):
     def write_tip(self, miss):
         # The tip form, its title filled in; saving it goes through qa.services.tip_create.
         url = reverse("admin:qa_tip_add") + "?" + urlencode({"title": miss.query})
-        return format_html('<a class="button" href="{}">{}</a>', url, _("Write a tip"))
+        return format_html('<a class="tipcast-button" href="{}">{}</a>', url, _("Write a tip"))
