@@ -3,7 +3,6 @@ staff navigate by, the theme's Content-Security-Policy, and the staff side's wor
 in English and Japanese."""
 
 import re
-from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -11,21 +10,17 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from publishing.models import Delivery
 from qa import selectors, services
 from qa.models import Question
+from tests.qa.test_admin_questions import _age
 
 
 @pytest.fixture
 def staff_client(client, staff):
     client.force_login(staff)
     return client
-
-
-def _age(question, **delta):
-    Question.objects.filter(pk=question.pk).update(created_at=timezone.now() - timedelta(**delta))
 
 
 def _stat(page: str, href: str) -> str:
