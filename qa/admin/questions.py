@@ -116,7 +116,7 @@ class AnswerInline(StackedInline):
     @admin.display(description=_("answer"))
     def rendered_body(self, answer):
         # body_html is the sanitiser's stored output (qa.markup.render_markdown).
-        return mark_safe(answer.body_html)
+        return mark_safe('<div class="tipcast-prose">' + answer.body_html + "</div>")
 
 
 @admin.register(Question)

@@ -64,8 +64,9 @@ class TipAdmin(ModelAdmin):
         parts = [tip.question.body_html]
         if tip.answer is not None:
             parts.append(tip.answer.body_html)
-        # Both are the sanitiser's stored output (qa.markup.render_markdown).
-        return mark_safe('<hr class="tipcast-rule">'.join(parts))
+        # Both are the sanitiser's stored output (qa.markup.render_markdown); tipcast-prose
+        # gives lists their bullets and text its indentation back (the theme resets both).
+        return mark_safe('<div class="tipcast-prose">' + '<hr class="tipcast-rule">'.join(parts) + "</div>")
 
     # --- Saving goes through the services, which keep HTML and search text derived ---------
 

@@ -114,6 +114,14 @@ def test_screenshots_of_each_staff_page(site, new_page, signed_in, screenshot_di
             assert page.locator("html").get_attribute("lang") == language
             target = screenshot_dir / f"{language}-{width}-admin-{name}.png"
             page.screenshot(path=str(target), full_page=True)
+            if name == "question":
+                # The customer's Markdown list keeps its bullets, indented like text (the theme resets lists).
+                bullets = page.evaluate(
+                    """() => { const list = document.querySelector('.tipcast-question .tipcast-prose ul');
+                       const style = getComputedStyle(list);
+                       return [style.listStyleType, parseFloat(style.paddingLeft)]; }"""
+                )
+                assert bullets[0] == "disc" and 8 <= bullets[1] <= 40, bullets
             overflow = page.evaluate(OVERFLOW)
             if overflow["scrollWidth"] > overflow["width"] + 1 or _png_size(target)[0] != width:
                 sideways.append(f"{target.name}: {overflow['scrollWidth']}px wide: {overflow['wide']}")

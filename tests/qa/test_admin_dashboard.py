@@ -168,3 +168,13 @@ def test_japanese_admin_reads_naturally(japanese_staff_client, make_question, ma
     assert "TAGGIT" not in tags
     # The theme's own words (django-unfold ships no Japanese) come from supportsite/admin_locale.
     assert "キーワードで検索" in inbox and "Type to search" not in inbox
+
+
+def test_the_customers_markdown_is_shown_as_prose(staff_client, make_question, staff):
+    question = make_question(title="箇条書き", body="- 注文番号\n- 住所\n\n1. 確認")
+    page = staff_client.get(reverse("admin:qa_question_change", args=[question.pk])).content.decode()
+    assert re.search(r'<div class="tipcast-prose">\s*<ul>\s*<li>注文番号</li>', page)
+    answer = services.question_answer(question=question, author=staff, body="- はい", is_public=True)
+    tip = services.tip_create_from_answer(answer=answer)
+    tip_page = staff_client.get(reverse("admin:qa_tip_change", args=[tip.pk])).content.decode()
+    assert re.search(r'<div class="tipcast-prose">\s*<ul>\s*<li>注文番号</li>', tip_page)
