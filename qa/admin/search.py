@@ -5,6 +5,8 @@ from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
@@ -16,8 +18,13 @@ from supportsite.admin_site import DateHierarchyChangeList
 
 @admin.register(SearchSynonym)
 class SearchSynonymAdmin(ModelAdmin):
-    list_display = ["__str__", "updated_at"]
+    list_display = ["__str__", "last_updated"]
     search_fields = ["terms"]
+
+    # SearchSynonym.updated_at has no verbose name (adding one is a migration): the column names itself.
+    @admin.display(description=_("updated at"), ordering="updated_at")
+    def last_updated(self, synonym):
+        return date_format(timezone.localtime(synonym.updated_at), "DATETIME_FORMAT")
 
     # Through the services, which also refresh the engine's cached copy.
     def save_model(self, request, obj, form, change):

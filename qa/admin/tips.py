@@ -8,6 +8,8 @@ from django.shortcuts import get_object_or_404
 from django.template.loader import select_template
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -32,7 +34,7 @@ PUBLISH_BUTTON = "_publish"
 class TipAdmin(ModelAdmin):
     form = TipAdminForm
     change_form_template = "admin/qa/tip/change_form.html"
-    list_display = ["title", "status", "category", "published_at", "updated_at"]
+    list_display = ["title", "status", "category", "published_at", "last_updated"]
     list_filter = ["status", "category", "published_at"]
     list_select_related = ["category"]
     search_fields = ["title", "question_text", "answer_text"]
@@ -52,6 +54,11 @@ class TipAdmin(ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("category", "question", "answer")
+
+    # Tip.updated_at has no verbose name (adding one is a migration): the column names itself.
+    @admin.display(description=_("updated at"), ordering="updated_at")
+    def last_updated(self, tip):
+        return date_format(timezone.localtime(tip.updated_at), "DATETIME_FORMAT")
 
     def view_on_site(self, tip):
         # Drafts have no public page yet: staff use the preview instead.
