@@ -15,10 +15,14 @@ from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
+from unfold.admin import ModelAdmin, TabularInline
+from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextareaWidget
 
 from publishing import selectors, services
 from publishing.channels import registry
@@ -51,11 +55,74 @@ def _report(request, done: int, message, *, skipped: int = 0) -> None:
         )
 
 
+# The actions staff can take on one delivery from the tip's page, by status.
+DELIVERY_ACTIONS = {
+    "retry": (_("Retry now"), services.delivery_retry_now, {Delivery.Status.FAILED, Delivery.Status.PENDING}),
+    "send-anyway": (_("Send anyway"), services.delivery_send_anyway, {Delivery.Status.UNKNOWN}),
+    "cancel": (
+        _("Cancel"),
+        services.delivery_cancel,
+        {Delivery.Status.PENDING, Delivery.Status.FAILED, Delivery.Status.UNKNOWN},
+    ),
+}
+
+
+def channel_label(kind: str) -> str:
+    """The channel's name as staff know it ("X", "Facebook"), or its kind if it is no longer configured."""
+    labels = {channel.kind: channel.label for channel in registry.all_channels()}
+    return labels.get(kind) or kind
+
+
+def delivery_actions_allowed(delivery: Delivery) -> list[tuple[str, str]]:
+    return [
+        (action, label) for action, (label, _service, allowed) in DELIVERY_ACTIONS.items() if delivery.status in allowed
+    ]
+
+
+def delivery_action_form_id(delivery: Delivery, action: str) -> str:
+    return f"tipcast-delivery-{delivery.pk}-{action}"
+
+
+def delivery_action_forms(*, tip) -> list[dict]:
+    """The small POST forms the tip page's delivery buttons submit (one per button)."""
+    return [
+        {
+            "id": delivery_action_form_id(delivery, action),
+            "url": reverse("admin:publishing_delivery_action", args=[delivery.pk, action]),
+        }
+        for delivery in tip.deliveries.only("pk", "status")
+        for action, _label in delivery_actions_allowed(delivery)
+    ]
+
+
+def delivery_state_html(delivery: Delivery):
+    """The status, and for a sent post what became of it after unpublishing."""
+    status = delivery.get_status_display()
+    if delivery.deleted_at:
+        return format_html(
+            '{}<span class="tipcast-deleted">{}</span>',
+            status,
+            _("removed from the network on %(date)s")
+            % {"date": date_format(timezone.localtime(delivery.deleted_at), "SHORT_DATETIME_FORMAT")},
+        )
+    if delivery.delete_error:
+        return format_html(
+            '{}<span class="tipcast-deleted">{}: {}</span>',
+            status,
+            _("could not be removed from the network"),
+            delivery.delete_error[:160],
+        )
+    if delivery.status == Delivery.Status.SENT and delivery.remote_id and not delivery.tip.is_published:
+        # Unpublished a moment ago: the worker is taking the post down.
+        return format_html('{}<span class="tipcast-deleted">{}</span>', status, _("being removed from the network"))
+    return status
+
+
 # --- Deliveries ----------------------------------------------------------------------------------------
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ModelAdmin):
     list_display = [
         "tip",
         "channel",
@@ -172,7 +239,28 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         preview = self.admin_site.admin_view(post_preview_view)
-        return [path("preview/", preview, name="publishing_delivery_preview"), *super().get_urls()]
+        act = self.admin_site.admin_view(require_POST(self.delivery_action_view))
+        return [
+            path("preview/", preview, name="publishing_delivery_preview"),
+            path("<int:object_id>/act/<slug:action>/", act, name="publishing_delivery_action"),
+            *super().get_urls(),
+        ]
+
+    def delivery_action_view(self, request, object_id, action):
+        """One action on one delivery (the buttons on the tip's page); back to the tip."""
+        if action not in DELIVERY_ACTIONS:
+            raise Http404
+        delivery = get_object_or_404(Delivery, pk=object_id)
+        if not self.has_change_permission(request, delivery):
+            raise PermissionDenied
+        label, service, _allowed = DELIVERY_ACTIONS[action]
+        if service(delivery=delivery):
+            messages.success(
+                request, _("%(channel)s: “%(action)s” done.") % {"action": label, "channel": delivery.channel}
+            )
+        else:
+            messages.warning(request, _("The delivery's status no longer allows this action; nothing was changed."))
+        return HttpResponseRedirect(reverse("admin:qa_tip_change", args=[delivery.tip_id]))
 
 
 @require_GET
@@ -221,7 +309,7 @@ def _report_released(request, released: list[int]) -> None:
 
 
 @admin.register(ChannelState)
-class ChannelStateAdmin(admin.ModelAdmin):
+class ChannelStateAdmin(ModelAdmin):
     """The channel list is the health page: every configured channel, whether
     or not it has a state row yet."""
 
@@ -313,25 +401,23 @@ class UntouchedWhenAbsentFormSet(BaseInlineFormSet):
             self.data[total] = self.data[f"{self.prefix}-{INITIAL_FORM_COUNT}"] = "0"
 
 
-class DeliveryInline(admin.TabularInline):
+class DeliveryInline(TabularInline):
+    """The tip's deliveries on its page: few columns (readable on a phone), what
+    happened to the remote post after unpublishing, and the actions each status allows."""
+
     model = Delivery
     formset = UntouchedWhenAbsentFormSet
     extra = 0
     can_delete = False
-    verbose_name_plural = _("deliveries (use the actions on the tip list or the delivery list)")
-    fields = [
-        "channel",
-        "status",
-        "scheduled_for",
-        "attempts",
-        "remote",
-        "reconciliation",
-        "error_kind",
-        "last_error",
-        "sent_at",
-    ]
+    verbose_name = _("delivery")
+    verbose_name_plural = _("deliveries")
+    hide_title = True  # each row would repeat the tip's title
+    fields = ["channel_name", "state", "when", "remote", "problem", "row_actions"]
     readonly_fields = fields
     ordering = ["channel"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("tip")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -339,13 +425,47 @@ class DeliveryInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    @admin.display(description=_("channel"))
+    def channel_name(self, delivery):
+        return channel_label(delivery.channel)
+
+    @admin.display(description=_("status"))
+    def state(self, delivery):
+        return delivery_state_html(delivery)
+
+    @admin.display(description=_("when"))
+    def when(self, delivery):
+        moment = delivery.sent_at if delivery.status == Delivery.Status.SENT else delivery.scheduled_for
+        return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT") if moment else "—"
+
     @admin.display(description=_("remote post"))
     def remote(self, delivery):
         return _remote_link(delivery)
 
+    @admin.display(description=_("problem"))
+    def problem(self, delivery):
+        if not delivery.last_error:
+            return "—"
+        return f"{delivery.get_error_kind_display()}: {delivery.last_error[:160]}"
+
+    @admin.display(description=_("actions"))
+    def row_actions(self, delivery):
+        # Each button submits its own small form, written after the tip's form
+        # (templates/admin/qa/tip/change_form.html): forms cannot nest, and a
+        # button inside the tip's form would be the one Enter presses.
+        buttons = [
+            format_html(
+                '<button type="submit" form="{}" class="tipcast-button">{}</button>',
+                delivery_action_form_id(delivery, action),
+                label,
+            )
+            for action, label in delivery_actions_allowed(delivery)
+        ]
+        return format_html_join(" ", "{}", ((button,) for button in buttons)) if buttons else "—"
+
 
 class TipChannelSettingForm(forms.ModelForm):
-    channel = forms.ChoiceField(label=_("channel"))
+    channel = forms.ChoiceField(label=_("channel"), widget=UnfoldAdminSelectWidget)
 
     class Meta:
         model = TipChannelSetting
@@ -354,19 +474,25 @@ class TipChannelSettingForm(forms.ModelForm):
     def __init__(self, *args, tip=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["channel"].choices = [(c.kind, c.label or c.kind) for c in registry.all_channels()]
+        # One row per channel in a table: the column headings are not <label>s, so
+        # each control names itself for screen readers.
+        self.fields["channel"].widget.attrs["aria-label"] = self.fields["channel"].label
+        self.fields["enabled"].widget.attrs["aria-label"] = self.fields["enabled"].label
         attrs = {
             "rows": 3,
             "class": "tipcast-char-count",
             "data-preview-url": reverse("admin:publishing_delivery_preview"),
+            "aria-label": self.fields["text_override"].label,
             # The script reads its (translated) labels from here.
             "data-label-weighted": _("Weighted length:"),
             "data-label-characters": _("Characters:"),
             "data-label-savefirst": _("Save the tip once to see the character count."),
+            "data-label-standard": _("Empty: this channel gets the standard post."),
             "data-label-unavailable": _("The count is unavailable right now."),
         }
         if tip is not None and tip.pk:
             attrs["data-tip"] = tip.pk
-        self.fields["text_override"].widget = forms.Textarea(attrs=attrs)
+        self.fields["text_override"].widget = UnfoldAdminTextareaWidget(attrs=attrs)
 
 
 def _channels_without_setting(tip) -> list:
@@ -392,7 +518,7 @@ class ChannelSettingFormSet(UntouchedWhenAbsentFormSet):
         super().__init__(data, files, instance=instance, **kwargs)
 
 
-class TipChannelSettingInline(admin.TabularInline):
+class TipChannelSettingInline(TabularInline):
     model = TipChannelSetting
     formset = ChannelSettingFormSet
     form = TipChannelSettingForm
@@ -400,6 +526,7 @@ class TipChannelSettingInline(admin.TabularInline):
     def get_extra(self, request, obj=None, **kwargs):
         return len(_channels_without_setting(obj))
 
+    verbose_name = _("channel")
     verbose_name_plural = _(
         "posting per channel (untick to skip a channel, tick one that is off by default such as LINE, "
         "or write this channel's own text)"

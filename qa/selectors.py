@@ -4,7 +4,7 @@ Query counts are controlled here (select_related / prefetch_related), so that
 each page runs a fixed number of queries however many rows exist.
 """
 
-from django.db.models import F, Prefetch, QuerySet, Sum
+from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 
 from qa.models import Answer, Category, Question, RelatedTip, Tip, TipVote
@@ -144,6 +144,18 @@ def question_get_for_user(*, user, pk: int) -> Question:
         return question_list_for_user(user=user).get(pk=pk)
     except Question.DoesNotExist:
         raise Http404("No such question") from None
+
+
+def question_inbox_counts() -> dict:
+    """The staff dashboard's inbox numbers, in one query: questions waiting
+    for an answer, those of them nobody is assigned to, and when the oldest
+    waiting one was asked (None when none waits)."""
+    waiting = Q(status=Question.Status.NEW)
+    return Question.objects.aggregate(
+        waiting=Count("pk", filter=waiting),
+        unassigned=Count("pk", filter=waiting & Q(assignee__isnull=True)),
+        oldest_waiting_since=Min("created_at", filter=waiting),
+    )
 
 
 def tip_suggest(*, text: str, limit: int = 5) -> TipSearchResults:

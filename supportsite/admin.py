@@ -2,6 +2,7 @@
 
 from allauth.mfa.models import Authenticator
 from django.contrib import admin
+from unfold.admin import ModelAdmin
 
 # allauth's own Authenticator admin shows each factor's data: the TOTP secret and
 # the recovery codes' seed, from which anyone who can view the page could sign in
@@ -12,7 +13,7 @@ admin.site.unregister(Authenticator)
 
 
 @admin.register(Authenticator)
-class AuthenticatorAdmin(admin.ModelAdmin):
+class AuthenticatorAdmin(ModelAdmin):
     list_display = ("user", "type", "created_at", "last_used_at")
     list_filter = ("type", "created_at", "last_used_at")
     search_fields = ("user__email", "user__username")

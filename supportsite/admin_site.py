@@ -1,30 +1,53 @@
 """Tipcast's admin site: the rate-limited, two-factor-aware login and the staff dashboard."""
 
 from django.conf import settings
-from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
+from django.core.paginator import EmptyPage
+from django.http import Http404
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.decorators import ratelimit
+from unfold.sites import UnfoldAdminSite
 
 from supportsite.staff_mfa import StaffAuthenticationForm, staff_admin_login
 
+# The menu search lists apps and models: a few pages at most.
+MAX_SEARCH_PAGE = 1000
 
-class TipcastAdminSite(admin.AdminSite):
+
+class TipcastAdminSite(UnfoldAdminSite):
     site_header = _("Tipcast support")
     site_title = _("Tipcast")
     index_title = _("Support desk")
-    # The publishing backlog (pending, failed, unknown deliveries) heads the index.
-    index_template = "admin/publishing/index.html"
+    # The first page is the inbox's numbers and the publishing backlog, each a
+    # link to the list it counts (the apps are in the sidebar).
+    index_template = "admin/dashboard.html"
     # Refuses accounts that have a second factor: they sign in through allauth.
     login_form = StaffAuthenticationForm
 
     def index(self, request, extra_context=None):
         from publishing.selectors import delivery_backlog_counts
+        from qa.selectors import question_inbox_counts
 
-        extra_context = {"backlog": delivery_backlog_counts(), **(extra_context or {})}
+        user = request.user
+        extra_context = {
+            "inbox": question_inbox_counts() if user.has_perm("qa.view_question") else None,
+            "backlog": delivery_backlog_counts() if user.has_perm("publishing.view_delivery") else None,
+            **(extra_context or {}),
+        }
         return super().index(request, extra_context)
+
+    def search(self, request, extra_context=None):
+        """The theme's menu search (its command palette asks it for more pages).
+        It turns ?page= into an int unchecked: a bad or past-the-end page is a 404 here, not a 500."""
+        page = request.GET.get("page", "1")
+        if not (page.isascii() and page.isdigit() and 0 < int(page) <= MAX_SEARCH_PAGE):
+            raise Http404("No such page of results")
+        try:
+            return super().search(request, extra_context)
+        except EmptyPage as error:
+            raise Http404("No such page of results") from error
 
     # Password guessing against the admin is throttled per client IP; the
     # RatelimitMiddleware turns a refusal into a readable 429 page.

@@ -8,6 +8,14 @@ class TipcastAdminConfig(AdminConfig):
 
     default_site = "supportsite.admin_site.TipcastAdminSite"
 
+    def ready(self):
+        super().ready()  # autodiscover: every app's admin module is loaded
+        from django.contrib import admin
+
+        from supportsite.admin_theme import admin_registrations_on_theme
+
+        admin_registrations_on_theme(admin.site)
+
 
 class SupportsiteConfig(AppConfig):
     """The project itself: site-wide wiring that belongs to no one feature."""

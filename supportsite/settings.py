@@ -65,6 +65,9 @@ OG_IMAGE_HEIGHT = env.int("OG_IMAGE_HEIGHT", default=630)
 SHARE_IMAGE_FONT = env.str("SHARE_IMAGE_FONT", default="")
 
 INSTALLED_APPS = [
+    # The admin theme (sidebar, dashboard, responsive lists): its templates must
+    # be found before django.contrib.admin's. See supportsite/admin_theme.py.
+    "unfold.apps.BasicAppConfig",
     "supportsite.apps.TipcastAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -106,6 +109,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # After CSPMiddleware, so that it adds to the policy before CSPMiddleware writes it:
+    # the admin theme's scripts need more than the public pages allow.
+    "supportsite.admin_theme.AdminThemeCSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     # After authentication and allauth: staff who must use a second factor and
     # have none are sent to set one up before any admin page.
@@ -277,7 +283,9 @@ STAFF_NOTIFY_EMAILS = env.list("STAFF_NOTIFY_EMAILS", default=[])
 # --- Internationalisation ---------------------------------------------------------------
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
 LANGUAGES = [("en", _("English")), ("ja", _("Japanese"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The admin theme's Japanese (supportsite/admin_locale, see its .po file) comes after
+# Tipcast's own catalog, which makemessages keeps.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "supportsite" / "admin_locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -318,6 +326,36 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'", "https:"] if IS_PRODUCTION else ["'self'", "http:", "https:"],
     }
+}
+
+# The admin theme (django-unfold, see the README): the sidebar and the dashboard are
+# built in supportsite/admin_theme.py; the colours are the public site's teal.
+UNFOLD = {
+    "SITE_TITLE": _("Tipcast"),
+    "SITE_HEADER": _("Tipcast support"),
+    "SITE_SYMBOL": "support_agent",
+    "SITE_FAVICONS": "supportsite.admin_theme.favicons",
+    "SIDEBAR": {"show_search": False, "show_all_applications": False, "navigation": "supportsite.admin_theme.sidebar"},
+    "STYLES": ["supportsite.admin_theme.stylesheet"],
+    "ACCOUNT": {"navigation": "supportsite.admin_theme.account_links"},
+    "COLORS": {
+        "primary": {
+            weight: f"oklch({lightness}% {chroma} 215)"
+            for weight, lightness, chroma in [
+                ("50", 97.5, 0.015),
+                ("100", 94, 0.03),
+                ("200", 88, 0.05),
+                ("300", 80, 0.075),
+                ("400", 70, 0.09),
+                ("500", 58, 0.09),
+                ("600", 47, 0.085),
+                ("700", 41.5, 0.07),
+                ("800", 35, 0.06),
+                ("900", 29, 0.05),
+                ("950", 22, 0.04),
+            ]
+        }
+    },
 }
 
 # --- Q&A ------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from taggit.forms import TagWidget
+from unfold.widgets import INPUT_CLASSES, UnfoldAdminTextareaWidget, UnfoldAdminTextInputWidget, UnfoldBooleanWidget
 
 from qa.markup import MARKDOWN_MAX_LENGTH
 from qa.models import Question, Tip
@@ -23,7 +25,7 @@ class QuestionAdminForm(forms.ModelForm):
         strip=False,
         max_length=ANSWER_BODY_MAX_LENGTH,
         error_messages={"max_length": _("Keep the answer under %(limit_value)d characters (it has %(show_value)d).")},
-        widget=forms.Textarea(attrs={"rows": 12, "class": "vLargeTextField tipcast-answer-body"}),
+        widget=UnfoldAdminTextareaWidget(attrs={"rows": 12, "class": "tipcast-answer-body"}),
         help_text=_("Markdown. The asker is e-mailed when you send it."),
     )
 
@@ -55,8 +57,13 @@ class TipAdminForm(forms.ModelForm):
         model = Tip
         fields = ["title", "slug", "category", "tags", "question_text", "answer_text"]
         widgets = {
-            "question_text": forms.Textarea(attrs={"rows": 8, "class": "vLargeTextField"}),
-            "answer_text": forms.Textarea(attrs={"rows": 14, "class": "vLargeTextField"}),
+            # Wide boxes: a Japanese title and its slug are long.
+            "title": UnfoldAdminTextInputWidget(attrs={"class": "tipcast-wide"}),
+            "slug": UnfoldAdminTextInputWidget(attrs={"class": "tipcast-wide"}),
+            # taggit's widget (it writes the tag list back as text), in the theme's style.
+            "tags": TagWidget(attrs={"class": " ".join([*INPUT_CLASSES, "tipcast-wide"])}),
+            "question_text": UnfoldAdminTextareaWidget(attrs={"rows": 8}),
+            "answer_text": UnfoldAdminTextareaWidget(attrs={"rows": 14}),
         }
 
     def __init__(self, *args, **kwargs):
@@ -77,4 +84,5 @@ class PublishConfirmForm(forms.Form):
     confirm_checked = forms.BooleanField(
         label=_("I have checked the public text: it contains no personal data of the customer."),
         required=True,
+        widget=UnfoldBooleanWidget,
     )

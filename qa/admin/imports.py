@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget, UnfoldBooleanWidget
 
 from qa import import_jobs
 from qa.admin.tips import TipAdmin
@@ -38,14 +39,21 @@ class FaqImportForm(forms.Form):
             "A header row naming the columns question, answer, category and tags "
             "(or 質問, 回答, カテゴリ, タグ), then one tip per row. Importing the same file again updates the tips."
         ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        widget=UnfoldAdminFileFieldWidget(attrs={"accept": ".csv,text/csv"}),
     )
-    encoding = forms.ChoiceField(label=_("Encoding"), choices=ENCODINGS, initial="utf-8")
+    encoding = forms.ChoiceField(
+        label=_("Encoding"), choices=ENCODINGS, initial="utf-8", widget=UnfoldAdminSelectWidget
+    )
     dry_run = forms.BooleanField(
-        label=_("Dry run: check the file and show what would happen, save nothing"), required=False, initial=True
+        label=_("Dry run: check the file and show what would happen, save nothing"),
+        required=False,
+        initial=True,
+        widget=UnfoldBooleanWidget,
     )
     announce = forms.BooleanField(
-        label=_("Also post the new tips to the social channels (spread out by the drip schedule)"), required=False
+        label=_("Also post the new tips to the social channels (spread out by the drip schedule)"),
+        required=False,
+        widget=UnfoldBooleanWidget,
     )
 
     def clean_file(self):

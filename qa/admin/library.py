@@ -1,13 +1,25 @@
 """Reference data staff maintain: categories and saved replies."""
 
 from django.contrib import admin
+from unfold.admin import ModelAdmin
 
 from qa.models import Category, SavedReply
 from qa.share_image_store import category_share_images_refresh
 
 
+class OrderEditableInListAdmin(ModelAdmin):
+    """The list edits each row's order in place: a table cell has no <label>, so
+    the input names itself for screen readers."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and db_field.name in self.list_editable:
+            field.widget.attrs["aria-label"] = db_field.verbose_name
+        return field
+
+
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(OrderEditableInListAdmin):
     list_display = ["name", "slug", "order"]
     list_editable = ["order"]
     search_fields = ["name", "slug"]
@@ -22,7 +34,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(SavedReply)
-class SavedReplyAdmin(admin.ModelAdmin):
+class SavedReplyAdmin(OrderEditableInListAdmin):
     list_display = ["title", "order"]
     list_editable = ["order"]
     search_fields = ["title", "body"]

@@ -10,15 +10,17 @@ from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.timesince import timesince
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin, StackedInline
 
 from qa import services
 from qa.admin.forms import ANSWER_PUBLICLY, QuestionAdminForm
 from qa.models import Answer, Question, SavedReply
+from qa.waiting import answered_after_text, waiting_time_text
 
 # New questions first, oldest at the top: they are the ones waiting for staff.
 INBOX_ORDERING = [
@@ -84,13 +86,13 @@ def title(question):
     return format_html('<span class="tipcast-clamp" title="{}" dir="auto">{}</span>', question.title, question.title)
 
 
-class AnswerInline(admin.StackedInline):
+class AnswerInline(StackedInline):
     """Previous answers, read-only: an answer sent to a customer is not edited afterwards."""
 
     model = Answer
     extra = 0
     can_delete = False
-    fields = ["author", "created_at", "visibility", "rendered_body"]
+    fields = ["author", "answered_at", "visibility", "rendered_body"]
     readonly_fields = fields
     verbose_name_plural = _("previous answers")
 
@@ -103,6 +105,10 @@ class AnswerInline(admin.StackedInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    @admin.display(description=_("answered at"))
+    def answered_at(self, answer):
+        return date_format(timezone.localtime(answer.created_at), "DATETIME_FORMAT")
+
     @admin.display(description=_("visibility"))
     def visibility(self, answer):
         return _("Public") if answer.is_public else _("Private: only the asker sees it")
@@ -110,14 +116,11 @@ class AnswerInline(admin.StackedInline):
     @admin.display(description=_("answer"))
     def rendered_body(self, answer):
         # body_html is the sanitiser's stored output (qa.markup.render_markdown).
-        return mark_safe(answer.body_html)
+        return mark_safe('<div class="tipcast-prose">' + answer.body_html + "</div>")
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
-    class Media:
-        css = {"all": ["admin-tipcast/admin.css"]}
-
+class QuestionAdmin(ModelAdmin):
     form = QuestionAdminForm
     change_form_template = "admin/qa/question/change_form.html"
     # No category column: the inbox must fit a 1280 px screen, and the category
@@ -147,10 +150,8 @@ class QuestionAdmin(admin.ModelAdmin):
     @admin.display(description=_("waiting"), ordering="created_at")
     def waiting(self, question):
         if question.first_answered_at:
-            return gettext("answered after %(duration)s") % {
-                "duration": timesince(question.created_at, question.first_answered_at, depth=1)
-            }
-        return timesince(question.created_at, depth=1)
+            return answered_after_text(question.created_at, question.first_answered_at)
+        return waiting_time_text(question.created_at)
 
     # --- Actions -------------------------------------------------------------------------
 

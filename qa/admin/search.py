@@ -5,8 +5,11 @@ from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin
 
 from qa.models import SearchMiss, SearchSynonym
 from qa.search import services as search_services
@@ -14,9 +17,14 @@ from supportsite.admin_site import DateHierarchyChangeList
 
 
 @admin.register(SearchSynonym)
-class SearchSynonymAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "updated_at"]
+class SearchSynonymAdmin(ModelAdmin):
+    list_display = ["__str__", "last_updated"]
     search_fields = ["terms"]
+
+    # SearchSynonym.updated_at has no verbose name (adding one is a migration): the column names itself.
+    @admin.display(description=_("updated at"), ordering="updated_at")
+    def last_updated(self, synonym):
+        return date_format(timezone.localtime(synonym.updated_at), "DATETIME_FORMAT")
 
     # Through the services, which also refresh the engine's cached copy.
     def save_model(self, request, obj, form, change):
@@ -30,7 +38,7 @@ class SearchSynonymAdmin(admin.ModelAdmin):
 
 
 @admin.register(SearchMiss)
-class SearchMissAdmin(admin.ModelAdmin):
+class SearchMissAdmin(ModelAdmin):
     list_display = ["query", "count", "first_seen", "last_seen", "write_tip"]
     search_fields = ["query"]
     date_hierarchy = "last_seen"
@@ -53,4 +61,4 @@ class SearchMissAdmin(admin.ModelAdmin):
     def write_tip(self, miss):
         # The tip form, its title filled in; saving it goes through qa.services.tip_create.
         url = reverse("admin:qa_tip_add") + "?" + urlencode({"title": miss.query})
-        return format_html('<a class="button" href="{}">{}</a>', url, _("Write a tip"))
+        return format_html('<a class="tipcast-button" href="{}">{}</a>', url, _("Write a tip"))

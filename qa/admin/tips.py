@@ -8,11 +8,21 @@ from django.shortcuts import get_object_or_404
 from django.template.loader import select_template
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin
 
-from publishing.admin import DeliveryInline, TipChannelSettingInline, tip_post_again_action, tip_post_now_action
+from publishing.admin import (
+    DeliveryInline,
+    TipChannelSettingInline,
+    delivery_action_forms,
+    tip_post_again_action,
+    tip_post_now_action,
+)
+from publishing.services import tip_post_now
 from qa import services
 from qa.admin.forms import PublishConfirmForm, TipAdminForm
 from qa.models import Tip
@@ -21,13 +31,10 @@ PUBLISH_BUTTON = "_publish"
 
 
 @admin.register(Tip)
-class TipAdmin(admin.ModelAdmin):
-    class Media:
-        css = {"all": ["admin-tipcast/admin.css"]}
-
+class TipAdmin(ModelAdmin):
     form = TipAdminForm
     change_form_template = "admin/qa/tip/change_form.html"
-    list_display = ["title", "status", "category", "published_at", "updated_at"]
+    list_display = ["title", "status", "category", "published_at", "last_updated"]
     list_filter = ["status", "category", "published_at"]
     list_select_related = ["category"]
     search_fields = ["title", "question_text", "answer_text"]
@@ -36,7 +43,10 @@ class TipAdmin(admin.ModelAdmin):
         (None, {"fields": ["title", "slug", "category", "tags"]}),
         (_("Public text"), {"fields": ["question_text", "answer_text"]}),
         (_("Status"), {"fields": ["status", "published_at"]}),
-        (_("Customer's original (private, never published)"), {"fields": ["customer_original"]}),
+        (
+            _("Customer's original"),
+            {"fields": ["customer_original"], "description": _("Private: never published.")},
+        ),
     ]
     actions = ["publish_selected", "unpublish_selected", tip_post_now_action, tip_post_again_action]
     # Publishing: per-channel choice and text (with a live count), then each delivery's status.
@@ -44,6 +54,11 @@ class TipAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("category", "question", "answer")
+
+    # Tip.updated_at has no verbose name (adding one is a migration): the column names itself.
+    @admin.display(description=_("updated at"), ordering="updated_at")
+    def last_updated(self, tip):
+        return date_format(timezone.localtime(tip.updated_at), "DATETIME_FORMAT")
 
     def view_on_site(self, tip):
         # Drafts have no public page yet: staff use the preview instead.
@@ -56,8 +71,9 @@ class TipAdmin(admin.ModelAdmin):
         parts = [tip.question.body_html]
         if tip.answer is not None:
             parts.append(tip.answer.body_html)
-        # Both are the sanitiser's stored output (qa.markup.render_markdown).
-        return mark_safe('<hr class="tipcast-rule">'.join(parts))
+        # Both are the sanitiser's stored output (qa.markup.render_markdown); tipcast-prose
+        # gives lists their bullets and text its indentation back (the theme resets both).
+        return mark_safe('<div class="tipcast-prose">' + '<hr class="tipcast-rule">'.join(parts) + "</div>")
 
     # --- Saving goes through the services, which keep HTML and search text derived ---------
 
@@ -106,6 +122,7 @@ class TipAdmin(admin.ModelAdmin):
         extra_context = {**(extra_context or {}), "publish_button": PUBLISH_BUTTON}
         if tip is not None:
             extra_context["pii_findings"] = services.tip_pii_findings(tip=tip)
+            extra_context["delivery_action_forms"] = delivery_action_forms(tip=tip)
         return super().change_view(request, object_id, form_url, extra_context)
 
     # --- Extra pages: publish (with confirmation), unpublish, preview -------------------------
@@ -117,6 +134,7 @@ class TipAdmin(admin.ModelAdmin):
                 "<int:object_id>/unpublish/", self.admin_site.admin_view(self.unpublish_view), name="qa_tip_unpublish"
             ),
             path("<int:object_id>/preview/", self.admin_site.admin_view(self.preview_view), name="qa_tip_preview"),
+            path("<int:object_id>/post-now/", self.admin_site.admin_view(self.post_now_view), name="qa_tip_post_now"),
         ]
         return custom + super().get_urls()
 
@@ -151,6 +169,23 @@ class TipAdmin(admin.ModelAdmin):
         tip = self._get_tip_or_deny(request, object_id)
         services.tip_unpublish(tip=tip)
         self.message_user(request, gettext("“%(title)s” is no longer public.") % {"title": tip.title}, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:qa_tip_change", args=[tip.pk]))
+
+    def post_now_view(self, request, object_id):
+        """The tip's waiting posts go out now, skipping the drip (the same as the list action)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        tip = self._get_tip_or_deny(request, object_id)
+        count = tip_post_now(tip=tip)
+        if count:
+            self.message_user(
+                request,
+                ngettext("%(count)d post will be sent now.", "%(count)d posts will be sent now.", count)
+                % {"count": count},
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(request, gettext("Nothing is waiting to be posted for this tip."), messages.INFO)
         return HttpResponseRedirect(reverse("admin:qa_tip_change", args=[tip.pk]))
 
     def preview_view(self, request, object_id):

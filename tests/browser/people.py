@@ -103,12 +103,12 @@ def staff_sign_in(page, site: str, *, username: str, password: str) -> None:
     form.locator("input[name=username]").fill(username)
     form.locator("input[name=password]").fill(password)
     form.locator("[type=submit]").click()
-    expect(page.locator("#user-tools")).to_be_visible()
+    expect(page.locator(".tipcast-dashboard")).to_be_visible()
 
 
 def open_inbox(page):
-    """From the admin index to the question inbox; returns the rows of the list."""
-    page.locator(f"#content-main a[href='{reverse('admin:qa_question_changelist')}']").first.click()
+    """From the admin index to the question inbox (the sidebar's link); returns the rows of the list."""
+    page.locator(f"#nav-sidebar-inner a[href='{reverse('admin:qa_question_changelist')}']").first.click()
     expect(page).to_have_url(re.compile(re.escape(reverse("admin:qa_question_changelist")) + r"(\?.*)?$"))
     return page.locator("#result_list tbody tr")
 
@@ -127,15 +127,15 @@ def edit_tip(page, **fields: str) -> None:
 
 
 def save_and_publish(page) -> None:
-    page.locator("#tip_form input[name=_publish]").click()
+    # The theme's submit row sits outside the form (its buttons name it with form=).
+    page.locator("button[form=tip_form][name=_publish]").click()
     page.wait_for_load_state()
 
 
 def delivery_statuses(page, *, tip_title: str) -> dict[str, str]:
-    """From the admin index to the delivery list: {channel: status as shown} for the tip."""
-    page.locator("#site-name a").click()
+    """Through the sidebar to the delivery list: {channel: status as shown} for the tip."""
     changelist = reverse("admin:publishing_delivery_changelist")
-    page.locator(f"#content-main a[href='{changelist}']").first.click()
+    page.locator(f"#nav-sidebar-inner a[href='{changelist}']").first.click()
     expect(page).to_have_url(re.compile(re.escape(changelist) + r"(\?.*)?$"))
     rows = page.locator("#result_list tbody tr").filter(has_text=tip_title)
     expect(rows.first).to_be_visible()

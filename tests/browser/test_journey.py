@@ -165,10 +165,10 @@ def test_customer_question_becomes_a_published_tip(
     expect(desk.locator(".tipcast-warning")).to_contain_text(PHONE)
     tip = Tip.objects.get(question=question)
     assert tip.status == Tip.Status.DRAFT
-    desk.locator("#content-main a.closelink").click()
+    desk.locator("#content-main a.tipcast-back").click()
     people.edit_tip(desk, question_text=script.public_question_safe)
     people.save_and_publish(desk)
-    expect(desk.locator(".messagelist .success")).to_be_visible()
+    expect(desk.locator("#main .bg-green-100")).to_be_visible()  # the theme's success message
     expect(desk.locator(".tipcast-warning")).to_have_count(0)
     tip.refresh_from_db()
     assert tip.status == Tip.Status.PUBLISHED and PHONE not in tip.question_text

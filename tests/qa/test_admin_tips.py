@@ -110,7 +110,7 @@ def test_change_page_shows_private_original_and_pii_warning(staff_client, make_q
 
     html = staff_client.get(_change_url(tip)).content.decode()
 
-    assert "(private, never published)" in html
+    assert "Private: never published." in html
     assert "電話は 090-1234-5678 です" in html
     assert "The public text may contain personal data" in html
     assert "phone number" in html

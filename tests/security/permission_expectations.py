@@ -222,6 +222,10 @@ ROUTES: dict[str, list[Case]] = {
     "admin/qa/tip/<int:object_id>/unpublish/": [
         Case(lambda w: f"/admin/qa/tip/{w.published_tip.pk}/unpublish/", staff_only(405), staff_only(REDIRECT))
     ],
+    # The tip page's "Post now": the tip's waiting posts go out now.
+    "admin/qa/tip/<int:object_id>/post-now/": [
+        Case(lambda w: f"/admin/qa/tip/{w.published_tip.pk}/post-now/", staff_only(405), staff_only(REDIRECT))
+    ],
     # The preview shows drafts: staff only.
     "admin/qa/tip/<int:object_id>/preview/": [Case(lambda w: f"/admin/qa/tip/{w.draft_tip.pk}/preview/", STAFF_ONLY)],
     "admin/qa/tip/import/": [Case("/admin/qa/tip/import/", STAFF_ONLY)],
@@ -234,6 +238,20 @@ ROUTES: dict[str, list[Case]] = {
     "admin/publishing/delivery/preview/": [
         Case(lambda w: f"/admin/publishing/delivery/preview/?tip={w.published_tip.pk}&channel=console", STAFF_ONLY)
     ],
+    # The buttons in the tip page's delivery table (retry, send anyway, cancel); back to the tip.
+    "admin/publishing/delivery/<int:object_id>/act/<slug:action>/": [
+        Case(
+            lambda w: f"/admin/publishing/delivery/{w.delivery.pk}/act/cancel/", staff_only(405), staff_only(REDIRECT)
+        ),
+        Case(
+            lambda w: f"/admin/publishing/delivery/{w.delivery.pk}/act/no-such-action/",
+            staff_only(405),
+            staff_only(404),
+            label="unknown action",
+        ),
+    ],
+    # The admin theme's search box (models and apps by name; the sidebar does not show it).
+    "admin/search/": [Case("/admin/search/?s=tip", STAFF_ONLY)],
     "admin/publishing/channelstate/<str:kind>/clear-reauth/": [
         Case("/admin/publishing/channelstate/console/clear-reauth/", staff_only(405), staff_only(REDIRECT))
     ],

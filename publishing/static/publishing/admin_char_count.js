@@ -15,7 +15,7 @@
       return next;
     }
     var span = document.createElement("div");
-    span.className = "tipcast-char-count-output help";
+    span.className = "tipcast-char-count-output";
     span.setAttribute("aria-live", "polite");
     textarea.parentNode.insertBefore(span, textarea.nextSibling);
     return span;
@@ -31,14 +31,20 @@
       return { text: data.error, over: true };
     }
     var details = data.details || {};
+    // An empty override is not a post of its own: say that the standard post goes
+    // out, and count that one (the count alone read like a full box).
+    var prefix = textarea.value.trim() ? "" : label(textarea, "Standard") + " ";
     if (details.weighted_length !== undefined) {
       var max = details.max || 280;
       return {
-        text: label(textarea, "Weighted") + " " + details.weighted_length + " / " + max,
+        text: prefix + label(textarea, "Weighted") + " " + details.weighted_length + " / " + max,
         over: details.weighted_length > max,
       };
     }
-    return { text: label(textarea, "Characters") + " " + (details.length !== undefined ? details.length : data.length), over: false };
+    return {
+      text: prefix + label(textarea, "Characters") + " " + (details.length !== undefined ? details.length : data.length),
+      over: false,
+    };
   }
 
   function update(textarea) {
@@ -59,7 +65,7 @@
       .then(function (data) {
         var result = describe(textarea, data);
         out.textContent = result.text;
-        out.classList.toggle("errornote", result.over);
+        out.classList.toggle("is-over", result.over);
       })
       .catch(function () { out.textContent = label(textarea, "Unavailable"); });
   }
