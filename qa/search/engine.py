@@ -208,16 +208,19 @@ class SearchOutcome:
 
 
 def _corpus() -> tuple[int, int]:
-    """(number of published tips, highest tip id), cached. A tip published
-    since is still found: the index is read from the highest id up."""
+    """(number of published tips, highest tip id), cached. Neither is a scan:
+    the number comes from the category counters the services keep, the
+    highest id from the primary key. A tip published since is still found:
+    the index is also read a little beyond the highest id (see
+    qa.search.index.BUCKETS_AHEAD)."""
     corpus = cache.get(CORPUS_CACHE_KEY)
     if corpus is None:
-        from django.db.models import Count, Max
+        from django.db.models import Max
 
         from qa.models import Tip
+        from qa.selectors import tip_count_published
 
-        stats = Tip.objects.published().aggregate(count=Count("id"), newest=Max("id"))
-        corpus = (stats["count"], stats["newest"] or 0)
+        corpus = (tip_count_published(), Tip.objects.aggregate(newest=Max("id"))["newest"] or 0)
         cache.set(CORPUS_CACHE_KEY, corpus, CORPUS_CACHE_SECONDS)
     return corpus
 
@@ -226,7 +229,7 @@ def _document_frequencies(tokens: list[str]) -> dict[str, int]:
     keys = {token: FREQUENCY_CACHE_PREFIX + hashlib.sha1(token.encode()).hexdigest() for token in tokens}
     cached = cache.get_many(list(keys.values()))
     missing = [token for token in tokens if keys[token] not in cached]
-    counted = index.document_frequencies(missing, cap=DOCUMENT_FREQUENCY_CAP) if missing else {}
+    counted = index.document_frequencies(missing, cap=DOCUMENT_FREQUENCY_CAP, newest_id=_corpus()[1]) if missing else {}
     if counted:
         cache.set_many({keys[token]: count for token, count in counted.items()}, FREQUENCY_CACHE_SECONDS)
     return {token: cached[keys[token]] if keys[token] in cached else counted[token] for token in tokens}
@@ -345,8 +348,7 @@ def search(text: str, synonyms: dict[str, list[str]] | None = None) -> SearchOut
         # One word (and its synonyms): nothing to weigh it against.
         idf = dict.fromkeys(tokens, 1.0)
     conditions = _conditions(parsed, frequencies)
-    common = frozenset(token for token, count in frequencies.items() if count >= DOCUMENT_FREQUENCY_CAP)
-    rows, counts = index.candidates(conditions, newest_id=_corpus()[1], common=common)
+    rows, counts = index.candidates(conditions, newest_id=_corpus()[1])
     # Title matches are a subset of the rest: only the other kinds tell whether
     # the index held more matches than were read.
     more = any(
