@@ -172,8 +172,12 @@ def _fts_match(condition) -> str:
     return "{search_title} : " + expression if title_only else expression
 
 
-def _bucket_keys(tokens, buckets: range) -> list[str]:
-    return [f"{bucket}:{token}" for token in tokens for bucket in buckets]
+def _bucket_keys(tokens, buckets: range) -> str:
+    """The index keys of `tokens` in `buckets`, as one array literal (a query
+    has dozens of these arrays: passed as text, they cost psycopg one quoting
+    each rather than one per element)."""
+    keys = (f"{bucket}:{token}".replace("\\", "\\\\").replace('"', '\\"') for token in tokens for bucket in buckets)
+    return "{" + ",".join(f'"{key}"' for key in keys) + "}"
 
 
 def _postgres_where(condition, buckets: range) -> tuple[str, list]:
