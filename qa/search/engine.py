@@ -365,7 +365,9 @@ def search(text: str, synonyms: dict[str, list[str]] | None = None) -> SearchOut
         # One word (and its synonyms): nothing to weigh it against.
         idf = dict.fromkeys(tokens, 1.0)
     conditions = _conditions(parsed, frequencies)
-    rows, counts = index.candidates(conditions, newest_id=_corpus()[1])
+    rows, counts = index.candidates(
+        conditions, newest_id=_corpus()[1], frequencies=frequencies, few=DOCUMENT_FREQUENCY_CAP
+    )
     # Title matches are a subset of the rest: only the other kinds tell whether
     # the index held more matches than were read.
     more = any(

@@ -214,10 +214,26 @@ def _bucket_ranges(newest_id: int) -> list[range]:
     return ranges
 
 
-def _matching_ids_sql(condition, limit: int, *, newest_id: int, ordered: bool = True) -> tuple[str, list]:
+def most_matches(condition, frequencies: dict[str, int]) -> int:
+    """How many tips `condition` can match at most, from its tokens' document
+    frequencies (a token not in `frequencies` counts as everywhere)."""
+    everywhere = float("inf")
+    if condition[0] == "all":
+        return min(
+            sum(min((frequencies.get(t, everywhere) for t in tokens), default=0) for tokens in alternatives)
+            for alternatives in condition[1]
+        )
+    return sum(frequencies.get(token, everywhere) for token in condition[1])
+
+
+def _matching_ids_sql(
+    condition, limit: int, *, newest_id: int, ordered: bool = True, few: bool = False
+) -> tuple[str, list]:
     """SQL for the ids of `limit` published tips matching `condition`, the
     newest (highest ids) first (`newest_id`: the highest id there is, or close
-    to it), or in no particular order when not `ordered` (for counting)."""
+    to it), or in no particular order when not `ordered` (for counting).
+    `few`: the condition is known to match few tips (see most_matches), which
+    are then read at once rather than range by range."""
     if connection.vendor == "sqlite":
         order = "ORDER BY rowid DESC " if ordered else ""
         return (
@@ -232,7 +248,10 @@ def _matching_ids_sql(condition, limit: int, *, newest_id: int, ordered: bool = 
     # to stop early (it cannot know how few rows match).
     branches, params = [], []
     order = " ORDER BY id + 0 DESC" if ordered else ""
-    for buckets in _bucket_ranges(newest_id):
+    ranges = _bucket_ranges(newest_id)
+    if few:  # one look-up rather than one per range (each costs planning and index descents)
+        ranges = [range(ranges[0].start, -1, -1)]
+    for buckets in ranges:
         where, where_params = _postgres_where(condition, buckets)
         branches.append(f"(SELECT id FROM qa_tip WHERE status = '{PUBLISHED}' AND {where}{order})")
         params += where_params
@@ -255,15 +274,19 @@ def document_frequencies(tokens: list[str], *, cap: int, newest_id: int) -> dict
     return dict(zip(tokens, counts, strict=True))
 
 
-def candidates(conditions: list[tuple], *, newest_id: int) -> tuple[list[tuple[int, str, str]], list[int]]:
+def candidates(
+    conditions: list[tuple], *, newest_id: int, frequencies: dict[str, int] | None = None, few: int = 0
+) -> tuple[list[tuple[int, str, str]], list[int]]:
     """The tips matching each (condition, limit), at most `limit` each, the
     newest first: their (id, search_title, search_body) rows, and how many ids
-    each condition gave. One query, each row read once."""
+    each condition gave. One query, each row read once. A condition that
+    `frequencies` show can match fewer than `few` tips is read in one go."""
     if not conditions:
         return [], []
     parts, params = [], []
     for number, (condition, limit) in enumerate(conditions):
-        sql, condition_params = _matching_ids_sql(condition, limit, newest_id=newest_id)
+        is_few = frequencies is not None and most_matches(condition, frequencies) < few
+        sql, condition_params = _matching_ids_sql(condition, limit, newest_id=newest_id, few=is_few)
         parts.append(f"SELECT {1 << number} AS part, id FROM ({sql}) AS part_{number}")
         params.extend(condition_params)
     sql = (
