@@ -190,26 +190,32 @@ def _bucket_keys(tokens, buckets: range) -> str:
     return "{" + ",".join(f'"{key}"' for key in keys) + "}"
 
 
-def _postgres_where(condition, buckets: range) -> tuple[str, list]:
-    """`condition` for the tips whose ids fall in `buckets` (see BUCKET_BITS)."""
+def _postgres_where(condition, table: str) -> tuple[str, list[list[str]]]:
+    """`condition` as SQL over the ranges of `table` (see _matching_ids_sql):
+    each "has one of these tokens" clause reads its keys from its own column
+    of `table` (k0, k1, …); returns the SQL and each clause's tokens."""
+    clauses: list[list[str]] = []
 
     def has_any(column, tokens):
-        return f"{column} && %s::text[]", [_bucket_keys(tokens, buckets)]
+        clauses.append(tokens)
+        return f"{column} && {table}.k{len(clauses) - 1}::text[]"
 
     if condition[0] == "all":
-        clauses, params = [], []
+        groups = []
         for alternatives in condition[1]:
             # Wordings of one token are one look-up; a wording of several
             # tokens needs each of them.
             single = [tokens[0] for tokens in alternatives if len(tokens) == 1]
-            parts = [[has_any(_POSTGRES_DOCUMENT, single)]] if single else []
-            parts += [[has_any(_POSTGRES_DOCUMENT, [t]) for t in tokens] for tokens in alternatives if len(tokens) > 1]
-            options = ["(" + " AND ".join(sql for sql, _ in part) + ")" for part in parts]
-            params += [param for part in parts for _, part_params in part for param in part_params]
-            clauses.append("(" + " OR ".join(options) + ")")
-        return " AND ".join(clauses), params
+            options = [has_any(_POSTGRES_DOCUMENT, single)] if single else []
+            options += [
+                "(" + " AND ".join(has_any(_POSTGRES_DOCUMENT, [token]) for token in tokens) + ")"
+                for tokens in alternatives
+                if len(tokens) > 1
+            ]
+            groups.append("(" + " OR ".join(options) + ")")
+        return " AND ".join(groups), clauses
     _, tokens, title_only = condition
-    return has_any(_POSTGRES_TITLE if title_only else _POSTGRES_DOCUMENT, tokens)
+    return has_any(_POSTGRES_TITLE if title_only else _POSTGRES_DOCUMENT, tokens), clauses
 
 
 def _bucket_ranges(newest_id: int) -> list[range]:
@@ -250,22 +256,26 @@ def _matching_ids_sql(
             f"SELECT rowid AS id FROM qa_tip_fts WHERE qa_tip_fts MATCH %s {order}LIMIT %s",
             [_fts_match(condition), limit],
         )
-    # A UNION ALL under LIMIT runs its branches in order and stops once the
-    # limit is reached: the older ranges are read only when the newer ones
-    # did not have enough matches.
+    # The ranges are rows of an unnest(), newest first, each with its keys
+    # for every clause; the matches of each range are read by a LATERAL
+    # subquery, planned once whatever the number of ranges. A nested loop
+    # under LIMIT reads the ranges in order and stops once the limit is
+    # reached: the older ranges are read only when the newer ones did not
+    # have enough matches.
     # Each range is sorted by "id + 0": sorted by the id itself, the planner
     # may walk the primary key backwards computing every row's keys, hoping
     # to stop early (it cannot know how few rows match).
-    branches, params = [], []
-    order = " ORDER BY id + 0 DESC" if ordered else ""
     ranges = _bucket_ranges(newest_id)
-    if few:  # one look-up rather than one per range (each costs planning and index descents)
+    if few:  # one look-up rather than one per range
         ranges = [range(ranges[0].start, -1, -1)]
-    for buckets in ranges:
-        where, where_params = _postgres_where(condition, buckets)
-        branches.append(f"(SELECT id FROM qa_tip WHERE status = '{PUBLISHED}' AND {where}{order})")
-        params += where_params
-    return f"SELECT id FROM ({' UNION ALL '.join(branches)}) AS ranges LIMIT %s", [*params, limit]
+    where, clauses = _postgres_where(condition, "ranges")
+    columns = ", ".join(f"k{number}" for number in range(len(clauses)))
+    order = " ORDER BY id + 0 DESC" if ordered else ""
+    sql = (
+        f"SELECT found.id FROM unnest({', '.join(['%s::text[]'] * len(clauses))}) AS ranges({columns}), "
+        f"LATERAL (SELECT id FROM qa_tip WHERE status = '{PUBLISHED}' AND {where}{order}) AS found LIMIT %s"
+    )
+    return sql, [*([_bucket_keys(tokens, buckets) for buckets in ranges] for tokens in clauses), limit]
 
 
 def document_frequencies(tokens: list[str], *, cap: int, newest_id: int) -> dict[str, int]:
