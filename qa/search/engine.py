@@ -269,7 +269,32 @@ def _conditions(parsed: ParsedQuery, frequencies: dict[str, int]) -> list[tuple]
             rare.append(token)
             occurrences += frequencies.get(token, 0)
         conditions.append((("any", rare, False), CANDIDATES_RARE))
+        # Tokens no tip contains (most pairs across two words of a sentence)
+        # can match nothing: left out, they cost no index look-ups. (Not for
+        # one word: a word first used by a tip published since its count was
+        # cached must still find that tip.)
+        conditions = [
+            (present, limit)
+            for condition, limit in conditions
+            if (present := _present_only(condition, frequencies)) is not None
+        ]
     return conditions
+
+
+def _present_only(condition, frequencies: dict[str, int]) -> tuple | None:
+    """`condition` without the tokens no tip contains, or None when it can no
+    longer match anything."""
+    if condition[0] == "all":
+        groups = []
+        for alternatives in condition[1]:
+            kept = [tokens for tokens in alternatives if all(frequencies.get(token, 1) for token in tokens)]
+            if not kept:
+                return None
+            groups.append(kept)
+        return ("all", groups)
+    _, tokens, title_only = condition
+    kept = [token for token in tokens if frequencies.get(token, 1)]
+    return ("any", kept, title_only) if kept else None
 
 
 @dataclass
