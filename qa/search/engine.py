@@ -4,17 +4,11 @@ A query is parsed into groups of tokens (qa.search.tokens), with synonyms as
 alternatives of a group. The index (qa.search.index) gives a bounded set of
 candidates: tips containing every important token, tips with one in their
 title, and tips containing the query's rarest tokens, each the newest few
-hundred at most. Candidates are then ranked here, in Python, identically on
-SQLite and PostgreSQL:
-
-- BM25 for each token (rarer tokens weigh more; repeated occurrences count
-  less and less; long tips are not favoured), plus a bonus when the token is in
-  the title;
-- multiplied by the share of the query the tip covers, so a tip that has most
-  of a whole Japanese sentence's pairs wins over one that has a common pair
-  many times; tips that cover too little are not results at all;
-- a bonus when a phrase of the query (a Japanese run, consecutive words) is in
-  the tip as written.
+hundred at most. Candidates are then ranked in Python (qa.search.ranking:
+BM25 per token, title and phrase bonuses, times the share of the query a tip
+covers), identically on SQLite and PostgreSQL; tips that cover too little of
+the query are not results at all, so a tip that has most of a whole Japanese
+sentence's pairs wins over one that has a common pair many times.
 
 The cost depends on the number of candidates and on the index entries of the
 query's tokens, not on the number of tips: a common token is read from the
@@ -29,6 +23,7 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 
 from qa.search import index
+from qa.search.ranking import Scorer
 from qa.search.text import normalize
 from qa.search.tokens import is_kanji, pairs, runs, stem, token_weight
 
@@ -43,12 +38,6 @@ CANDIDATES_RARE = 100
 RARE_TOKENS_BUDGET = 300
 # Document frequencies are counted up to this number.
 DOCUMENT_FREQUENCY_CAP = 1000
-# BM25 parameters, and the length of an average tip in tokens.
-K1 = 1.2
-B = 0.75
-AVERAGE_LENGTH = 400
-TITLE_BONUS = 2.0
-PHRASE_BONUS = 0.5
 # A synonym counts a little less than the word the customer typed.
 SYNONYM_FACTOR = 0.8
 # Single kanji of a longer Japanese run: they let 届かない meet 届きません.
@@ -58,8 +47,6 @@ KANJI_WEIGHT = 0.3
 # is not a match for any tip that has that one).
 MIN_COVERAGE = 0.3
 MIN_TOKEN_COVERAGE = 0.2
-# A synonym of several tokens counts for a tip that has more than half of them.
-SYNONYM_MIN_SHARE = 0.6
 # The number of published tips and the highest id (cached: counting is a scan),
 # and how many tips have each token (cached: counting reads the token's postings).
 CORPUS_CACHE_KEY = "qa:search:corpus"
@@ -297,88 +284,6 @@ def _present_only(condition, frequencies: dict[str, int]) -> tuple | None:
     return ("any", kept, title_only) if kept else None
 
 
-@dataclass
-class _Match:
-    score: float = 0.0
-    coverage: float = 0.0  # share of the query's weight, rarity included
-    token_coverage: float = 0.0  # share of the query's tokens, rarity left out
-    has_word: bool = False  # a token of full weight matched
-
-
-class _Scorer:
-    """How well one tip matches the query. What depends on the query alone
-    (each wording's weights, each group's weight, the phrases) is computed
-    once here, not once per candidate."""
-
-    def __init__(self, parsed: ParsedQuery, idf: dict[str, float]):
-        self.groups = []
-        for group in parsed.groups:
-            alternatives = []
-            for alternative in group.alternatives:
-                # (key, weight with rarity, weight before rarity) for each token
-                tokens = [(f" {token} ", weight * idf.get(token, 0.0), weight) for token, weight in alternative.tokens]
-                weight_sum = token_sum = 0.0
-                for _, weighted, weight in tokens:
-                    weight_sum += weighted
-                    token_sum += weight
-                alternatives.append((alternative.factor, tokens, weight_sum, token_sum))
-            # What the group weighs: its heaviest wording (the customer's own words
-            # may be ones no tip uses, while a synonym is everywhere).
-            group_weight = max(
-                sum(weight * idf.get(token, 0.0) for token, weight in alternative.tokens)
-                for alternative in group.alternatives
-            )
-            group_tokens = sum(weight for _, weight in group.alternatives[0].tokens)
-            self.groups.append((alternatives, group_weight, group_tokens))
-        self.phrases = [
-            (" " + " ".join(phrase) + " ", PHRASE_BONUS * sum(idf.get(token, 0.0) for token in phrase))
-            for phrase in parsed.phrases
-        ]
-
-    def __call__(self, title: str, body: str) -> _Match:
-        title, body = f" {title} ", f" {body} "
-        length_norm = K1 * (1 - B + B * body.count(" ") / AVERAGE_LENGTH)
-        match = _Match()
-        covered = total = tokens_covered = tokens_total = 0.0
-        for alternatives, group_weight, group_tokens in self.groups:
-            best_score = best_share = best_token_share = 0.0
-            for factor, tokens, weight_sum, token_sum in alternatives:
-                alternative_score = matched = tokens_matched = 0.0
-                has_word = False
-                for key, weighted, weight in tokens:
-                    in_body = body.count(key)
-                    in_title = key in title
-                    if in_body or in_title:
-                        matched += weighted
-                        tokens_matched += weight
-                        has_word = has_word or weight >= 1
-                        alternative_score += weighted * (
-                            in_body * (K1 + 1) / (in_body + length_norm) + TITLE_BONUS * in_title
-                        )
-                token_share = tokens_matched / token_sum if token_sum else 0.0
-                if factor < 1 and token_share < SYNONYM_MIN_SHARE:
-                    continue  # a synonym counts when most of it is there, not one pair of it (ント of アカウント)
-                match.has_word = match.has_word or has_word
-                best_score = max(best_score, factor * alternative_score)
-                best_token_share = max(best_token_share, token_share)
-                if weight_sum:
-                    best_share = max(best_share, factor * matched / weight_sum)
-            match.score += best_score
-            covered += best_share * group_weight
-            total += group_weight
-            tokens_covered += best_token_share * group_tokens
-            tokens_total += group_tokens
-        if not total:
-            return match
-        for key, bonus in self.phrases:
-            if key in title or key in body:
-                match.score += bonus * (2 if key in title else 1)
-        match.coverage = covered / total
-        match.token_coverage = tokens_covered / tokens_total if tokens_total else 0.0
-        match.score *= match.coverage
-        return match
-
-
 def search(text: str, synonyms: dict[str, list[str]] | None = None) -> SearchOutcome:
     """Rank the published tips for `text`."""
     parsed = parse_query(text, synonyms)
@@ -404,7 +309,7 @@ def search(text: str, synonyms: dict[str, list[str]] | None = None) -> SearchOut
     # has one of them: particles and inflections alone (ない, です) are no match.
     needs_word = any(weight >= 1 for group in parsed.groups for a in group.alternatives for _, weight in a.tokens)
     ranked = []
-    score = _Scorer(parsed, idf)
+    score = Scorer(parsed, idf)
     for tip_id, title, body in rows:
         match = score(title, body)
         if (
