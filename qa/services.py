@@ -96,7 +96,7 @@ def _tip_refresh_derived(tip: Tip) -> None:
     tip.question_plain = markdown_to_text(tip.question_text)
     tip.answer_plain = markdown_to_text(tip.answer_text)
     tip.excerpt = truncate(tip.answer_plain, TIP_EXCERPT_LENGTH)
-    tip.search_title = document_text(tip.title)
+    tip.search_title = document_text(tip.title, single_kana=True)
     tip.search_body = document_text(f"{tip.question_plain}\n{tip.answer_plain}")
     if not tip.slug:
         tip.slug = _tip_slug(tip.title)
