@@ -19,6 +19,7 @@ import csv
 import json
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -118,6 +119,7 @@ def main():
         "process_peak_rss_megabytes": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
     print(json.dumps(result))
+    shutil.rmtree(directory)  # a 50 MB file per run adds up
 
 
 if __name__ == "__main__":
