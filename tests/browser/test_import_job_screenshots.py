@@ -74,7 +74,7 @@ def test_screenshots_of_the_import_job_page(site, new_page, signed_in, screensho
     # Viewing the page found the dead worker; the button runs the job again.
     assert ImportJob.objects.get(pk=jobs["interrupted"].pk).can_run_again
     page.goto(site + reverse("admin:qa_tip_import_job", args=[jobs["interrupted"].pk]))
-    page.locator("input[type=submit]").click()
+    page.locator("form[action$='/run-again/'] button[type=submit]").click()
     page.wait_for_load_state()
     # The browser suite runs Celery eagerly: the job ran again at once (its file has no rows).
     job = ImportJob.objects.get(pk=jobs["interrupted"].pk)
