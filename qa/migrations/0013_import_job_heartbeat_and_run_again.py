@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("qa", "0010_import_job"),
+        ("qa", "0012_search_titles_index_single_kana"),
     ]
 
     operations = [
