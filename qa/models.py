@@ -268,7 +268,9 @@ class ImportJob(models.Model):
         DONE = "done", _("Finished")
         FAILED = "failed", _("Failed")
 
-    file = models.FileField(_("CSV file"), storage=PrivateImportStorage(), upload_to="%Y/%m/")
+    # Emptied when the job has finished and the file is deleted; kept while the
+    # job can run again (interrupted).
+    file = models.FileField(_("CSV file"), storage=PrivateImportStorage(), upload_to="%Y/%m/", blank=True)
     file_name = models.CharField(_("file name"), max_length=255)
     file_size = models.PositiveBigIntegerField(default=0)
     encoding = models.CharField(_("encoding"), max_length=20)
@@ -290,6 +292,15 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The worker running the job renews this after every batch; a running job
+    # whose heartbeat is older than IMPORT_JOB_LEASE_SECONDS has lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Which run holds the job: a worker only writes while its run is the current one,
+    # so a worker thought dead that wakes up cannot overwrite a later run.
+    run_number = models.PositiveIntegerField(default=0)
+    # Stopped before the end (its worker died, or an unexpected error): the file
+    # is kept and staff may run the job again.
+    interrupted = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -302,6 +313,10 @@ class ImportJob(models.Model):
     @property
     def is_finished(self):
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def can_run_again(self) -> bool:
+        return self.status == self.Status.FAILED and self.interrupted and bool(self.file)
 
     @property
     def percent(self) -> int:

@@ -435,6 +435,19 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# FAQ imports started from the admin (qa.import_jobs): a running job whose
+# worker has not reported progress for this long is marked failed (its worker
+# died), by the sweep below and whenever its page is viewed. A batch of rows
+# takes seconds; the lease leaves room for a slow, loaded machine.
+IMPORT_JOB_LEASE_SECONDS = env.int("IMPORT_JOB_LEASE_SECONDS", default=600)
+if IMPORT_JOB_LEASE_SECONDS < 60:
+    raise ImproperlyConfigured("IMPORT_JOB_LEASE_SECONDS must be at least 60.")
+CELERY_BEAT_SCHEDULE["import-jobs-sweep"] = {
+    "task": "qa.sweep_import_jobs",
+    "schedule": 60.0,
+    "options": {"expires": 60.0},
+}
+
 # --- Publishing (channels, deliveries, drip) ----------------------------------------
 # Each network is one class, found by kind in this registry of dotted paths.
 PUBLISHING_CHANNEL_CLASSES = {
@@ -510,6 +523,8 @@ CELERY_TASK_QUEUES = (
 CELERY_TASK_ROUTES = {
     "publishing.sweep_deliveries": {"queue": "publishing-control"},
     "publishing.reconcile_delivery": {"queue": "publishing-control"},
+    # Not behind a long import in the default queue either (the sweep finds dead ones).
+    "qa.sweep_import_jobs": {"queue": "publishing-control"},
 }
 # --- end of claims, leases and reconciliation ---
 # --- Publishing: monthly budgets per channel (publishing.budget) ---
