@@ -360,6 +360,8 @@ UNFOLD = {
 
 # --- Q&A ------------------------------------------------------------------------------------
 TIPS_PER_PAGE = env.int("TIPS_PER_PAGE", default=20)
+# Public tip lists stop here (qa.pagination): a deeper page would pay an OFFSET over every newer tip.
+PUBLIC_LIST_MAX_PAGES = 100
 # URLs per sitemap section (the sitemap protocol allows at most 50,000); tests lower it.
 SITEMAP_SECTION_SIZE = 50_000
 # Asking: a signed-in customer may ask this many questions per user and per IP.

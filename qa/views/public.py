@@ -88,7 +88,7 @@ def search(request):
 @public_page(tip_kwarg="pk")
 def tip_detail(request, pk, slug=None):
     tip = selectors.tip_get_published(pk=pk)
-    if slug != tip.slug:
+    if (slug or "") != tip.slug:
         # One canonical address per tip; keep the query string so UTM tags survive.
         target = tip.get_absolute_url()
         if request.META.get("QUERY_STRING"):
