@@ -124,6 +124,8 @@ class Answer(models.Model):
 # about what search engines show of a description.
 TIP_EXCERPT_LENGTH = 160
 TIP_SLUG_MAX_LENGTH = 50
+# Where qa.selectors puts a tip's prefetched tags (Tip.tag_list reads them).
+TIP_TAG_LIST_ATTRIBUTE = "prefetched_tags"
 
 
 class TipQuerySet(models.QuerySet):
@@ -200,6 +202,12 @@ class Tip(models.Model):
         if not self.slug:
             return reverse("qa:tip_detail_short", kwargs={"pk": self.pk})
         return reverse("qa:tip_detail", kwargs={"pk": self.pk, "slug": self.slug})
+
+    @property
+    def tag_list(self) -> list:
+        """The tags by name; one query, unless a selector prefetched them (qa.selectors)."""
+        tags = getattr(self, TIP_TAG_LIST_ATTRIBUTE, None)
+        return sorted(tags, key=lambda tag: tag.name) if tags is not None else list(self.tags.order_by("name"))
 
     def get_canonical_url(self):
         return settings.SITE_URL + self.get_absolute_url()

@@ -46,7 +46,7 @@ def home(request):
 @require_safe
 @public_page(params=["page"])
 def tip_list(request):
-    page_obj = _page(request, selectors.tip_list_published(), count=selectors.tip_count_published())
+    page_obj = _page(request, selectors.tip_cards(), count=selectors.tip_count_published())
     return render(request, "qa/tip_list.html", {"page_obj": page_obj})
 
 
@@ -60,7 +60,9 @@ def category_detail(request, slug):
         {
             "category": category,
             "page_obj": _page(
-                request, selectors.tip_list_for_category(category=category), count=category.published_tip_count
+                request,
+                selectors.tip_list_for_category(category=category, cards=True),
+                count=category.published_tip_count,
             ),
         },
     )
