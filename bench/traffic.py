@@ -22,7 +22,8 @@ Runs (each bounded in time, loopback only):
 6. the same mix at fixed arrival rates (open loop, latency from when a request was due).
 Environment: BENCH_DATABASE_URL, BENCH_REDIS_URL (a database number of its own:
 it is flushed), BENCH_PORT (two ports from it), BENCH_TIME_SCALE,
-BENCH_THINK_SECONDS (5.), BENCH_OPEN_RATES (6., comma-separated).
+BENCH_THINK_SECONDS (5.), BENCH_OPEN_RATES (6., comma-separated), BENCH_PARTIAL_REPORT
+(a file that receives the JSON after each step).
 """
 
 import json
@@ -52,7 +53,9 @@ PYTHON = sys.executable
 TIME_SCALE = float(os.environ.get("BENCH_TIME_SCALE", "1"))
 # Visitors' think time between pages (bench/open_loop.py), and the open-loop arrival rates.
 THINK_SECONDS = float(os.environ.get("BENCH_THINK_SECONDS", "2"))
-OPEN_RATES = [float(rate) for rate in os.environ.get("BENCH_OPEN_RATES", "100,200").split(",")]
+OPEN_RATES = [float(rate) for rate in os.environ.get("BENCH_OPEN_RATES", "50,100").split(",")]
+# Each finished step is written here too, so that a failure late in the run loses nothing.
+PARTIAL_REPORT = os.environ.get("BENCH_PARTIAL_REPORT", "")
 SEARCHES = [
     "送料",
     "返品",
@@ -114,7 +117,12 @@ class Server:
 
     def __exit__(self, *exc):
         os.killpg(self.process.pid, signal.SIGTERM)
-        self.process.wait(timeout=30)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            # Still draining requests a load generator gave up on: the numbers are taken already.
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
 
 
 def get(port: int, path: str) -> bytes:
@@ -200,6 +208,7 @@ def main() -> int:
                 get(PORT, path)
                 warm[label] = wrk(PORT, [path], connections=32, seconds=15)
         report["warm"] = warm
+        _save(report)
 
         print("2. cold cache, one connection ...", file=sys.stderr)
         cold = {}
@@ -218,6 +227,7 @@ def main() -> int:
             files = [loc.removeprefix(site) for loc in re.findall(r"<loc>([^<]+)</loc>", index)]
             report["sitemap"] = {path: timed(PORT + 1, path) for path in ["/sitemap.xml", *files]}
         report["cold"] = cold
+        _save(report)
 
         print("3. the mix: 200 connections, 60 s ...", file=sys.stderr)
         mix = [popular[n % 20] for n in range(70)] + ["/"] * 15
@@ -225,6 +235,7 @@ def main() -> int:
         flush_cache()
         with Server(warm_env, PORT):
             report["mix"] = wrk(PORT, mix, connections=200, seconds=60)
+        _save(report)
 
         base = f"http://127.0.0.1:{PORT}"
         seconds = max(1, round(60 * TIME_SCALE))
@@ -232,17 +243,24 @@ def main() -> int:
         flush_cache()
         with Server(warm_env, PORT):
             report["mix_users"] = open_loop.users(base, mix, users=200, think=THINK_SECONDS, seconds=seconds)
+        _save(report)
         for offered in OPEN_RATES:
             print(f"6. the mix at {offered} arrivals/s (open loop), 60 s ...", file=sys.stderr)
             flush_cache()
             with Server(warm_env, PORT):
                 report.setdefault("mix_rate", []).append(open_loop.rate(base, mix, rate=offered, seconds=seconds))
+            _save(report)
     finally:
         shutil.rmtree(static_root, ignore_errors=True)
         shutil.rmtree(static_root + "-var", ignore_errors=True)
     print(json.dumps(report, ensure_ascii=False))
     print(markdown(report))
     return 0
+
+
+def _save(report: dict) -> None:
+    if PARTIAL_REPORT:
+        Path(PARTIAL_REPORT).write_text(json.dumps(report, ensure_ascii=False))
 
 
 def markdown(report: dict) -> str:
