@@ -119,7 +119,7 @@ def tip_sitemap_section(request):
         f"<url><loc>{tips}{pk}/{slug}/</loc><lastmod>{lastmod.isoformat()}{extra}"
         if slug
         else f"<url><loc>{tips}{pk}/</loc><lastmod>{lastmod.isoformat()}{extra}"
-        for pk, slug, lastmod in rows.iterator(chunk_size=5000)
+        for pk, slug, lastmod in rows
     )
     if len(parts) == 1 and page > 1:
         raise Http404("No such page")  # the first file exists even with no tips, as the index says
