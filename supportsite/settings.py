@@ -166,6 +166,9 @@ if IS_PRODUCTION and CACHES["default"]["BACKEND"].endswith("LocMemCache"):
         "CACHE_URL must point at a shared cache (redis://…) when DJANGO_ENV=production: "
         "rate limits and sessions need one cache for every process."
     )
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # The same cache, without a new redis-py client per call (supportsite/redis_cache.py).
+    CACHES["default"]["BACKEND"] = "supportsite.redis_cache.ReusedClientRedisCache"
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     # Fail fast instead of hanging a request (or /healthz) when Redis is unreachable.
     CACHES["default"].setdefault("OPTIONS", {})
