@@ -123,6 +123,9 @@ class Answer(models.Model):
 # Characters in a tip's stored excerpt (cards, meta and OpenGraph descriptions):
 # about what search engines show of a description.
 TIP_EXCERPT_LENGTH = 160
+TIP_SLUG_MAX_LENGTH = 50
+# Where qa.selectors puts a tip's prefetched tags (Tip.tag_list reads them).
+TIP_TAG_LIST_ATTRIBUTE = "prefetched_tags"
 
 
 class TipQuerySet(models.QuerySet):
@@ -146,7 +149,8 @@ class Tip(models.Model):
         Answer, on_delete=models.SET_NULL, null=True, blank=True, related_name="tips", verbose_name=_("answer")
     )
     title = models.CharField(_("public title"), max_length=200)
-    slug = models.SlugField(_("slug"), max_length=100, allow_unicode=True)
+    # Empty for a Japanese title (qa.slugs.tip_slug): the address is then /tips/<id>/.
+    slug = models.SlugField(_("slug"), max_length=TIP_SLUG_MAX_LENGTH, blank=True)
     question_text = models.TextField(
         _("public question"), blank=True, help_text=_("Markdown."), validators=MARKDOWN_LENGTH_VALIDATORS
     )
@@ -195,7 +199,15 @@ class Tip(models.Model):
         return self.title
 
     def get_absolute_url(self):
+        if not self.slug:
+            return reverse("qa:tip_detail_short", kwargs={"pk": self.pk})
         return reverse("qa:tip_detail", kwargs={"pk": self.pk, "slug": self.slug})
+
+    @property
+    def tag_list(self) -> list:
+        """The tags by name; one query, unless a selector prefetched them (qa.selectors)."""
+        tags = getattr(self, TIP_TAG_LIST_ATTRIBUTE, None)
+        return sorted(tags, key=lambda tag: tag.name) if tags is not None else list(self.tags.order_by("name"))
 
     def get_canonical_url(self):
         return settings.SITE_URL + self.get_absolute_url()

@@ -20,6 +20,7 @@ from qa.phrases import truncate
 from qa.pii import PiiFinding, pii_find
 from qa.search import normalize
 from qa.search.tokens import document_text
+from qa.slugs import tip_slug
 from qa.text_safety import validate_no_nul, validate_title_characters
 
 # --- Questions ----------------------------------------------------------------------
@@ -82,10 +83,6 @@ def question_close(*, question: Question) -> Question:
 # --- Tips ------------------------------------------------------------------------------
 
 
-def _tip_slug(title: str) -> str:
-    return slugify(title, allow_unicode=True)[:80].strip("-") or "tip"
-
-
 def _tip_refresh_derived(tip: Tip, *, stored_texts: tuple[str, str] | None = None) -> None:
     """Fill the columns derived from the public text: HTML, plain text, excerpt and search text.
 
@@ -107,7 +104,7 @@ def _tip_refresh_derived(tip: Tip, *, stored_texts: tuple[str, str] | None = Non
     tip.search_title = document_text(tip.title, single_kana=True)
     tip.search_body = document_text(f"{tip.question_plain}\n{tip.answer_plain}")
     if not tip.slug:
-        tip.slug = _tip_slug(tip.title)
+        tip.slug = tip_slug(tip.title)
 
 
 @transaction.atomic
@@ -178,13 +175,16 @@ def tip_update(*, tip: Tip, tags: list[str] | None = None, **fields) -> Tip:
     stored_tags = sorted(tip.tags.names())
     for name, value in fields.items():
         setattr(tip, name, value)
-    if tip.is_published and "slug" in fields and not fields["slug"]:
+    if slug_edited and not fields["slug"] and tip.is_published:
         raise ValidationError({"slug": _("A published tip keeps its slug.")})
-    if tip.published_at is None and not slug_edited:
+    if slug_edited:
+        # Staff's own words, made a valid slug the same way (lower case, ASCII, capped).
+        tip.slug = tip_slug(fields["slug"])
+    elif tip.published_at is None:
         # Until a tip first goes public, its address follows the public title:
         # the first draft copies the customer's title, and their wording must
         # not survive in the URL once staff have rewritten it.
-        tip.slug = _tip_slug(tip.title)
+        tip.slug = tip_slug(tip.title)
     _tip_refresh_derived(tip, stored_texts=tuple(stored_texts))
     tip.full_clean(exclude=["tags"])
     tip.save()
@@ -282,6 +282,23 @@ def tip_unpublish(*, tip: Tip) -> Tip:
 
     deliveries_withdraw_for_tip(tip=tip)
     return tip
+
+
+@transaction.atomic
+def tip_delete(*, tip: Tip) -> None:
+    """Delete a tip for good (the admin's delete). A published one leaves its
+    category's count, the related lists that named it and the cached public
+    pages, as unpublishing does."""
+    tip = Tip.objects.select_for_update().filter(pk=tip.pk).first()
+    if tip is None:
+        return
+    was_published = tip.is_published
+    if was_published:
+        related.related_tips_withdraw(tip=tip)
+    tip.delete()
+    if was_published:
+        _category_counts_refresh(tip.category_id)
+        page_cache.invalidate_all()
 
 
 class VoteOutcome:

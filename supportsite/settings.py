@@ -172,6 +172,9 @@ if IS_PRODUCTION and CACHES["default"]["BACKEND"].endswith("LocMemCache"):
         "CACHE_URL must point at a shared cache (redis://…) when DJANGO_ENV=production: "
         "rate limits and sessions need one cache for every process."
     )
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # The same cache, without a new redis-py client per call (supportsite/redis_cache.py).
+    CACHES["default"]["BACKEND"] = "supportsite.redis_cache.ReusedClientRedisCache"
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     # Fail fast instead of hanging a request (or /healthz) when Redis is unreachable.
     CACHES["default"].setdefault("OPTIONS", {})
@@ -366,6 +369,8 @@ UNFOLD = {
 
 # --- Q&A ------------------------------------------------------------------------------------
 TIPS_PER_PAGE = env.int("TIPS_PER_PAGE", default=20)
+# Public tip lists stop here (qa.pagination): a deeper page would pay an OFFSET over every newer tip.
+PUBLIC_LIST_MAX_PAGES = 100
 # URLs per sitemap section (the sitemap protocol allows at most 50,000); tests lower it.
 SITEMAP_SECTION_SIZE = 50_000
 # Asking: a signed-in customer may ask this many questions per user and per IP.

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from qa import selectors, share_images
+from qa import page_cache, selectors, share_images
 from qa.page_cache import public_page
 from qa.pagination import CountedPaginator
 from qa.search.services import search_miss_record
@@ -46,7 +46,7 @@ def home(request):
 @require_safe
 @public_page(params=["page"])
 def tip_list(request):
-    page_obj = _page(request, selectors.tip_list_published(), count=selectors.tip_count_published())
+    page_obj = _page(request, selectors.tip_cards(), count=selectors.tip_count_published())
     return render(request, "qa/tip_list.html", {"page_obj": page_obj})
 
 
@@ -60,35 +60,49 @@ def category_detail(request, slug):
         {
             "category": category,
             "page_obj": _page(
-                request, selectors.tip_list_for_category(category=category), count=category.published_tip_count
+                request,
+                selectors.tip_list_for_category(category=category, cards=True),
+                count=category.published_tip_count,
             ),
         },
     )
 
 
-# Not cached: each miss is recorded for staff (search_miss_record), per request.
 @require_safe
 def search(request):
+    response = _search_page(request)
+    # Counted here, around the cache: every search that finds nothing counts, served from the cache or not.
+    missed_query = getattr(response, page_cache.NOTE_ATTRIBUTE, None)
+    if missed_query:
+        search_miss_record(query=missed_query)
+    return response
+
+
+# Cached per language and query (the exact text, which the page shows back in
+# its search box); results change only when tips do, which clears the cache.
+@public_page(params=["q", "page"])
+def _search_page(request):
     query = request.GET.get("q", "").strip()
     if not query:
         return render(request, "qa/search.html", {"query": query, "page_obj": None})
     results = selectors.tip_search(query=query)
     page_obj = _page(request, results)
-    if not results.exists() and results.terms:
-        # What customers look for and don't find, for staff (admin).
-        search_miss_record(query=query)
-    return render(
+    response = render(
         request,
         "qa/search.html",
         {"query": query, "terms": results.terms, "page_obj": page_obj, "more_results": results.more},
     )
+    if not results.exists() and results.terms:
+        # What customers look for and don't find, for staff (admin): see search().
+        setattr(response, page_cache.NOTE_ATTRIBUTE, query)
+    return response
 
 
 @require_safe
 @public_page(tip_kwarg="pk")
 def tip_detail(request, pk, slug=None):
     tip = selectors.tip_get_published(pk=pk)
-    if slug != tip.slug:
+    if (slug or "") != tip.slug:
         # One canonical address per tip; keep the query string so UTM tags survive.
         target = tip.get_absolute_url()
         if request.META.get("QUERY_STRING"):

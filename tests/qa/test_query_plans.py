@@ -105,7 +105,8 @@ def _public_urls(tip) -> list[str]:
         reverse("qa:feed_atom"),
         reverse("qa:category_feed_rss", kwargs={"slug": category.slug}),
         reverse("qa:sitemap"),
-        reverse("qa:sitemap_section", kwargs={"section": "tips"}) + "?p=2",
+        # The tips file holding this tip's id (files are id ranges of SITEMAP_SECTION_SIZE, 1,000 here).
+        reverse("qa:sitemap_section", kwargs={"section": "tips"}) + f"?p={(tip.pk - 1) // 1000 + 1}",
         reverse("qa:sitemap_section", kwargs={"section": "categories"}),
         reverse("qa:robots_txt"),
         # The search page: its index look-ups and ranking statistics included.
