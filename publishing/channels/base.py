@@ -57,6 +57,17 @@ class PublishError(Exception):
 
 
 @dataclass(frozen=True)
+class LinkCard:
+    """The preview card a network shows for the tip link, when the channel
+    has to build it itself (Bluesky's app.bsky.embed.external)."""
+
+    title: str
+    description: str
+    # Read only when the post is sent (the share image PNG), never for a preview.
+    image: Callable[[], bytes | None] = lambda: None
+
+
+@dataclass(frozen=True)
 class Post:
     """Exactly what one network receives for one tip."""
 
@@ -64,10 +75,14 @@ class Post:
     link: str
     # Network-specific numbers worth showing staff (e.g. X's weighted length).
     details: dict = field(default_factory=dict)
+    card: LinkCard | None = None
     # Set by the pipeline, the same for every attempt at one delivery (until
     # staff reset it): a network that deduplicates requests by a key (LINE's
-    # X-Line-Retry-Key) accepts the post at most once.
+    # X-Line-Retry-Key, Mastodon's Idempotency-Key) accepts the post at most once.
     idempotency_key: str = ""
+    # The delivery's first attempt (the same for all its attempts), for a
+    # network whose key must carry a time (Bluesky's record key is a TID).
+    first_attempt_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
