@@ -22,11 +22,10 @@ import datetime as dt
 import logging
 import time
 import zlib
-
-import httpx
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import httpx
 from atproto import Client, Session, SessionEvent, models
 from atproto_client import exceptions as at
 from atproto_client.models.utils import get_model_as_dict
