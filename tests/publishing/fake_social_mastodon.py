@@ -44,7 +44,8 @@ class MastodonRoutes:
 
     def _mastodon(self, method: str):
         state = self.state
-        if self.route == "/api/v2/instance" and method == "GET":
+        # Mastodon.py asks for /api/v2/instance/ (Rails ignores the slash).
+        if self.route.rstrip("/") == "/api/v2/instance" and method == "GET":
             limit = state.mastodon_max_characters
             state.mastodon_instance_reads += 1
             return 200, {"domain": "social.example", "configuration": {"statuses": {"max_characters": limit}}}, None
