@@ -125,10 +125,17 @@ class BlueskyChannel(Channel):
         except PublishError as error:
             if error.code not in _SESSION_REFUSED:
                 raise
-        logger.info("Bluesky refused the stored session; creating a new one")
-        channel_session_forget(kind=self.kind)
+        used = client.export_session_string()
+        stored = channel_session_load(kind=self.kind, identity=self.handle)
         with _errors_mapped():
-            self._session_create(client)
+            if stored and stored != used:
+                # Another process refreshed the session (which revokes the
+                # one before it): take the newer one rather than make another.
+                client.login(session_string=stored, fetch_bsky_profile=False)
+            else:
+                logger.info("Bluesky refused the stored session; creating a new one")
+                channel_session_forget(kind=self.kind)
+                self._session_create(client)
         with _errors_mapped(sending=sending):
             return call(client)
 

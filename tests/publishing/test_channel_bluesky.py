@@ -310,3 +310,16 @@ def test_delete_of_a_malformed_id_is_refused(bluesky):
     with pytest.raises(PublishError) as refused:
         bluesky.delete(Remote(id="not-a-uri", url=""))
     assert refused.value.permanent
+
+
+def test_a_session_another_process_refreshed_is_taken_up_instead_of_creating_one(bluesky, make_tip, pds):
+    tip = make_tip(title="別プロセスの更新")
+    pds.state.bluesky_access_ttl = 60
+    mine = get_channel("bluesky")
+    mine.client()  # this process loaded the session...
+    pds.state.bluesky_access_ttl = 7200
+    other = get_channel("bluesky")
+    other.send(other.compose(tip))  # ...and another one refreshed it (the old refresh token is revoked)
+    mine.send(mine.compose(tip, text_override="こちらも {url}"))
+    assert pds.state.bluesky_sessions_created == 1
+    assert len(live_posts(pds)) == 2

@@ -3,8 +3,10 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from publishing.channels.bluesky import BlueskyChannel
 from publishing.channels.console import ConsoleChannel
 from publishing.channels.facebook import FacebookChannel
+from publishing.channels.mastodon import MastodonChannel
 from publishing.channels.registry import all_channels, enabled_channels, get_channel
 from publishing.channels.x import XChannel
 
@@ -14,6 +16,8 @@ def no_networks(settings):
     settings.X_API_KEY = settings.X_API_SECRET = settings.X_ACCESS_TOKEN = settings.X_ACCESS_TOKEN_SECRET = ""
     settings.FACEBOOK_PAGE_ID = settings.FACEBOOK_PAGE_ACCESS_TOKEN = ""
     settings.LINE_CHANNEL_ACCESS_TOKEN = ""
+    settings.BLUESKY_HANDLE = settings.BLUESKY_APP_PASSWORD = ""
+    settings.MASTODON_API_BASE_URL = settings.MASTODON_ACCESS_TOKEN = ""
     settings.CONSOLE_CHANNEL = "auto"
     return settings
 
@@ -44,7 +48,7 @@ def test_get_channel_configures_from_settings(no_networks):
 
 
 def test_all_channels_in_settings_order(no_networks):
-    assert kinds(all_channels()) == ["console", "x", "facebook", "line"]
+    assert kinds(all_channels()) == ["console", "x", "facebook", "line", "bluesky", "mastodon"]
     no_networks.PUBLISHING_CHANNEL_CLASSES = {
         "facebook": "publishing.channels.facebook.FacebookChannel",
         "console": "publishing.channels.console.ConsoleChannel",
@@ -58,6 +62,16 @@ def test_auto_console_only_without_networks(no_networks):
     assert kinds(enabled_channels()) == ["x"]
     enable_facebook(no_networks)
     assert kinds(enabled_channels()) == ["x", "facebook"]
+
+
+def test_bluesky_and_mastodon_are_enabled_by_their_credentials(no_networks):
+    no_networks.BLUESKY_HANDLE, no_networks.BLUESKY_APP_PASSWORD = "tipcast.bsky.social", "abcd-efgh-ijkl-mnop"
+    assert kinds(enabled_channels()) == ["bluesky"]
+    bluesky = get_channel("bluesky")
+    assert isinstance(bluesky, BlueskyChannel) and bluesky.config["service_url"] == "https://bsky.social"
+    no_networks.MASTODON_API_BASE_URL, no_networks.MASTODON_ACCESS_TOKEN = "https://social.example", "token"
+    assert kinds(enabled_channels()) == ["bluesky", "mastodon"]
+    assert isinstance(get_channel("mastodon"), MastodonChannel)
 
 
 def test_facebook_alone(no_networks):
@@ -76,8 +90,8 @@ def test_console_on_and_off(no_networks):
 
 
 def test_unknown_kind(no_networks):
-    with pytest.raises(ImproperlyConfigured, match="Unknown publishing channel 'mastodon'"):
-        get_channel("mastodon")
+    with pytest.raises(ImproperlyConfigured, match="Unknown publishing channel 'myspace'"):
+        get_channel("myspace")
 
 
 def test_unknown_dotted_path_is_a_clear_error(no_networks):
