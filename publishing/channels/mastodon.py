@@ -64,6 +64,8 @@ class MastodonChannel(Channel):
     def max_characters(self) -> int:
         """The instance's limit, cached for MASTODON_INSTANCE_CACHE_SECONDS.
         When the instance cannot be asked, Mastodon's default (500), not cached."""
+        if not self.api_base_url:
+            return compose.MASTODON_DEFAULT_MAX_CHARACTERS
         key = f"publishing:mastodon:max_characters:{self.api_base_url}"
         cached = cache.get(key)
         if cached:
