@@ -85,6 +85,16 @@ def truncate_graphemes(text: str, max_graphemes: int) -> str:
     return "".join(parts[: max(max_graphemes - 1, 0)]).rstrip() + ELLIPSIS
 
 
+_JAPANESE = regex.compile(r"[\p{Hiragana}\p{Katakana}\p{Han}]")
+
+
+def text_language(text: str) -> str:
+    """ "ja" for text with kana or kanji, otherwise "en" (the two languages the
+    site ships): networks that filter feeds by a post's language (Bluesky,
+    Mastodon) then show a Japanese tip to readers of Japanese."""
+    return "ja" if _JAPANESE.search(text or "") else "en"
+
+
 def hashtags_for_tags(tag_names) -> list[str]:
     """'#' + tag without spaces or punctuation, in a stable order. Japanese
     tags are valid hashtags; tags with nothing left, or only digits (X does

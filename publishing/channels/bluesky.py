@@ -178,7 +178,7 @@ class BlueskyChannel(Channel):
                 created_at=client.get_current_time_iso(),
                 facets=[_link_facet(post)] if "link_byte_start" in post.details else None,
                 embed=embed,
-                langs=[settings.LANGUAGE_CODE.split("-")[0]],
+                langs=[compose.text_language(post.text)],
             )
             data = models.ComAtprotoRepoCreateRecord.Data(
                 repo=_session(client).did,

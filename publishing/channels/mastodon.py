@@ -103,7 +103,12 @@ class MastodonChannel(Channel):
     def send(self, post: Post) -> Remote:
         client = self.client()
         with _errors_mapped(client=client, sending=True):
-            status = client.status_post(post.text, visibility="public", idempotency_key=post.idempotency_key or None)
+            status = client.status_post(
+                post.text,
+                visibility="public",
+                language=compose.text_language(post.text),
+                idempotency_key=post.idempotency_key or None,
+            )
         try:
             return Remote(id=str(status["id"]), url=status.get("url") or status.get("uri") or "")
         except (KeyError, TypeError) as exc:

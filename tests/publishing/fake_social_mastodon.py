@@ -93,6 +93,7 @@ class MastodonRoutes:
             "link": urls[0] if urls else "",
             "idempotency_key": key,
             "visibility": params.get("visibility", ""),
+            "language": params.get("language", ""),
             "auth": "Bearer",
             "deleted": False,
             "created_at": time.time(),

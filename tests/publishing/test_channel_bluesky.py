@@ -117,7 +117,7 @@ def test_send_creates_a_post_record_with_link_facet_and_card_with_the_share_imag
     assert remote.id == made["id"] and remote.id.startswith(f"at://{DID}/app.bsky.feed.post/")
     assert remote.url == f"https://bsky.app/profile/{HANDLE}/post/{made['rkey']}"
     record = made["record"]
-    assert record["$type"] == "app.bsky.feed.post" and record["text"] == post.text
+    assert record["$type"] == "app.bsky.feed.post" and record["text"] == post.text and record["langs"] == ["ja"]
     [facet] = record["facets"]
     assert facet["index"]["byteStart"] == post.details["link_byte_start"]
     assert facet["index"]["byteEnd"] == post.details["link_byte_end"]
@@ -145,9 +145,10 @@ def test_send_uses_the_tips_stored_share_image(bluesky, make_tip, pds, settings,
 
 
 def test_without_a_share_image_the_card_has_no_thumbnail(bluesky, make_tip, pds):
-    tip = make_tip(title="画像なし")
+    tip = make_tip(title="No image yet")
     bluesky.send(bluesky.compose(tip))
     [made] = live_posts(pds)
+    assert made["record"]["langs"] == ["en"]
     assert "thumb" not in made["record"]["embed"]["external"]
     assert not pds.state.bluesky_blobs
 

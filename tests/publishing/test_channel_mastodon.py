@@ -102,7 +102,7 @@ def test_send_posts_the_text_publicly_with_the_idempotency_key_and_bearer_token(
     post = keyed(mastodon.compose(tip))
     remote = mastodon.send(post)
     [made] = live_posts(instance)
-    assert made["text"] == post.text and made["visibility"] == "public"
+    assert made["text"] == post.text and made["visibility"] == "public" and made["language"] == "ja"
     assert made["idempotency_key"] == "tipcast-delivery-3-1764000000000000"
     assert remote == Remote(id=made["id"], url=f"https://social.example/@tipcast/{made['id']}")
 
