@@ -127,8 +127,10 @@ class MastodonChannel(Channel):
             with _errors_mapped(client=client):
                 statuses = client.account_statuses(account["id"], limit=PAGE_SIZE, max_id=max_id, exclude_reblogs=True)
             items = [_timeline_item(status) for status in statuses or []]
-            yield TimelinePage(items=items, more=len(items) >= PAGE_SIZE)
-            if len(items) < PAGE_SIZE:
+            # Only an empty page ends the timeline: a short page is not proof
+            # (an instance may answer fewer than asked for).
+            yield TimelinePage(items=items, more=bool(items))
+            if not items:
                 return
             max_id = items[-1].remote.id
 

@@ -1,5 +1,9 @@
 """The channel registry: which channels exist and which are enabled."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
@@ -104,3 +108,26 @@ def test_a_class_that_is_not_a_channel_is_rejected(no_networks):
     no_networks.PUBLISHING_CHANNEL_CLASSES = {"x": "requests.Session"}
     with pytest.raises(ImproperlyConfigured, match="not a subclass"):
         get_channel("x")
+
+
+@pytest.mark.parametrize(
+    ("given", "named"),
+    [
+        ({"BLUESKY_HANDLE": "tipcast.bsky.social"}, "BLUESKY_APP_PASSWORD"),
+        ({"BLUESKY_APP_PASSWORD": "abcd-efgh-ijkl-mnop"}, "BLUESKY_HANDLE"),
+        ({"MASTODON_API_BASE_URL": "https://social.example"}, "MASTODON_ACCESS_TOKEN"),
+        ({"MASTODON_ACCESS_TOKEN": "token"}, "MASTODON_API_BASE_URL"),
+    ],
+)
+def test_half_configured_bluesky_or_mastodon_names_the_missing_variable(given, named):
+    # Settings are read once per process: read them in a fresh one.
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(("BLUESKY_", "MASTODON_"))}
+    result = subprocess.run(
+        [sys.executable, "-c", "import supportsite.settings"],
+        env={**environment, "DJANGO_ENV": "test", **given},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and named in result.stderr
