@@ -434,5 +434,6 @@ def test_chaos_hundreds_of_tips_worker_kills_broker_outage_and_api_faults_end_ex
     print(
         f"chaos: {CHAOS_TIPS} tips x {'+'.join(networks)}, {kills} SIGKILLs, one 6 s broker outage; "
         f"posts {len(post_ids)}, unknown {len(unknown)}, reconciled {dict(reconciled)}, "
-        f"{time.monotonic() - started:.0f} s"
+        f"{time.monotonic() - started:.0f} s; Bluesky sessions created {stack.fake.state.bluesky_sessions_created}, "
+        f"Mastodon posts answered from their Idempotency-Key {stack.fake.state.mastodon_idempotent_replays}"
     )
