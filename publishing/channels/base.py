@@ -3,7 +3,9 @@
 One class per network, looked up by `kind` from the CHANNELS registry in
 settings (dotted paths), so a new network is one new module. Channels know the
 network's API and its limits; they know nothing about deliveries, retries or
-scheduling (publishing.services owns those) and never touch the database.
+scheduling (publishing.services owns those) and never touch the database,
+except a network session they must keep between processes
+(publishing.channels.session_store: Bluesky's).
 """
 
 from __future__ import annotations
