@@ -58,14 +58,15 @@ _SESSION_REFUSED = {"ExpiredToken", "InvalidToken", "AuthMissing", "AuthRequired
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 
 
-def record_key(idempotency_key: str) -> str | None:
-    """A TID (the record key posts use) derived from the delivery's key
-    ("…-<first claim in microseconds>"): the same for every attempt, ordered
-    in time like the keys the PDS makes. None when the key has no time."""
-    micros = idempotency_key.rsplit("-", 1)[-1]
-    if not micros.isdigit():
+def record_key(idempotency_key: str, first_attempt_at: dt.datetime | None) -> str | None:
+    """A TID (the record key posts use) made from the delivery's first attempt
+    (its time) and its idempotency key (the clock id): the same for every
+    attempt, ordered in time like the keys the PDS makes, so listRecords still
+    lists newest first. None without a first attempt (the PDS picks one)."""
+    if not idempotency_key or first_attempt_at is None:
         return None
-    value = (int(micros) << 10) | (zlib.crc32(idempotency_key.encode()) & 0x3FF)
+    micros = int(first_attempt_at.timestamp() * 1_000_000)
+    value = (micros << 10) | (zlib.crc32(idempotency_key.encode()) & 0x3FF)
     return "".join(_TID_ALPHABET[(value >> shift) & 31] for shift in range(60, -1, -5))
 
 
@@ -184,7 +185,7 @@ class BlueskyChannel(Channel):
                 repo=_session(client).did,
                 collection=POST_COLLECTION,
                 record=record,
-                rkey=record_key(post.idempotency_key) if post.idempotency_key else None,
+                rkey=record_key(post.idempotency_key, post.first_attempt_at),
             )
             return client.com.atproto.repo.create_record(data)
 

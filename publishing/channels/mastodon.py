@@ -41,6 +41,9 @@ _HREF = re.compile(r"""href=["']([^"']+)["']""")
 class MastodonChannel(Channel):
     kind = "mastodon"
     label = _("Mastodon")
+    # Mastodon answers a repeated Idempotency-Key with the status it made for
+    # an hour; after that a retry is looked up first (publishing.sending).
+    idempotency_window = dt.timedelta(hours=1)
 
     @property
     def enabled(self) -> bool:

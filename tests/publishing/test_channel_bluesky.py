@@ -3,6 +3,7 @@ fake PDS on loopback (tests/publishing/fake_social_bluesky)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from publishing import compose
 from publishing.channels.base import PublishError, Remote
+from publishing.channels.bluesky import record_key
 from publishing.channels.registry import get_channel
 from publishing.models import ChannelSession
 from tests.publishing.fake_social import FakeSocialServer
@@ -191,10 +193,14 @@ def test_a_refused_stored_session_is_replaced_by_a_new_one(bluesky, make_tip, pd
 
 def test_a_retry_with_the_same_idempotency_key_cannot_post_twice(bluesky, make_tip, pds):
     tip = make_tip(title="二重投稿の防止")
-    post = type(bluesky.compose(tip))(
-        **{**bluesky.compose(tip).__dict__, "idempotency_key": "tipcast-delivery-7-1764000000000000"}
+    first_attempt = timezone.now() - dt.timedelta(minutes=3)
+    post = dataclasses.replace(
+        bluesky.compose(tip), idempotency_key="6f1c3e1e-5d1b-5b8e-9a51-0c2c8a4f0a11", first_attempt_at=first_attempt
     )
     bluesky.send(post)
+    [made] = live_posts(pds)
+    # The record key is a TID of the first attempt's time: listRecords keeps it in time order.
+    assert made["rkey"] == record_key(post.idempotency_key, first_attempt) and len(made["rkey"]) == 13
     with pytest.raises(PublishError) as refused:
         get_channel("bluesky").send(post)
     assert refused.value.duplicate and refused.value.permanent
@@ -324,3 +330,11 @@ def test_a_session_another_process_refreshed_is_taken_up_instead_of_creating_one
     mine.send(mine.compose(tip, text_override="こちらも {url}"))
     assert pds.state.bluesky_sessions_created == 1
     assert len(live_posts(pds)) == 2
+
+
+def test_record_keys_follow_the_first_attempts_time_and_differ_per_delivery():
+    earlier, later = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC), dt.datetime(2026, 11, 25, 12, 1, tzinfo=dt.UTC)
+    assert record_key("key-a", earlier) < record_key("key-a", later)
+    assert record_key("key-a", earlier) == record_key("key-a", earlier)
+    assert record_key("key-a", earlier) != record_key("key-b", earlier)
+    assert record_key("", earlier) is None and record_key("key-a", None) is None

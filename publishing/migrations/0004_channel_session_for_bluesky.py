@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("publishing", "0002_delivery_claim_lease_and_reconciliation"),
+        ("publishing", "0003_delivery_budget_hold_and_channel_budget_month"),
     ]
 
     operations = [
