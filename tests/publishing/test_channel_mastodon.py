@@ -43,7 +43,7 @@ def script(instance, *entries):
     instance.state.scripts["mastodon"].extend(entries)
 
 
-def keyed(post, key="tipcast-delivery-3-1764000000000000"):
+def keyed(post, key="0f8e5a52-3c1d-5e7a-8b0f-2d6c9e1a4b77"):
     return dataclasses.replace(post, idempotency_key=key)
 
 
@@ -103,7 +103,7 @@ def test_send_posts_the_text_publicly_with_the_idempotency_key_and_bearer_token(
     remote = mastodon.send(post)
     [made] = live_posts(instance)
     assert made["text"] == post.text and made["visibility"] == "public" and made["language"] == "ja"
-    assert made["idempotency_key"] == "tipcast-delivery-3-1764000000000000"
+    assert made["idempotency_key"] == "0f8e5a52-3c1d-5e7a-8b0f-2d6c9e1a4b77"
     assert remote == Remote(id=made["id"], url=f"https://social.example/@tipcast/{made['id']}")
 
 
