@@ -277,7 +277,7 @@ class LinkedText:
 
 
 def link_display_text(url: str, *, max_graphemes: int = BLUESKY_LINK_DISPLAY_GRAPHEMES) -> str:
-    """'support.example.com/tips/12/返品の送料…' for a long tip URL: readable
+    """'support.example.com/tips/12/how-do-i-return-…' for a long tip URL: readable
     (percent-encoding undone), without scheme or query, cut at a grapheme."""
     parts = urlsplit(url)
     shown = nfc(parts.netloc + unquote(parts.path)).rstrip("/")
