@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import unquote, urlencode, urlsplit
 
 import regex
@@ -84,6 +85,16 @@ def truncate_graphemes(text: str, max_graphemes: int) -> str:
     return "".join(parts[: max(max_graphemes - 1, 0)]).rstrip() + ELLIPSIS
 
 
+_JAPANESE = regex.compile(r"[\p{Hiragana}\p{Katakana}\p{Han}]")
+
+
+def text_language(text: str) -> str:
+    """ "ja" for text with kana or kanji, otherwise "en" (the two languages the
+    site ships): networks that filter feeds by a post's language (Bluesky,
+    Mastodon) then show a Japanese tip to readers of Japanese."""
+    return "ja" if _JAPANESE.search(text or "") else "en"
+
+
 def hashtags_for_tags(tag_names) -> list[str]:
     """'#' + tag without spaces or punctuation, in a stable order. Japanese
     tags are valid hashtags; tags with nothing left, or only digits (X does
@@ -157,6 +168,17 @@ def x_text(*, title: str, url: str, hashtags: list[str], template: str, text_ove
     def fits(text: str) -> bool:
         return x_weighted_length(text, link=url) <= X_MAX_WEIGHTED_LENGTH
 
+    return templated_text(
+        title=title, url=url, hashtags=hashtags, template=template, text_override=text_override, fits=fits
+    )
+
+
+def templated_text(
+    *, title: str, url: str, hashtags: list[str], template: str, text_override: str = "", fits: Callable[[str], bool]
+) -> str:
+    """`template` filled in so that `fits(text)`, cutting only the title (or
+    the override's text) and never the URL; hashtags are dropped from the end
+    only when even an empty title does not fit. Raises TooLong."""
     title, text_override = nfc(title), nfc(text_override)
     if text_override:
         return _x_override_text(text_override, title=title, url=url, hashtags=hashtags, fits=fits)
@@ -231,3 +253,88 @@ def facebook_message(*, title: str, answer_plain: str, text_override: str = "") 
     if not excerpt or room <= 1:
         return truncate_graphemes(title, FACEBOOK_MESSAGE_MAX_GRAPHEMES)
     return f"{title}\n\n{truncate_graphemes(excerpt, room)}"
+
+
+# --- Bluesky ----------------------------------------------------------------------------
+
+BLUESKY_MAX_GRAPHEMES = 300
+# The link is shown shortened, as Bluesky's own app does (host and path, no
+# scheme or query); the facet carries the whole URL. A Japanese slug
+# percent-encoded is hundreds of characters: written out, it would leave no
+# room for the title.
+BLUESKY_LINK_DISPLAY_GRAPHEMES = 32
+
+
+@dataclass(frozen=True)
+class LinkedText:
+    """Post text with one link in it, located in UTF-8 bytes (how Bluesky's
+    facets index text), and the URL the link goes to."""
+
+    text: str
+    url: str
+    byte_start: int
+    byte_end: int
+
+
+def link_display_text(url: str, *, max_graphemes: int = BLUESKY_LINK_DISPLAY_GRAPHEMES) -> str:
+    """'support.example.com/tips/12/how-do-i-return-…' for a long tip URL: readable
+    (percent-encoding undone), without scheme or query, cut at a grapheme."""
+    parts = urlsplit(url)
+    shown = nfc(parts.netloc + unquote(parts.path)).rstrip("/")
+    return truncate_graphemes(shown, max_graphemes)
+
+
+def bluesky_text(*, title: str, url: str, text_override: str = "") -> LinkedText:
+    """The post: the title (or staff's text, {url} placing the link), cut at
+    a grapheme boundary so the whole text is at most 300 graphemes, then the
+    link's display text. Raises TooLong."""
+    display = link_display_text(url)
+    override = nfc(text_override).strip()
+    if override:
+        before, has_url, after = override.partition("{url}")
+        head = fill_placeholders(before, {"title": nfc(title), "hashtags": ""})
+        tail = fill_placeholders(after, {"title": nfc(title), "hashtags": ""}) if has_url else ""
+        separator = "" if has_url else "\n"
+        head = head if has_url else head.rstrip()
+    else:
+        head, tail, separator = nfc(title).strip(), "", "\n"
+
+    def render(cut_head: str) -> str:
+        return nfc(cut_head + separator + display + tail)
+
+    def fits(text: str) -> bool:
+        return len(graphemes(text)) <= BLUESKY_MAX_GRAPHEMES
+
+    text = fit_cutting(render, head, fits=fits)
+    prefix = text[: len(text) - len(display) - len(tail)]
+    start = len(prefix.encode("utf-8"))
+    return LinkedText(text=text, url=url, byte_start=start, byte_end=start + len(display.encode("utf-8")))
+
+
+# --- Mastodon ---------------------------------------------------------------------------
+
+MASTODON_DEFAULT_MAX_CHARACTERS = 500
+# Mastodon counts every URL as this many characters, whatever its length.
+MASTODON_URL_LENGTH = 23
+_MASTODON_URL = re.compile(r"https?://\S+")
+
+
+def mastodon_length(text: str) -> int:
+    """Mastodon's count: grapheme clusters, every URL as 23 characters
+    (its StatusLengthValidator)."""
+    return len(graphemes(_MASTODON_URL.sub("x" * MASTODON_URL_LENGTH, nfc(text))))
+
+
+def mastodon_text(
+    *, title: str, url: str, hashtags: list[str], template: str, max_characters: int, text_override: str = ""
+) -> str:
+    """The status: `template` filled within the instance's limit, cutting
+    only the title (or staff's text). Raises TooLong."""
+    return templated_text(
+        title=title,
+        url=url,
+        hashtags=hashtags,
+        template=template,
+        text_override=text_override,
+        fits=lambda text: mastodon_length(text) <= max_characters,
+    )

@@ -211,3 +211,22 @@ class ChannelBudgetMonth(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.month:%Y-%m}"
+
+
+class ChannelSession(models.Model):
+    """A network session a channel keeps between sends (Bluesky: creating
+    one is limited to 30 per 5 minutes per account, so every worker process
+    reuses and refreshes the stored one). Holds credentials: never shown."""
+
+    kind = models.CharField(_("channel"), max_length=32, unique=True)
+    # Whose session it is: a changed account in the settings must not reuse it.
+    identity = models.CharField(_("account"), max_length=200)
+    value = models.TextField(_("session"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("channel session")
+        verbose_name_plural = _("channel sessions")
+
+    def __str__(self):
+        return f"{self.kind} ({self.identity})"

@@ -335,7 +335,11 @@ def _delivery_post(delivery: Delivery) -> SendOutcome:
             return record_unknown(
                 delivery, found, what_happened="An earlier attempt may have posted, and its retry key has expired."
             )
-    post = replace(post, idempotency_key=delivery_idempotency_key(delivery))
+    post = replace(
+        post,
+        idempotency_key=delivery_idempotency_key(delivery),
+        first_attempt_at=delivery.first_claimed_at or delivery.claimed_at,
+    )
     try:
         remote = channel.send(post)
     except PublishError as error:

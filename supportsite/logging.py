@@ -10,7 +10,17 @@ dictionary through `logconfig_dict`: web, worker and beat logs look alike.
 import logging
 
 LOG_FORMATS = ("json", "plain")
-CREDENTIAL_CARRYING_LOGGERS = ("urllib3", "requests_oauthlib", "oauthlib", "tweepy", "facebook")
+CREDENTIAL_CARRYING_LOGGERS = (
+    "urllib3",
+    "requests_oauthlib",
+    "oauthlib",
+    "tweepy",
+    "facebook",
+    # atproto (Bluesky) sends through httpx; its session tokens are in headers.
+    "httpx",
+    "httpcore",
+    "mastodon",
+)
 
 
 def default_log_format(django_env: str) -> str:

@@ -460,6 +460,8 @@ PUBLISHING_CHANNEL_CLASSES = {
     "x": "publishing.channels.x.XChannel",
     "facebook": "publishing.channels.facebook.FacebookChannel",
     "line": "publishing.channels.line.LineChannel",
+    "bluesky": "publishing.channels.bluesky.BlueskyChannel",
+    "mastodon": "publishing.channels.mastodon.MastodonChannel",
 }
 # X (OAuth 1.0a user context: these never expire, which suits a worker).
 X_API_KEY = env.str("X_API_KEY", default="")
@@ -490,6 +492,24 @@ if not 0 < LINE_QUOTA_SHARE <= 1:
 # Where the Messaging API lives (tests point it at a fake LINE server).
 LINE_API_BASE_URL = env.str("LINE_API_BASE_URL", default="https://api.line.me")
 # --- end of LINE ---
+# --- Publishing: Bluesky and Mastodon ---
+# Bluesky: the account's handle and an app password (Settings > App passwords),
+# never the account password; the PDS that hosts the account (bsky.social unless
+# it lives elsewhere). The session is stored in the database and reused.
+BLUESKY_HANDLE = env.str("BLUESKY_HANDLE", default="")
+BLUESKY_APP_PASSWORD = env.str("BLUESKY_APP_PASSWORD", default="")
+BLUESKY_SERVICE_URL = env.str("BLUESKY_SERVICE_URL", default="https://bsky.social")
+if bool(BLUESKY_HANDLE) != bool(BLUESKY_APP_PASSWORD):
+    raise ImproperlyConfigured("Set both BLUESKY_HANDLE and BLUESKY_APP_PASSWORD, or neither.")
+# Mastodon: the instance's URL and the bot account's access token (write:statuses, read:statuses).
+MASTODON_API_BASE_URL = env.str("MASTODON_API_BASE_URL", default="")
+MASTODON_ACCESS_TOKEN = env.str("MASTODON_ACCESS_TOKEN", default="")
+if bool(MASTODON_API_BASE_URL) != bool(MASTODON_ACCESS_TOKEN):
+    raise ImproperlyConfigured("Set both MASTODON_API_BASE_URL and MASTODON_ACCESS_TOKEN, or neither.")
+# Seconds the instance's length limit (/api/v2/instance) is cached.
+MASTODON_INSTANCE_CACHE_SECONDS = env.int("MASTODON_INSTANCE_CACHE_SECONDS", default=3600)
+PUBLISHING_MASTODON_TEMPLATE = env.str("PUBLISHING_MASTODON_TEMPLATE", default="{title}\n{url}\n{hashtags}")
+# --- end of Bluesky and Mastodon ---
 # The console channel logs posts; "auto" enables it only when no network is configured.
 CONSOLE_CHANNEL = env.str("CONSOLE_CHANNEL", default="auto")
 if CONSOLE_CHANNEL not in {"auto", "on", "off"}:

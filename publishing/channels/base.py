@@ -3,7 +3,9 @@
 One class per network, looked up by `kind` from the CHANNELS registry in
 settings (dotted paths), so a new network is one new module. Channels know the
 network's API and its limits; they know nothing about deliveries, retries or
-scheduling (publishing.services owns those) and never touch the database.
+scheduling (publishing.services owns those) and never touch the database,
+except a network session they must keep between processes
+(publishing.channels.session_store: Bluesky's).
 """
 
 from __future__ import annotations
@@ -57,6 +59,17 @@ class PublishError(Exception):
 
 
 @dataclass(frozen=True)
+class LinkCard:
+    """The preview card a network shows for the tip link, when the channel
+    has to build it itself (Bluesky's app.bsky.embed.external)."""
+
+    title: str
+    description: str
+    # Read only when the post is sent (the share image PNG), never for a preview.
+    image: Callable[[], bytes | None] = lambda: None
+
+
+@dataclass(frozen=True)
 class Post:
     """Exactly what one network receives for one tip."""
 
@@ -64,10 +77,14 @@ class Post:
     link: str
     # Network-specific numbers worth showing staff (e.g. X's weighted length).
     details: dict = field(default_factory=dict)
+    card: LinkCard | None = None
     # Set by the pipeline, the same for every attempt at one delivery (until
     # staff reset it): a network that deduplicates requests by a key (LINE's
-    # X-Line-Retry-Key) accepts the post at most once.
+    # X-Line-Retry-Key, Mastodon's Idempotency-Key) accepts the post at most once.
     idempotency_key: str = ""
+    # The delivery's first attempt (the same for all its attempts), for a
+    # network whose key must carry a time (Bluesky's record key is a TID).
+    first_attempt_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)

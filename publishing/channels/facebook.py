@@ -1,5 +1,11 @@
 """A Facebook Page through facebook-sdk's GraphAPI, with a Page access token
-(one obtained from a long-lived user token does not expire)."""
+(one obtained from a long-lived user token does not expire).
+
+facebook-sdk has had no release since 2018. It is imported here and nowhere
+else: client() builds it, three calls use it (put_object, get_connections,
+delete_object) and _errors_mapped turns its GraphAPIError into PublishError, so
+replacing it by plain HTTP calls through publishing.http's session changes
+this module only (the tests assert the requests at the HTTP edge)."""
 
 from __future__ import annotations
 

@@ -47,6 +47,14 @@ def _network_config(kind: str) -> dict:
         }
     if kind == "line":
         return {"access_token": settings.LINE_CHANNEL_ACCESS_TOKEN, "api_base_url": settings.LINE_API_BASE_URL}
+    if kind == "bluesky":
+        return {
+            "handle": settings.BLUESKY_HANDLE,
+            "app_password": settings.BLUESKY_APP_PASSWORD,
+            "service_url": settings.BLUESKY_SERVICE_URL,
+        }
+    if kind == "mastodon":
+        return {"api_base_url": settings.MASTODON_API_BASE_URL, "access_token": settings.MASTODON_ACCESS_TOKEN}
     return {}
 
 

@@ -95,6 +95,10 @@ def site(live_server, settings):
         "X_ACCESS_TOKEN_SECRET",
         "FACEBOOK_PAGE_ID",
         "FACEBOOK_PAGE_ACCESS_TOKEN",
+        "BLUESKY_HANDLE",
+        "BLUESKY_APP_PASSWORD",
+        "MASTODON_API_BASE_URL",
+        "MASTODON_ACCESS_TOKEN",
     ):
         setattr(settings, name, "")
     # Posting hours all day and no drip gap, so the console post goes out at

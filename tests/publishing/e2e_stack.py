@@ -39,14 +39,16 @@ def own_database(tmp: Path, *, purpose: str) -> tuple[str, Callable[[], None]]:
     return own, lambda: postgres_database_drop(url=own)
 
 
-def pipeline_environment(tmp: Path, *, database_url: str, broker_url: str, fake_url: str) -> dict:
+def pipeline_environment(
+    tmp: Path, *, database_url: str, broker_url: str, fake_url: str, networks=("x", "facebook")
+) -> dict:
     """The environment of every process of the pipeline: test settings, the given
-    database and broker, both networks posting to the fake server, and no drip
+    database and broker, `networks` posting to the fake server, and no drip
     (every tip is due at once, at any hour)."""
     inherited = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("PUBLISHING_", "CELERY_", "X_", "FACEBOOK_", "LINE_"))
+        if not key.startswith(("PUBLISHING_", "CELERY_", "X_", "FACEBOOK_", "LINE_", "BLUESKY_", "MASTODON_"))
     }
     return {
         **inherited,
@@ -58,7 +60,7 @@ def pipeline_environment(tmp: Path, *, database_url: str, broker_url: str, fake_
         "CELERY_BROKER_URL": broker_url,
         "SITE_URL": "https://support.example.com",
         "CONSOLE_CHANNEL": "off",
-        **fake_social_environment(fake_url),
+        **fake_social_environment(fake_url, networks=networks),
         # LINE is enabled too, but opt-in: only tips published with line=True go there.
         **fake_line_environment(fake_url),
         "PUBLISHING_DRIP_INTERVAL_MINUTES": "0",
@@ -206,6 +208,27 @@ class Stack:
             what=lambda: f"the deliveries; they are: {rows}\n--- worker log ---\n{self.worker_log()[-6000:]}",
         )
         return rows
+
+
+def networks_environment(fake_url: str, networks) -> dict:
+    """Environment overrides that turn exactly `networks` on (the others'
+    credentials blanked), for a worker or a publisher of a running Stack."""
+    blank = {
+        name: ""
+        for name in (
+            "X_API_KEY",
+            "X_API_SECRET",
+            "X_ACCESS_TOKEN",
+            "X_ACCESS_TOKEN_SECRET",
+            "FACEBOOK_PAGE_ID",
+            "FACEBOOK_PAGE_ACCESS_TOKEN",
+            "BLUESKY_HANDLE",
+            "BLUESKY_APP_PASSWORD",
+            "MASTODON_API_BASE_URL",
+            "MASTODON_ACCESS_TOKEN",
+        )
+    }
+    return {**blank, **fake_social_environment(fake_url, networks=networks)}
 
 
 def links_to_tip(post: dict, tip_id: int) -> bool:

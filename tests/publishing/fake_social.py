@@ -1,9 +1,12 @@
-"""A fake X API v2 + Facebook Graph API + LINE Messaging API server on loopback, for cross-process tests.
+"""A fake X API v2 + Facebook Graph API + LINE Messaging API + Bluesky PDS +
+Mastodon server on loopback, for cross-process tests.
 
-Just enough of both APIs for tweepy and facebook-sdk to post, list and delete:
+Just enough of each API for tweepy, facebook-sdk, atproto and Mastodon.py to post, list and delete:
 
-    X:      POST /2/tweets, GET /2/users/me, GET /2/users/<id>/tweets, DELETE /2/tweets/<id>
-    Graph:  POST /vNN.N/<page>/feed, GET /vNN.N/<page>/feed, DELETE /vNN.N/<post-id>
+    X:        POST /2/tweets, GET /2/users/me, GET /2/users/<id>/tweets, DELETE /2/tweets/<id>
+    Graph:    POST /vNN.N/<page>/feed, GET /vNN.N/<page>/feed, DELETE /vNN.N/<post-id>
+    Bluesky:  /xrpc/com.atproto.* (fake_social_bluesky)
+    Mastodon: /api/v1/statuses, /api/v1/accounts/..., /api/v2/instance (fake_social_mastodon)
 
 Like the real networks it refuses an exact duplicate (X: 403 "duplicate content",
 Graph: code 506) and wraps links in X posts in t.co URLs (the original is in
@@ -12,7 +15,8 @@ entities.urls[].expanded_url).
 Control endpoints (JSON):
     GET  /_fake/posts   -> {"posts": [...]}: every post received, with network, id, text,
                            link, version (Graph), auth, deleted
-    POST /_fake/script  {"x": [...], "facebook": [...], "always": {"x": 401}}: queue of
+    POST /_fake/script  {"x": [...], "facebook": [...], "bluesky": [...], "mastodon": [...],
+                         "always": {"x": 401}}: queue of
                         responses per network, consumed one per API request. An entry is
                         "ok", an HTTP status (500, 401, 403, 429...), or a dict:
                           {"status": 429, "reset_in": 2}           X rate limit, reset in 2 s
@@ -69,9 +73,13 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import requests
 
+from tests.publishing.fake_social_bluesky import APP_PASSWORD, HANDLE, BlueskyRoutes, is_bluesky_route
 from tests.publishing.fake_social_graph import GRAPH_HOSTS, GraphRoutes, is_graph_route
 from tests.publishing.fake_social_line import LINE_TOKEN, LineRoutes, is_line_route
+from tests.publishing.fake_social_mastodon import ACCESS_TOKEN, MastodonRoutes, is_mastodon_route
 from tests.publishing.fake_social_x import X_HOSTS, XRoutes, is_x_route
+
+NETWORKS = ("x", "facebook", "line", "bluesky", "mastodon")
 
 
 class RedirectingSession(requests.Session):
@@ -86,20 +94,26 @@ class RedirectingSession(requests.Session):
         return super().request(method, url, *args, **kwargs)
 
 
-def fake_social_environment(url: str) -> dict:
-    """Environment variables for a process whose X and Facebook channels (both
-    configured, so the console channel switches itself off) post to the fake
-    server at `url`."""
-    return {
-        "X_API_KEY": "ck",
-        "X_API_SECRET": "cs",
-        "X_ACCESS_TOKEN": "at",
-        "X_ACCESS_TOKEN_SECRET": "as",
-        "FACEBOOK_PAGE_ID": "424242",
-        "FACEBOOK_PAGE_ACCESS_TOKEN": "page-token",
+def fake_social_environment(url: str, *, networks=("x", "facebook")) -> dict:
+    """Environment variables for a process whose channels for `networks`
+    (configured, so the console channel switches itself off) post to the fake
+    server at `url`. Bluesky and Mastodon are pointed at it by their own
+    settings (atproto sends through httpx, not a requests session)."""
+    environment = {
         "PUBLISHING_REQUESTS_SESSION_FACTORY": "tests.publishing.fake_social.RedirectingSession",
         "FAKE_SOCIAL_URL": url,
     }
+    if "x" in networks:
+        environment.update(
+            {"X_API_KEY": "ck", "X_API_SECRET": "cs", "X_ACCESS_TOKEN": "at", "X_ACCESS_TOKEN_SECRET": "as"}
+        )
+    if "facebook" in networks:
+        environment.update({"FACEBOOK_PAGE_ID": "424242", "FACEBOOK_PAGE_ACCESS_TOKEN": "page-token"})
+    if "bluesky" in networks:
+        environment.update({"BLUESKY_HANDLE": HANDLE, "BLUESKY_APP_PASSWORD": APP_PASSWORD, "BLUESKY_SERVICE_URL": url})
+    if "mastodon" in networks:
+        environment.update({"MASTODON_API_BASE_URL": url, "MASTODON_ACCESS_TOKEN": ACCESS_TOKEN})
+    return environment
 
 
 def fake_line_environment(url: str) -> dict:
@@ -117,7 +131,7 @@ class FakeSocialState:
 
     def reset(self):
         self.posts: list[dict] = []
-        self.scripts: dict[str, deque] = {"x": deque(), "facebook": deque(), "line": deque()}
+        self.scripts: dict[str, deque] = {network: deque() for network in NETWORKS}
         self.always: dict[str, object] = {}
         self.chaos: dict[str, list] = {}
         self.random = random.Random(0)
@@ -129,6 +143,18 @@ class FakeSocialState:
         self.line_usage = 0
         self.line_friends = 1
         self.line_accepted: dict[str, str] = {}
+        # Bluesky: live tokens (access -> expiry), and how often sessions were made.
+        self.bluesky_access: dict[str, float] = {}
+        self.bluesky_refresh: set[str] = set()
+        self.bluesky_access_ttl = 7200
+        self.bluesky_sessions_created = 0
+        self.bluesky_sessions_refreshed = 0
+        self.bluesky_blobs: dict[str, int] = {}
+        # Mastodon: the instance's limit, statuses by Idempotency-Key, how often both were used.
+        self.mastodon_max_characters = 500
+        self.mastodon_instance_reads = 0
+        self.mastodon_idempotency: dict[str, dict] = {}
+        self.mastodon_idempotent_replays = 0
 
     def record(self, event: dict) -> None:
         if self.state_file:
@@ -154,7 +180,7 @@ class FakeSocialState:
         return [post for post in self.posts if post["network"] == network and not post["deleted"]]
 
 
-class FakeSocialHandler(XRoutes, GraphRoutes, LineRoutes, BaseHTTPRequestHandler):
+class FakeSocialHandler(XRoutes, GraphRoutes, LineRoutes, BlueskyRoutes, MastodonRoutes, BaseHTTPRequestHandler):
     server_version = "FakeSocial/1.0"
     protocol_version = "HTTP/1.1"
 
@@ -191,6 +217,10 @@ class FakeSocialHandler(XRoutes, GraphRoutes, LineRoutes, BaseHTTPRequestHandler
             if is_graph_route(self.route)
             else "line"
             if is_line_route(self.route)
+            else "bluesky"
+            if is_bluesky_route(self.route)
+            else "mastodon"
+            if is_mastodon_route(self.route)
             else None
         )
         if network is None:
@@ -205,7 +235,13 @@ class FakeSocialHandler(XRoutes, GraphRoutes, LineRoutes, BaseHTTPRequestHandler
             time.sleep(float(entry["delay"]))
         if entry is not None and status not in ("ok", "drop", "hang"):
             return self._scripted_error(network, entry)
-        handler = {"x": self._x, "facebook": self._graph, "line": self._line}[network]
+        handler = {
+            "x": self._x,
+            "facebook": self._graph,
+            "line": self._line,
+            "bluesky": self._bluesky,
+            "mastodon": self._mastodon,
+        }[network]
         status_code, body, headers = handler(method)
         if status == "hang":
             time.sleep(float(entry.get("delay", 30)))
@@ -252,7 +288,7 @@ class FakeSocialHandler(XRoutes, GraphRoutes, LineRoutes, BaseHTTPRequestHandler
                 return self._json(200, {"ok": True})
             if method == "POST" and self.route == "/_fake/script":
                 script = json.loads(self.raw_body or b"{}")
-                for network in ("x", "facebook", "line"):
+                for network in NETWORKS:
                     self.state.scripts[network].extend(script.get(network, []))
                 self.state.always.update(script.get("always", {}))
                 return self._json(200, {"ok": True})
@@ -260,11 +296,13 @@ class FakeSocialHandler(XRoutes, GraphRoutes, LineRoutes, BaseHTTPRequestHandler
 
     def _scripted_error(self, network: str, entry) -> None:
         spec = entry if isinstance(entry, dict) else {"status": entry}
-        if network == "facebook":
-            return self._graph_error(spec)
-        if network == "line":
-            return self._line_error(spec)
-        return self._x_error(spec)
+        errors = {
+            "facebook": self._graph_error,
+            "line": self._line_error,
+            "bluesky": self._bluesky_error,
+            "mastodon": self._mastodon_error,
+        }
+        return errors.get(network, self._x_error)(spec)
 
 
 class FakeSocialServer:

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from publishing import services
+from publishing import compose, services
 from publishing.models import ChannelState, Delivery
 from qa import services as qa_services
 
@@ -66,7 +66,7 @@ def test_channel_health_page_and_clearing_reauth(staff_client, many_deliveries, 
     page = response.content.decode()
     assert response.status_code == 200
     assert "Needs re-authorisation" in page and "401 Unauthorized" in page
-    assert "console" in page and "facebook" in page
+    assert "console" in page and "facebook" in page and "Bluesky" in page and "Mastodon" in page
     assert "60 pending" in page
     clear_url = reverse("admin:publishing_channelstate_clear_reauth", args=["x"])
     assert staff_client.get(clear_url).status_code == 405
@@ -97,6 +97,30 @@ def test_preview_endpoint_counts_with_the_channel_rules(staff_client, make_tip, 
     # Seven CJK characters weigh 14, the URL 23, the newline 1.
     assert data["details"]["weighted_length"] == 14 + 1 + 23
     assert staff_client.get(url, {"tip": tip.pk, "channel": "myspace"}).status_code == 404
+
+
+def test_preview_endpoint_counts_bluesky_graphemes_and_mastodons_instance_limit(staff_client, make_tip, settings):
+    from django.core.cache import cache
+
+    from tests.publishing.fake_social import FakeSocialServer
+
+    settings.SITE_URL = "https://support.example.com"
+    settings.BLUESKY_HANDLE, settings.BLUESKY_APP_PASSWORD = "tipcast.bsky.social", "abcd-efgh-ijkl-mnop"
+    tip = make_tip(title="返品")
+    url = reverse("admin:publishing_delivery_preview")
+    family = "👨‍👩‍👧‍👦"
+    data = staff_client.get(url, {"tip": tip.pk, "channel": "bluesky", "text": family * 3}).json()
+    # Three graphemes (21 code points), a newline, the link shown short.
+    shown = compose.link_display_text(data["link"])
+    assert shown.startswith(f"support.example.com/tips/{tip.pk}")
+    assert data["text"] == f"{family * 3}\n{shown}"
+    assert data["ok"] and data["details"]["length"] == 3 + 1 + len(shown) and data["details"]["max"] == 300
+    with FakeSocialServer() as instance:
+        instance.state.mastodon_max_characters = 1000
+        cache.clear()
+        settings.MASTODON_API_BASE_URL, settings.MASTODON_ACCESS_TOKEN = instance.url, "token"
+        data = staff_client.get(url, {"tip": tip.pk, "channel": "mastodon", "text": "送料は無料です"}).json()
+    assert data["ok"] and data["details"] == {"length": 7 + 1 + 23, "max": 1000}
 
 
 def test_preview_endpoint_is_staff_only(client, customer, make_tip):

@@ -59,3 +59,41 @@ def test_http_and_oauth_libraries_never_log_at_debug_even_when_log_level_is_debu
     for name in CREDENTIAL_CARRYING_LOGGERS:
         assert config["loggers"][name]["level"] == "INFO"
     assert "urllib3" in CREDENTIAL_CARRYING_LOGGERS
+
+
+def test_no_bluesky_or_mastodon_secret_in_any_log_record(settings, make_tip, caplog):
+    """The app password, the session's tokens and the Mastodon token never
+    reach a log record, through sends, a refused session and failures."""
+    from publishing.models import ChannelSession
+    from tests.publishing.fake_social import FakeSocialServer
+    from tests.publishing.fake_social_bluesky import APP_PASSWORD, HANDLE
+    from tests.publishing.fake_social_mastodon import ACCESS_TOKEN
+
+    caplog.set_level(logging.DEBUG)
+    with FakeSocialServer() as server:
+        settings.SITE_URL = "https://support.example.com"
+        settings.BLUESKY_HANDLE, settings.BLUESKY_APP_PASSWORD = HANDLE, APP_PASSWORD
+        settings.BLUESKY_SERVICE_URL = server.url
+        settings.MASTODON_API_BASE_URL, settings.MASTODON_ACCESS_TOKEN = server.url, ACCESS_TOKEN
+        tip = make_tip(title="送料はいくらですか")
+        for kind in ("bluesky", "mastodon"):
+            channel = get_channel(kind)
+            channel.send(channel.compose(tip))
+        server.state.bluesky_access.clear()  # the stored session is refused: a new one is made
+        channel = get_channel("bluesky")
+        channel.send(channel.compose(tip, text_override="二回目 {url}"))
+        session = ChannelSession.objects.get(kind="bluesky").value
+        settings.BLUESKY_APP_PASSWORD = "wrong-pass-word-here"
+        settings.MASTODON_ACCESS_TOKEN = "revoked-token-value"
+        ChannelSession.objects.all().delete()
+        for kind in ("bluesky", "mastodon"):
+            channel = get_channel(kind)
+            with pytest.raises(PublishError) as refused:
+                channel.send(channel.compose(tip))
+            assert refused.value.needs_reauth
+            logging.getLogger("publishing.services").error("send failed: %s", refused.value)
+    logged = "\n".join(f"{record.name} {record.getMessage()} {record.args!r}" for record in caplog.records)
+    assert caplog.records, "nothing was logged, so nothing was checked"
+    secrets = [APP_PASSWORD, "wrong-pass-word-here", ACCESS_TOKEN, "revoked-token-value", *session.split(":::")[2:4]]
+    leaked = [secret for secret in secrets if secret and secret in logged]
+    assert not leaked, f"credentials in the logs: {leaked}"

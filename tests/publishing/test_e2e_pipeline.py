@@ -20,7 +20,14 @@ import pytest
 import requests
 
 from tests.conftest import REDIS_URL, require_service
-from tests.publishing.e2e_stack import Stack, all_sent, own_database, pipeline_environment, posts_per_tip
+from tests.publishing.e2e_stack import (
+    Stack,
+    all_sent,
+    networks_environment,
+    own_database,
+    pipeline_environment,
+    posts_per_tip,
+)
 from tests.publishing.fake_social import FakeSocialServer
 from tests.publishing.private_redis import PrivateRedis
 from tests.support.databases import redis_database_emptied
@@ -122,6 +129,34 @@ def test_line_broadcasts_survive_a_worker_killed_mid_send_exactly_once(worker):
     assert len(counts) == 24 and set(counts.values()) == {1}, (counts, in_flight)
     line_keys = [post["retry_key"] for post in worker.posts() if post["network"] == "line"]
     assert len(line_keys) == 8 and all(line_keys)
+
+
+def test_bluesky_and_mastodon_worker_killed_mid_way_lose_nothing_and_duplicate_nothing(stack):
+    """The same kill, with the atproto and Mastodon.py clients: a post in
+    flight is found (Bluesky's record list, Mastodon's statuses) or re-sent
+    under the same record key / Idempotency-Key, never posted twice."""
+    stack.reset_fake()
+    env = networks_environment(stack.fake.url, ("bluesky", "mastodon"))
+    slow = [{"status": "ok", "delay": 1.5, "method": "POST"}] * 12
+    stack.script({"bluesky": slow, "mastodon": slow})
+    stack.start_worker(env=env)
+    try:
+        tip_ids = stack.publish([f"新しいネットワークで強制終了 {n}" for n in range(12)], env=env)
+        deadline = time.monotonic() + 30
+        while not stack.posts() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        stack.kill_worker()
+        in_flight = [row for row in stack.deliveries(tip_ids) if row["status"] == "sending"]
+        stack.start_worker(env=env)
+        rows = stack.wait_for_deliveries(tip_ids, all_sent, timeout=120)
+    finally:
+        stack.stop_worker()
+    counts = posts_per_tip(stack.posts(), tip_ids)
+    assert {network for network, _tip in counts} == {"bluesky", "mastodon"}
+    assert len(counts) == 24 and set(counts.values()) == {1}, (counts, in_flight)
+    assert len(rows) == 24
+    if in_flight:
+        assert "reconciled after a stuck send" in stack.worker_log()
 
 
 @pytest.fixture
@@ -298,8 +333,9 @@ for title in json.loads(os.environ["E2E_TITLES"]):
 """
 
 
+@pytest.mark.parametrize("networks", [("x", "facebook"), ("bluesky", "mastodon")], ids="+".join)
 def test_chaos_hundreds_of_tips_worker_kills_broker_outage_and_api_faults_end_exactly_once_or_unknown(
-    stack, private_redis
+    stack, private_redis, networks
 ):
     """The conditions under which duplicates appeared in production: every
     (tip, network) must end with exactly one post and a `sent` row, or a row
@@ -312,10 +348,14 @@ def test_chaos_hundreds_of_tips_worker_kills_broker_outage_and_api_faults_end_ex
     """)
     requests.post(
         f"{stack.fake.url}/_fake/chaos",
-        json={"seed": 7, "allow_duplicates": True, "post": {"x": CHAOS_FAULTS, "facebook": CHAOS_FAULTS}},
+        json={"seed": 7, "allow_duplicates": True, "post": {network: CHAOS_FAULTS for network in networks}},
         timeout=5,
     ).raise_for_status()
-    env = {"CELERY_BROKER_URL": private_redis.url, "PUBLISHING_HTTP_TIMEOUT": "2"}
+    env = {
+        **networks_environment(stack.fake.url, networks),
+        "CELERY_BROKER_URL": private_redis.url,
+        "PUBLISHING_HTTP_TIMEOUT": "2",
+    }
     stack.start_worker(env=env, concurrency=2)
     stack.wait_for_worker_log(r"@\S+ ready\.")
     titles = [f"カオス試験のヒント {n}" for n in range(CHAOS_TIPS)]
@@ -392,7 +432,8 @@ def test_chaos_hundreds_of_tips_worker_kills_broker_outage_and_api_faults_end_ex
     # The faults did happen: sends were reconciled after kills and after unanswered posts.
     assert "reconciled after a stuck send" in log and reconciled["found"] >= 1, reconciled
     print(
-        f"chaos: {CHAOS_TIPS} tips x 2 networks, {kills} SIGKILLs, one 6 s broker outage; "
+        f"chaos: {CHAOS_TIPS} tips x {'+'.join(networks)}, {kills} SIGKILLs, one 6 s broker outage; "
         f"posts {len(post_ids)}, unknown {len(unknown)}, reconciled {dict(reconciled)}, "
-        f"{time.monotonic() - started:.0f} s"
+        f"{time.monotonic() - started:.0f} s; Bluesky sessions created {stack.fake.state.bluesky_sessions_created}, "
+        f"Mastodon posts answered from their Idempotency-Key {stack.fake.state.mastodon_idempotent_replays}"
     )

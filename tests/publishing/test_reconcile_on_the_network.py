@@ -26,10 +26,12 @@ from publishing.models import Delivery
 from qa import services as qa_services
 from supportsite.celery import app as celery_app
 from tests.publishing.fake_social import FakeSocialServer
+from tests.publishing.fake_social_bluesky import APP_PASSWORD, HANDLE
+from tests.publishing.fake_social_mastodon import ACCESS_TOKEN as MASTODON_TOKEN
 
 Status = Delivery.Status
 Reconciliation = Delivery.Reconciliation
-NETWORKS = ["x", "facebook"]
+NETWORKS = ["x", "facebook", "bluesky", "mastodon"]
 
 
 @pytest.fixture
@@ -40,8 +42,8 @@ def fake_server():
 
 @pytest.fixture
 def networks(settings, monkeypatch, fake_server):
-    """X and Facebook through their real clients to the fake server, no drip,
-    tasks run in-process (what the queue would run)."""
+    """X, Facebook, Bluesky and Mastodon through their real clients to the
+    fake server, no drip, tasks run in-process (what the queue would run)."""
     monkeypatch.setenv("FAKE_SOCIAL_URL", fake_server.url)
     settings.SITE_URL = "https://support.example.com"
     settings.PUBLISHING_REQUESTS_SESSION_FACTORY = "tests.publishing.fake_social.RedirectingSession"
@@ -50,6 +52,9 @@ def networks(settings, monkeypatch, fake_server):
     settings.X_ACCESS_TOKEN, settings.X_ACCESS_TOKEN_SECRET = "token", "token-secret"
     settings.FACEBOOK_PAGE_ID, settings.FACEBOOK_PAGE_ACCESS_TOKEN = "4242", "page-token"
     settings.FACEBOOK_GRAPH_API_VERSION = "v24.0"
+    settings.BLUESKY_HANDLE, settings.BLUESKY_APP_PASSWORD = HANDLE, APP_PASSWORD
+    settings.BLUESKY_SERVICE_URL = fake_server.url
+    settings.MASTODON_API_BASE_URL, settings.MASTODON_ACCESS_TOKEN = fake_server.url, MASTODON_TOKEN
     settings.CONSOLE_CHANNEL = "off"
     settings.PUBLISHING_CHANNEL_OVERRIDES = {
         kind: {"drip_interval_minutes": 0, "posting_hours": "00:00-24:00"} for kind in NETWORKS
@@ -173,6 +178,8 @@ def test_a_failed_look_up_is_unknown_with_the_networks_answer(kind, queued, netw
 def test_created_then_no_answer_is_found_not_sent_twice(kind, queued, networks, settings):
     settings.PUBLISHING_HTTP_TIMEOUT = 1.0
     tip, delivery = queued(kind)
+    if kind == "bluesky":
+        get_channel(kind).client()  # the session exists: the POST that hangs is the post's
     script = {kind: [{"status": "hang", "delay": 3, "method": "POST"}]}
     requests.post(f"{networks.url}/_fake/script", json=script, timeout=5).raise_for_status()
 

@@ -47,4 +47,6 @@ class Command(BaseCommand):
                 suffix = f" / {limit}" if limit else ""
                 self.stdout.write(f"-- weighted length: {post.details['weighted_length']}{suffix}")
             elif "length" in post.details:
-                self.stdout.write(f"-- length: {post.details['length']} characters")
+                limit = post.details.get("max")
+                suffix = f" / {limit}" if limit else ""
+                self.stdout.write(f"-- length: {post.details['length']}{suffix} characters")

@@ -1,6 +1,7 @@
 // Live character count for a tip's per-channel text override in the admin.
 // Asks the server (channel.compose) so the count follows each network's own
-// rules (X's weighted length), instead of guessing with .length.
+// rules (X's weighted length, Bluesky's graphemes, Mastodon's instance limit),
+// instead of guessing with .length.
 (function () {
   "use strict";
   var DELAY_MS = 300;
@@ -39,6 +40,13 @@
       return {
         text: prefix + label(textarea, "Weighted") + " " + details.weighted_length + " / " + max,
         over: details.weighted_length > max,
+      };
+    }
+    // Bluesky (graphemes) and Mastodon (graphemes, URLs as 23) send their own count and limit.
+    if (details.length !== undefined && details.max !== undefined) {
+      return {
+        text: prefix + label(textarea, "Characters") + " " + details.length + " / " + details.max,
+        over: details.length > details.max,
       };
     }
     return {
