@@ -20,10 +20,12 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
+from django.utils.translation import get_language
 
 from qa import selectors
 from qa.models import Tip
 from qa.pagination import CountedPaginator
+from supportsite.locale import LANGUAGE_PARAM
 
 
 class SiteUrlSitemap(Sitemap):
@@ -59,7 +61,23 @@ class TipSitemap(SiteUrlSitemap):
         return CountedPaginator(self._items(), self.limit, count=selectors.tip_count_published())
 
 
-class CategorySitemap(SiteUrlSitemap):
+class PageInEveryLanguageSitemap(SiteUrlSitemap):
+    """Pages that exist in every UI language: one URL per language
+    (`?lang=ja`, supportsite.locale), each naming the others as its
+    hreflang alternates (Django's i18n sitemap, which activates each
+    language in turn around location())."""
+
+    i18n = True
+    alternates = True
+
+    def location(self, item):
+        return f"{self.path(item)}?{LANGUAGE_PARAM}={get_language()}"
+
+    def path(self, item):
+        return item.get_absolute_url()
+
+
+class CategorySitemap(PageInEveryLanguageSitemap):
     changefreq = "weekly"
     priority = 0.5
 
@@ -67,18 +85,29 @@ class CategorySitemap(SiteUrlSitemap):
         return selectors.category_list(with_tips_only=True)
 
 
-class StaticPageSitemap(SiteUrlSitemap):
+class TagSitemap(PageInEveryLanguageSitemap):
+    changefreq = "weekly"
+    priority = 0.4
+
+    def items(self):
+        return selectors.tag_list_in_use()
+
+    def path(self, tag):
+        return reverse("qa:tag", kwargs={"slug": tag.slug})
+
+
+class StaticPageSitemap(PageInEveryLanguageSitemap):
     changefreq = "daily"
     priority = 0.6
 
     def items(self):
         return ["qa:home", "qa:tip_list"]
 
-    def location(self, name):
+    def path(self, name):
         return reverse(name)
 
 
-SITEMAPS = {"tips": TipSitemap, "categories": CategorySitemap, "pages": StaticPageSitemap}
+SITEMAPS = {"tips": TipSitemap, "categories": CategorySitemap, "tags": TagSitemap, "pages": StaticPageSitemap}
 
 
 @x_robots_tag
