@@ -5,7 +5,7 @@ each page runs a fixed number of queries however many rows exist.
 """
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from taggit.models import Tag, TaggedItem
 
@@ -87,15 +87,24 @@ def tip_list_for_tag(*, tag: Tag, language: str | None = None) -> QuerySet[Tip]:
     return tip_list_published(language=language).filter(tags=tag)
 
 
-def tag_list_in_use() -> QuerySet[Tag]:
-    """Tags of at least one published tip (the sitemap), in id order. Each
-    tag's check is an indexed lookup of its tagged items."""
+def tag_list_in_use(*, id_range: tuple[int, int]) -> QuerySet[Tag]:
+    """Tags with ids in `id_range` (inclusive) of at least one published tip
+    (the sitemap), in id order: a range of the tags' primary key, and for
+    each tag an indexed look-up of its tagged items."""
     tagged_published = TaggedItem.objects.filter(
         tag_id=OuterRef("pk"),
         content_type=ContentType.objects.get_for_model(Tip),
         object_id__in=Tip.objects.published().values("pk"),
     )
-    return Tag.objects.filter(Exists(tagged_published)).exclude(slug="").order_by("pk")
+    first, last = id_range
+    return (
+        Tag.objects.filter(pk__gte=first, pk__lte=last).filter(Exists(tagged_published)).exclude(slug="").order_by("pk")
+    )
+
+
+def tag_newest_id() -> int:
+    """The highest tag id (0 without tags): one step down the primary key's index."""
+    return Tag.objects.aggregate(newest=Max("pk"))["newest"] or 0
 
 
 def tag_get(*, slug: str) -> Tag:

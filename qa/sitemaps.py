@@ -9,11 +9,13 @@ says example.com unless someone edits it).
 """
 
 import re
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import SitemapIndexItem, x_robots_tag
+from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models.functions import TruncDate
 from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
@@ -86,14 +88,42 @@ class CategorySitemap(PageInEveryLanguageSitemap):
 
 
 class TagSitemap(PageInEveryLanguageSitemap):
+    """Tags of published tips. Files are ranges of tag ids rather than
+    offsets into the tags in use: which tags are in use is only known by
+    looking, and a range is looked at through the indexes (tag id, then each
+    tag's tagged items), never by reading every tag to count them. A file may
+    therefore hold fewer URLs than the limit (even none, a valid sitemap)."""
+
     changefreq = "weekly"
     priority = 0.4
 
-    def items(self):
-        return selectors.tag_list_in_use()
-
     def path(self, tag):
         return reverse("qa:tag", kwargs={"slug": tag.slug})
+
+    @property
+    def paginator(self):
+        return _TagIdRanges(tags_per_file=max(1, self.limit // len(self._languages())), languages=self._languages())
+
+
+class _TagIdRanges:
+    """The part of Django's Paginator the sitemap views use: num_pages and page(n).object_list."""
+
+    def __init__(self, *, tags_per_file: int, languages: list[str]):
+        self.tags_per_file = tags_per_file
+        self.languages = languages
+        newest = selectors.tag_newest_id()
+        self.num_pages = max(1, -(-newest // tags_per_file))
+
+    def page(self, number):
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger("That page number is not an integer") from None
+        if not 1 <= number <= self.num_pages:
+            raise EmptyPage("That page contains no results")
+        first, last = (number - 1) * self.tags_per_file + 1, number * self.tags_per_file
+        tags = selectors.tag_list_in_use(id_range=(first, last))
+        return SimpleNamespace(object_list=[(tag, language) for tag in tags for language in self.languages])
 
 
 class StaticPageSitemap(PageInEveryLanguageSitemap):
