@@ -54,8 +54,12 @@ class Category(models.Model):
 
     @property
     def display_name(self) -> str:
-        """The name in the active language, else the name."""
-        if get_language() == "ja" and self.name_ja:
+        """The name in the active language."""
+        return self.name_in(get_language())
+
+    def name_in(self, language: str | None) -> str:
+        """The name in `language`, else the name."""
+        if language == "ja" and self.name_ja:
             return self.name_ja
         return self.name
 
