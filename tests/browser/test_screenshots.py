@@ -13,6 +13,7 @@ import pytest
 from django.urls import reverse
 
 from qa import services
+from qa.models import Question
 
 pytestmark = pytest.mark.browser
 
@@ -109,6 +110,7 @@ def test_screenshots_of_each_page(site, new_page, signed_in, screenshot_dir, con
         "search": (customer, reverse("qa:search") + "?q=返品"),
         "ask": (customer, reverse("qa:ask")),
         "my-questions": (customer, reverse("qa:my_questions")),
+        "my-question": (customer, Question.objects.filter(asker=customer).order_by("pk").first().get_absolute_url()),
         "admin-inbox": (staff, reverse("admin:qa_question_changelist")),
     }
     browser_pages = {}
