@@ -186,19 +186,20 @@ def tip_search(
 
 
 def tip_related(*, tip: Tip, limit: int = 5) -> list[Tip]:
-    """Up to `limit` published tips related to `tip`: its stored list (tips
-    sharing its tags, most shared first, kept by qa.related), then the newest
-    tips of its category. Indexed reads of a few rows, whatever the data:
-    the stored list by tip, the category by (category, status, published_at)."""
+    """Up to `limit` published tips related to `tip`, written in its language:
+    its stored list (tips sharing its tags, most shared first, kept by
+    qa.related, across languages: filtered here), then the newest tips of its
+    category. Indexed reads of a few rows, whatever the data: the stored list
+    by tip, the category by (category, language, status, published_at)."""
     ranked_ids = list(
-        RelatedTip.objects.filter(tip=tip, related__status=Tip.Status.PUBLISHED)
+        RelatedTip.objects.filter(tip=tip, related__status=Tip.Status.PUBLISHED, related__language=tip.language)
         .order_by("-shared_tags", "-related__published_at", "-related_id")
         .values_list("related_id", flat=True)[:limit]
     )
     if len(ranked_ids) < limit and tip.category_id:
         ranked_ids += (
             Tip.objects.published()
-            .filter(category_id=tip.category_id)
+            .filter(category_id=tip.category_id, language=tip.language)
             .exclude(pk__in=[tip.pk, *ranked_ids])
             .order_by("-published_at", "-id")
             .values_list("pk", flat=True)[: limit - len(ranked_ids)]

@@ -311,3 +311,11 @@ def test_selectors_without_a_language_read_every_language(bilingual):
     assert selectors.tip_count_published(language="ja") == 1
     assert selectors.tip_language_shown(visitor_language="ja", all_languages=False) == "ja"
     assert selectors.tip_language_shown(visitor_language="ja", all_languages=True) is None
+
+
+def test_related_tips_are_in_the_tips_language(client, make_tip):
+    tip = make_tip(title="送料はいくらですか？", answer_text="全国一律550円です。", tags=["送料"])
+    same_language = make_tip(title="送料無料の条件", answer_text="5,000円以上で無料です。", tags=["送料"])
+    make_tip(title="Is shipping free?", answer_text="Over ¥5,000.", tags=["送料"])  # same tag and category
+    make_tip(title="How do I track my parcel?")  # same category
+    assert [related.pk for related in selectors.tip_related(tip=tip)] == [same_language.pk]
