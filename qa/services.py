@@ -8,7 +8,7 @@ import hashlib
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -360,8 +360,10 @@ def category_get_or_create(*, name: str) -> Category:
     slug = slugify(name, allow_unicode=True)
     if not slug:
         raise ValidationError(_("The category name %(name)r has no letters or digits.") % {"name": name})
-    # A Japanese name finds the category it translates ("会員・アカウント" is "Account").
-    existing = Category.objects.filter(Q(slug=slug) | Q(name_ja=name)).order_by("pk").first()
+    # A Japanese name finds the category it translates ("会員・アカウント" is "Account"),
+    # before a category of that slug (one made from that name before it was a translation).
+    existing = Category.objects.filter(name_ja=name).order_by("pk").first()
+    existing = existing or Category.objects.filter(slug=slug).first()
     if existing is not None:
         return existing
     category = Category(name=name, slug=slug)

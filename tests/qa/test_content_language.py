@@ -319,3 +319,16 @@ def test_related_tips_are_in_the_tips_language(client, make_tip):
     make_tip(title="Is shipping free?", answer_text="Over ¥5,000.", tags=["送料"])  # same tag and category
     make_tip(title="How do I track my parcel?")  # same category
     assert [related.pk for related in selectors.tip_related(tip=tip)] == [same_language.pk]
+
+
+def test_seeding_again_merges_a_demo_category_made_before_it_had_two_names(make_tip):
+    from qa.demo_content import demo_content_load
+
+    # A demo database from before: the Japanese tips in a category of their own.
+    old = Category.objects.create(name="会員・アカウント", slug="会員・アカウント")
+    make_tip(title="ポイントの使い方", answer_text="お支払い画面で使えます。", category=old)
+    demo_content_load()
+    account = Category.objects.get(name="Account")
+    assert account.name_ja == "会員・アカウント"
+    assert services.category_get_or_create(name="会員・アカウント") == account
+    assert Tip.objects.filter(category=account, language="ja").exists()
