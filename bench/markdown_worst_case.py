@@ -1,8 +1,9 @@
 """Times of the sanitiser on inputs built to make it slow (issue 8).
 
 For each source in tests/support/markdown_worst_cases.py and each size, the
-seconds `render_markdown` and `markdown_to_text` take (one run each; the
-machine is shared, so read the order of magnitude). Prints a Markdown table
+seconds `render_markdown` and `markdown_to_text` take, and `markdown_render`
+(both from one parse, what a save runs) where the sanitiser has it (one run
+each; the machine is shared, so read the order of magnitude). Prints a Markdown table
 and, with --save, writes it to bench/MARKDOWN_RESULTS.md.
 
 --sanitiser FILE times another copy of qa/markup.py, e.g. the one before
@@ -75,7 +76,11 @@ def main() -> None:
             source = worst_case(name, size)
             render = seconds(sanitiser.render_markdown, source)
             text = seconds(sanitiser.markdown_to_text, source)
-            cells.append(f"{render:.2f} + {text:.2f}")
+            cell = f"{render:.2f} + {text:.2f}"
+            if hasattr(sanitiser, "markdown_render"):
+                # What a save runs: HTML and plain text from one parse.
+                cell += f" (both, one parse: {seconds(sanitiser.markdown_render, source):.2f})"
+            cells.append(cell)
             gave_up = render + text > options.give_up
         line = f"| {name} | " + " | ".join(cells) + " |"
         lines.append(line)

@@ -15,10 +15,15 @@ Runs (each bounded in time, loopback only):
    rendered), one connection, so latency is server time: minimal view, tip
    pages drawn from 5,000 random tips, home;
 3. the mix: 200 connections for 60 s, 70% tip pages (20 tips just "posted"),
-   15% home, 15% search (10 queries), starting from an empty cache;
-4. the sitemap index and each tips section, cold, timed one by one.
+   15% home, 15% search (10 queries), starting from an empty cache (wrk: a
+   closed loop, each connection sends again as soon as it is answered);
+4. the sitemap index and each tips section, cold, timed one by one;
+5. the same mix from 200 visitors who think between pages (bench/open_loop.py);
+6. the same mix at fixed arrival rates (open loop, latency from when a request was due).
 Environment: BENCH_DATABASE_URL, BENCH_REDIS_URL (a database number of its own:
-it is flushed), BENCH_PORT (two ports from it), BENCH_TIME_SCALE.
+it is flushed), BENCH_PORT (two ports from it), BENCH_TIME_SCALE,
+BENCH_THINK_SECONDS (5.), BENCH_OPEN_RATES (6., comma-separated), BENCH_PARTIAL_REPORT
+(a file that receives the JSON after each step).
 """
 
 import json
@@ -36,6 +41,9 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import open_loop  # noqa: E402
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tipcast_bench100k")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
@@ -43,6 +51,11 @@ PORT = int(os.environ.get("BENCH_PORT", "8690"))
 PYTHON = sys.executable
 # BENCH_TIME_SCALE=0.1 tries the whole run quickly (the numbers then mean little).
 TIME_SCALE = float(os.environ.get("BENCH_TIME_SCALE", "1"))
+# Visitors' think time between pages (bench/open_loop.py), and the open-loop arrival rates.
+THINK_SECONDS = float(os.environ.get("BENCH_THINK_SECONDS", "2"))
+OPEN_RATES = [float(rate) for rate in os.environ.get("BENCH_OPEN_RATES", "50,100").split(",")]
+# Each finished step is written here too, so that a failure late in the run loses nothing.
+PARTIAL_REPORT = os.environ.get("BENCH_PARTIAL_REPORT", "")
 SEARCHES = [
     "送料",
     "返品",
@@ -104,7 +117,12 @@ class Server:
 
     def __exit__(self, *exc):
         os.killpg(self.process.pid, signal.SIGTERM)
-        self.process.wait(timeout=30)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            # Still draining requests a load generator gave up on: the numbers are taken already.
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
 
 
 def get(port: int, path: str) -> bytes:
@@ -149,7 +167,7 @@ def sample_tips(count: int) -> list[str]:
         ).fetchall()
         total = connection.execute("SELECT count(*) FROM qa_tip WHERE status = 'published'").fetchone()[0]
     sample_tips.total = total
-    return [f"/tips/{pk}/{quote(slug)}/" for pk, slug in rows]
+    return [f"/tips/{pk}/{quote(slug)}/" if slug else f"/tips/{pk}/" for pk, slug in rows]
 
 
 def timed(port: int, path: str, runs: int = 3) -> tuple[float, int]:
@@ -190,6 +208,7 @@ def main() -> int:
                 get(PORT, path)
                 warm[label] = wrk(PORT, [path], connections=32, seconds=15)
         report["warm"] = warm
+        _save(report)
 
         print("2. cold cache, one connection ...", file=sys.stderr)
         cold = {}
@@ -198,7 +217,7 @@ def main() -> int:
                 ("Minimal Django view", ["/_bench/minimal/"]),
                 ("Tip pages (5,000 random), rendered", tips),
                 ("Home page, rendered", ["/"]),
-                ("Tip list page 2,000, rendered", ["/tips/?page=2000"]),
+                ("Tip list page 100 (the last listed), rendered", ["/tips/?page=100"]),
             ]:
                 get(PORT + 1, paths[0])
                 cold[label] = wrk(PORT + 1, paths, connections=1, seconds=15, threads=1)
@@ -208,6 +227,7 @@ def main() -> int:
             files = [loc.removeprefix(site) for loc in re.findall(r"<loc>([^<]+)</loc>", index)]
             report["sitemap"] = {path: timed(PORT + 1, path) for path in ["/sitemap.xml", *files]}
         report["cold"] = cold
+        _save(report)
 
         print("3. the mix: 200 connections, 60 s ...", file=sys.stderr)
         mix = [popular[n % 20] for n in range(70)] + ["/"] * 15
@@ -215,12 +235,32 @@ def main() -> int:
         flush_cache()
         with Server(warm_env, PORT):
             report["mix"] = wrk(PORT, mix, connections=200, seconds=60)
+        _save(report)
+
+        base = f"http://127.0.0.1:{PORT}"
+        seconds = max(1, round(60 * TIME_SCALE))
+        print(f"5. the mix: 200 visitors thinking {THINK_SECONDS} s between pages, 60 s ...", file=sys.stderr)
+        flush_cache()
+        with Server(warm_env, PORT):
+            report["mix_users"] = open_loop.users(base, mix, users=200, think=THINK_SECONDS, seconds=seconds)
+        _save(report)
+        for offered in OPEN_RATES:
+            print(f"6. the mix at {offered} arrivals/s (open loop), 60 s ...", file=sys.stderr)
+            flush_cache()
+            with Server(warm_env, PORT):
+                report.setdefault("mix_rate", []).append(open_loop.rate(base, mix, rate=offered, seconds=seconds))
+            _save(report)
     finally:
         shutil.rmtree(static_root, ignore_errors=True)
         shutil.rmtree(static_root + "-var", ignore_errors=True)
     print(json.dumps(report, ensure_ascii=False))
     print(markdown(report))
     return 0
+
+
+def _save(report: dict) -> None:
+    if PARTIAL_REPORT:
+        Path(PARTIAL_REPORT).write_text(json.dumps(report, ensure_ascii=False))
 
 
 def markdown(report: dict) -> str:
@@ -241,6 +281,19 @@ def markdown(report: dict) -> str:
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         f"| tip pages / home / search | {row['requests']} | {row['req_per_s']:.0f} | {row['p50_ms']:.1f} "
         f"| {row['p95_ms']:.1f} | {row['p99_ms']:.1f} | {row['max_ms']:.1f} | {row['errors']} | {row['timeouts']} |",
+        "",
+        "| Mix 70/15/15, open models, 60 s | requests | req/s | p50 ms | p95 ms | p99 ms | max ms "
+        "| errors | timeouts |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    open_rows = [(f"200 visitors, think {report['mix_users']['think_s']:g} s", report["mix_users"])]
+    open_rows += [(f"{row['offered_per_s']:g} arrivals/s (open loop)", row) for row in report["mix_rate"]]
+    for label, row in open_rows:
+        lines.append(
+            f"| {label} | {row['requests']} | {row['req_per_s']:.0f} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} "
+            f"| {row['p99_ms']:.1f} | {row['max_ms']:.1f} | {row['errors']} | {row['timeouts']} |"
+        )
+    lines += [
         "",
         "| Sitemap file, cold | ms | bytes |",
         "|---|---:|---:|",

@@ -44,6 +44,7 @@ from taggit.models import Tag, TaggedItem  # noqa: E402
 from qa import services  # noqa: E402
 from qa.models import Tip  # noqa: E402
 from qa.search import normalize  # noqa: E402
+from qa.slugs import tip_slug  # noqa: E402
 
 CATEGORIES = ["配送・送料", "返品・交換", "会員・アカウント", "アプリ・設定", "Shipping", "Returns", "Account", "Apps"]
 JA_SUBJECTS = [
@@ -155,7 +156,7 @@ def fill(tip_count: int, seed: int = 9) -> None:
         model = pool[n % len(pool)]  # the pool's size is even: same language as the title
         tip = Tip(
             title=title,
-            slug=services._tip_slug(title),
+            slug=tip_slug(title),
             answer_text=model.answer_text,
             answer_html=model.answer_html,
             answer_plain=model.answer_plain,

@@ -79,7 +79,7 @@ class LatestTipsRss(Feed):
 
     def item_categories(self, tip):
         names = [tip.category.display_name] if tip.category else []
-        return names + [tag.name for tag in tip.tags.all()]
+        return names + [tag.name for tag in tip.tag_list]
 
 
 class LatestTipsAtom(LatestTipsRss):

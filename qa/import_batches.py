@@ -8,7 +8,8 @@ writes the new tips, their tags and categories with bulk inserts.
 
 What a tip stores besides its text (HTML, plain text, search columns...) is
 computed by services._tip_refresh_derived for every tip, as everywhere else:
-there is no second copy of that logic here. Changed tips go through
+there is no second copy of that logic here. Within a batch each distinct
+Markdown text is rendered once (qa.markup.markdown_rendered_once). Changed tips go through
 services.tip_update one by one (a re-import changes few rows), so they get
 exactly what an edit in the admin gets.
 
@@ -28,6 +29,7 @@ from django.utils.translation import gettext as _
 from taggit.models import Tag, TaggedItem
 
 from qa import services
+from qa.markup import markdown_rendered_once
 from qa.models import Category, Tip
 
 
@@ -82,47 +84,48 @@ def tip_import_batch(*, rows: list[BatchRow], announce: bool, dry_run: bool, loo
 
     now = timezone.now()
     new_tips = {}
-    for index, (question, answer, category_name, tags, key) in cleaned.items():
-        category = category_of.get(category_name) if category_name else None
-        if isinstance(category, str):  # the category name itself was refused
-            outcomes[index] = category
-            continue
-        tip = existing.get(key)
-        if tip is None:
-            tip = Tip(
-                title=question,
-                answer_text=answer,
-                category=category,
-                import_key=key,
-                status=Tip.Status.PUBLISHED,
-                published_at=now,
-                created_at=now,
-            )
+    with markdown_rendered_once():
+        for index, (question, answer, category_name, tags, key) in cleaned.items():
+            category = category_of.get(category_name) if category_name else None
+            if isinstance(category, str):  # the category name itself was refused
+                outcomes[index] = category
+                continue
+            tip = existing.get(key)
+            if tip is None:
+                tip = Tip(
+                    title=question,
+                    answer_text=answer,
+                    category=category,
+                    import_key=key,
+                    status=Tip.Status.PUBLISHED,
+                    published_at=now,
+                    created_at=now,
+                )
+                if not dry_run:
+                    services._tip_refresh_derived(tip)
+                try:
+                    # A dry run writes nothing, so it skips rendering, the slow part of the
+                    # derived columns; they are all computed (never validated) except the
+                    # slug, which _tip_refresh_derived always makes valid.
+                    tip.clean_fields(exclude=["tags", "category", "question", "answer", *(["slug"] if dry_run else [])])
+                except ValidationError as error:
+                    outcomes[index] = " ".join(error.messages)
+                    continue
+                new_tips[index] = (tip, tags)
+                outcomes[index] = "created"
+                continue
+            current = (tip.title, tip.answer_text, _category_slug(tip.category), sorted(t.name for t in tip.tags.all()))
+            if current == (question, answer, _category_slug(category), tags):
+                outcomes[index] = "unchanged"
+                continue
             if not dry_run:
-                services._tip_refresh_derived(tip)
-            try:
-                # A dry run writes nothing, so it skips rendering, the slow part of the
-                # derived columns; they are all computed (never validated) except the
-                # slug, which _tip_refresh_derived always makes valid.
-                tip.clean_fields(exclude=["tags", "category", "question", "answer", *(["slug"] if dry_run else [])])
-            except ValidationError as error:
-                outcomes[index] = " ".join(error.messages)
-                continue
-            new_tips[index] = (tip, tags)
-            outcomes[index] = "created"
-            continue
-        current = (tip.title, tip.answer_text, _category_slug(tip.category), sorted(t.name for t in tip.tags.all()))
-        if current == (question, answer, _category_slug(category), tags):
-            outcomes[index] = "unchanged"
-            continue
-        if not dry_run:
-            try:
-                with transaction.atomic():
-                    services.tip_update(tip=tip, title=question, answer_text=answer, category=category, tags=tags)
-            except ValidationError as error:
-                outcomes[index] = " ".join(error.messages)
-                continue
-        outcomes[index] = "updated"
+                try:
+                    with transaction.atomic():
+                        services.tip_update(tip=tip, title=question, answer_text=answer, category=category, tags=tags)
+                except ValidationError as error:
+                    outcomes[index] = " ".join(error.messages)
+                    continue
+            outcomes[index] = "updated"
 
     if new_tips and not dry_run:
         _tips_create(new_tips, rows=rows, outcomes=outcomes, announce=announce, lookups=lookups)

@@ -172,7 +172,10 @@ def faq_rows_iter(*, stream: BinaryIO, encoding: str = "utf-8") -> Iterator[FaqR
     except csv.Error as error:
         raise ImportFileError(_("Line %(line)d: %(error)s") % {"line": reader.line_num, "error": error}) from None
     finally:
-        text.detach()  # leave `stream` open for its owner
+        # Leave `stream` open for its owner; an import that stopped early may
+        # drop this generator only after the owner has closed the stream.
+        if not text.closed:
+            text.detach()
     if any_row and not any_decodable:
         raise ImportFileError(
             _("No row of this file is valid %(encoding)s. Files saved by Excel in Japan usually need --encoding cp932.")

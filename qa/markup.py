@@ -1,4 +1,4 @@
-"""The one sanitiser: Markdown in, safe HTML out.
+"""The one sanitiser: Markdown in, safe HTML and plain text out.
 
 Services store its output next to the Markdown source at save time; templates
 mark only that stored output as safe.
@@ -8,22 +8,32 @@ stall a worker (issue 8; the README's "Markdown" section has the numbers):
 
 - markdown-it-py parses CommonMark in linear time by design (Python-Markdown's
   link and bracket handling is quadratic: 10,000 `[` took 35 s).
-- bleach (html5lib) is quadratic in the nesting depth of the HTML it cleans,
-  so before it runs, the depth is bounded: inline markup nested deeper than
-  MAX_INLINE_DEPTH and raw HTML beyond MAX_RAW_HTML_TAGS tags are shown as
-  text (block nesting is bounded by markdown-it's own maxNesting).
-- Links are found by markdown-it's linkify (linkify-it-py), not bleach's
-  LinkifyFilter, whose URL matching is superlinear (`http://a` followed by
-  20,000 `(` took 8 s).
+- nh3 (the Rust sanitiser ammonia, on html5ever) cleans the HTML against the
+  allow-list. An HTML5 tree builder checks the stack of open elements for
+  each tag, so the depth is bounded before it runs: inline markup nested
+  deeper than MAX_INLINE_DEPTH and raw HTML beyond MAX_RAW_HTML_TAGS tags are
+  shown as text (block nesting is bounded by markdown-it's own maxNesting).
+- Links are found by markdown-it's linkify (linkify-it-py); bleach's
+  LinkifyFilter, used before, is superlinear (`http://a` followed by 20,000
+  `(` took 8 s).
+
+One parse gives both outputs: the HTML is rendered from the token stream and
+the plain text is read from the same tokens (no second pass over the HTML).
+bleach (html5lib, in Python) did the cleaning until the FAQ import showed it
+was most of the time of every save: 5,000 answers took 86 s, 90 % of it in
+Markdown and bleach.
 """
 
 import html as html_module
 import importlib
+import re
 import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
 
-import bleach
-from bleach import html5lib_shim
+import nh3
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 
 ALLOWED_TAGS = frozenset(
     {
@@ -85,49 +95,84 @@ importlib.import_module("markdown_it.rules_block.table").MAX_AUTOCOMPLETED_CELLS
 
 # The page title is the only <h1>; a "# heading" in a tip becomes an <h2>.
 _HEADING_TAGS = {"h1": "h2"}
+# What an HTML5 parser reads as the start of a tag: "<" or "</", an ASCII
+# letter, then anything up to white space, "/" or ">" (the tag name).
+_TAG_START = re.compile(r"<(/?)([A-Za-z][^\t\n\r\f />]*)")
 
 
-class _LinkRelFilter(html5lib_shim.Filter):
-    """Every link, from Markdown or raw HTML, gets rel="nofollow ugc noopener"."""
+def _escape_disallowed_tags(raw_html: str) -> str:
+    """Raw HTML with the "<" of every tag that is not on the allow-list escaped,
+    so the tag is shown as text (as the author typed it) instead of being
+    dropped by the sanitiser. Only what is shown changes: nh3 still cleans the
+    result, so safety never depends on this."""
 
-    def __iter__(self):
-        for token in super().__iter__():
-            if token["type"] in ("StartTag", "EmptyTag") and token["name"] == "a":
-                token["data"] = {**token["data"], (None, "rel"): LINK_REL}
-            yield token
+    def escape(match):
+        name = match.group(2)
+        allowed = name.isascii() and name.lower() in ALLOWED_TAGS
+        return match.group(0) if allowed else "&lt;" + match.group(0)[1:]
+
+    return _TAG_START.sub(escape, raw_html)
+
+
+def _render_raw_html(self, tokens, idx, options, env) -> str:
+    return _escape_disallowed_tags(tokens[idx].content)
+
+
+def _render_image(self, tokens, idx, options, env) -> str:
+    """Images are not on the allow-list (a customer's image would load from
+    any server on every view): an image is a link to it, labelled with its
+    alternative text, or just that text inside another link."""
+    token = tokens[idx]
+    alt = escapeHtml(self.renderInlineAsText(token.children or [], options, env))
+    if token.meta.get("inside_link"):
+        return alt
+    src = escapeHtml(str(token.attrs.get("src", "")))
+    title = token.attrs.get("title")
+    title_attribute = f' title="{escapeHtml(str(title))}"' if title else ""
+    return f'<a href="{src}"{title_attribute}>{alt or src}</a>'
 
 
 def _new_parser() -> MarkdownIt:
     parser = MarkdownIt(
         "commonmark",
-        # html: raw HTML reaches bleach, which keeps allowed tags and shows the rest as text.
+        # html: raw HTML reaches the sanitiser; allowed tags are kept, the rest shown as text.
         # breaks: a single newline is a line break, as customers expect (Python-Markdown's nl2br).
         {"html": True, "breaks": True, "linkify": True, "typographer": False},
     ).enable(["table", "strikethrough", "linkify"])
-    # Every link is kept here; bleach drops hrefs whose scheme is not allowed and
+    # Every link is kept here; nh3 drops hrefs whose scheme is not allowed and
     # keeps the link text, so "[x](javascript:…)" shows "x", not the whole source.
     parser.validateLink = lambda url: True
+    parser.add_render_rule("html_block", _render_raw_html)
+    parser.add_render_rule("html_inline", _render_raw_html)
+    parser.add_render_rule("image", _render_image)
     return parser
 
 
 class _Tools(threading.local):
-    """The parser (its linkify matcher keeps state between calls) and bleach's
-    cleaners are not thread-safe, so each thread builds its own once."""
+    """The parser's linkify matcher keeps state between calls, so each thread
+    builds its own parser once."""
 
     def __init__(self):
         self.parser = _new_parser()
-        self.cleaner = bleach.Cleaner(
-            tags=ALLOWED_TAGS,
-            attributes=ALLOWED_ATTRIBUTES,
-            protocols=ALLOWED_PROTOCOLS,
-            strip=False,  # disallowed tags are shown as text, so nothing the author typed is lost
-            strip_comments=True,
-            filters=[_LinkRelFilter],
-        )
-        self.text_cleaner = bleach.Cleaner(tags=set(), strip=True, strip_comments=True)
+        # While set (markdown_rendered_once), sources already rendered: {source: Rendered}.
+        self.memo: dict | None = None
 
 
 _tools = _Tools()
+
+_cleaner = nh3.Cleaner(
+    tags=set(ALLOWED_TAGS),
+    # "*": no attribute on every tag (ammonia's default allows lang and title everywhere).
+    # rel is not listed: nh3 sets it on every link (link_rel), whatever the source says.
+    attributes={"*": set(), **{tag: set(names) - {"rel"} for tag, names in ALLOWED_ATTRIBUTES.items()}},
+    url_schemes=set(ALLOWED_PROTOCOLS),
+    link_rel=LINK_REL,
+    strip_comments=True,
+    # Disallowed tags are already text (_escape_disallowed_tags); nothing is removed with its content.
+    clean_content_tags=set(),
+)
+# The text inside raw HTML blocks, for the plain text: every tag removed, its content kept.
+_tag_stripper = nh3.Cleaner(tags=set(), attributes={}, clean_content_tags=set(), strip_comments=True)
 
 
 def _as_text(token, content: str) -> None:
@@ -135,18 +180,25 @@ def _as_text(token, content: str) -> None:
 
 
 def _bound_inline_depth(children) -> None:
-    """Open/close pairs nested deeper than MAX_INLINE_DEPTH become their Markdown characters."""
-    depth, demoted = 0, []
+    """Open/close pairs nested deeper than MAX_INLINE_DEPTH become their
+    Markdown characters. Also marks images inside links (_render_image)."""
+    depth, demoted, open_links = 0, [], 0
     for token in children:
         if token.nesting == 1:
             depth += 1
             demoted.append(depth > MAX_INLINE_DEPTH)
             if demoted[-1]:
                 _as_text(token, token.markup if token.markup != "linkify" else "")
+            elif token.type == "link_open":
+                open_links += 1
         elif token.nesting == -1 and demoted:
             depth -= 1
             if demoted.pop():
                 _as_text(token, token.markup if token.markup != "linkify" else "")
+            elif token.type == "link_close":
+                open_links -= 1
+        elif token.type == "image" and open_links:
+            token.meta["inside_link"] = True
 
 
 def _bounded(tokens):
@@ -169,24 +221,88 @@ def _bounded(tokens):
     return tokens
 
 
-def _markdown_to_html(source: str) -> str:
+def _parse(source: str) -> list:
+    """The one Markdown parse behind every conversion, depth already bounded."""
+    return _bounded(_tools.parser.parse(source, {}))
+
+
+def _html(tokens) -> str:
     parser = _tools.parser
-    env: dict = {}
-    tokens = _bounded(parser.parse(source, env))
     # Without the final newline, as stored HTML has always been.
-    return parser.renderer.render(tokens, parser.options, env).rstrip("\n")
+    return _cleaner.clean(parser.renderer.render(tokens, parser.options, {}).rstrip("\n"))
+
+
+def _inline_text(children, parts: list) -> None:
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+        elif child.type == "image" and child.children:
+            _inline_text(child.children, parts)  # the link's label on the page
+        # Raw inline tags (html_inline) are left out; the text around them is kept.
+
+
+def _text(tokens) -> str:
+    """The words of the token stream, without syntax or tags, white space collapsed."""
+    parts: list[str] = []
+    for token in tokens:
+        if token.type == "inline":
+            _inline_text(token.children or (), parts)
+        elif token.type in ("code_block", "fence"):
+            parts.append(token.content)
+        elif token.type == "html_block":
+            parts.append(html_module.unescape(_tag_stripper.clean(token.content)))
+        elif token.type == "text":  # raw HTML past the budget, shown as written
+            parts.append(token.content)
+        parts.append("\n")  # blocks never run into each other
+    return " ".join("".join(parts).split())
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str  # safe to show anyone
+    text: str  # plain text for excerpts, meta descriptions, search and social posts
+
+
+def markdown_render(source: str) -> Rendered:
+    """HTML and plain text of a Markdown source, from one parse.
+
+    Raw HTML in the source is shown as text unless it is on the allow-list;
+    disallowed URL schemes (javascript:, data:, vbscript:) are dropped, and
+    every link gets rel="nofollow ugc noopener".
+    """
+    if not source:
+        return Rendered("", "")
+    memo = _tools.memo
+    if memo is not None and source in memo:
+        return memo[source]
+    tokens = _parse(source)
+    rendered = Rendered(html=_html(tokens), text=_text(tokens))
+    if memo is not None:
+        memo[source] = rendered
+    return rendered
+
+
+@contextmanager
+def markdown_rendered_once():
+    """Within this block, each distinct source is rendered once in this thread
+    (an import batch: answers repeat, a question may equal its answer). The
+    memory it holds is released at the end of the block, so keep the block to
+    a bounded amount of text."""
+    outer = _tools.memo
+    _tools.memo = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _tools.memo = outer
 
 
 def render_markdown(source: str) -> str:
-    """Turn user or staff Markdown into HTML that is safe to show anyone.
-
-    Raw HTML in the source is escaped by bleach unless it is on the allow-list;
-    disallowed URL schemes (javascript:, data:, vbscript:) are dropped, and every
-    link gets rel="nofollow ugc noopener".
-    """
+    """Safe HTML of a Markdown source (see markdown_render)."""
     if not source:
         return ""
-    return _tools.cleaner.clean(_markdown_to_html(source))
+    return _html(_parse(source))
 
 
 def markdown_to_text(source: str) -> str:
@@ -194,6 +310,6 @@ def markdown_to_text(source: str) -> str:
 
     Computed at save time for excerpts, meta descriptions and social-post text.
     """
-    html = _markdown_to_html(source or "")
-    text = _tools.text_cleaner.clean(html.replace("<br />", "\n").replace("</p>", "</p>\n"))
-    return " ".join(html_module.unescape(text).split())
+    if not source:
+        return ""
+    return _text(_parse(source))

@@ -149,6 +149,9 @@ class Answer(models.Model):
 # Characters in a tip's stored excerpt (cards, meta and OpenGraph descriptions):
 # about what search engines show of a description.
 TIP_EXCERPT_LENGTH = 160
+TIP_SLUG_MAX_LENGTH = 50
+# Where qa.selectors puts a tip's prefetched tags (Tip.tag_list reads them).
+TIP_TAG_LIST_ATTRIBUTE = "prefetched_tags"
 
 
 class TipQuerySet(models.QuerySet):
@@ -172,7 +175,8 @@ class Tip(models.Model):
         Answer, on_delete=models.SET_NULL, null=True, blank=True, related_name="tips", verbose_name=_("answer")
     )
     title = models.CharField(_("public title"), max_length=200)
-    slug = models.SlugField(_("slug"), max_length=100, allow_unicode=True)
+    # Empty for a Japanese title (qa.slugs.tip_slug): the address is then /tips/<id>/.
+    slug = models.SlugField(_("slug"), max_length=TIP_SLUG_MAX_LENGTH, blank=True)
     question_text = models.TextField(
         _("public question"), blank=True, help_text=_("Markdown."), validators=MARKDOWN_LENGTH_VALIDATORS
     )
@@ -234,7 +238,15 @@ class Tip(models.Model):
         return self.title
 
     def get_absolute_url(self):
+        if not self.slug:
+            return reverse("qa:tip_detail_short", kwargs={"pk": self.pk})
         return reverse("qa:tip_detail", kwargs={"pk": self.pk, "slug": self.slug})
+
+    @property
+    def tag_list(self) -> list:
+        """The tags by name; one query, unless a selector prefetched them (qa.selectors)."""
+        tags = getattr(self, TIP_TAG_LIST_ATTRIBUTE, None)
+        return sorted(tags, key=lambda tag: tag.name) if tags is not None else list(self.tags.order_by("name"))
 
     def get_canonical_url(self):
         return settings.SITE_URL + self.get_absolute_url()
@@ -307,7 +319,9 @@ class ImportJob(models.Model):
         DONE = "done", _("Finished")
         FAILED = "failed", _("Failed")
 
-    file = models.FileField(_("CSV file"), storage=PrivateImportStorage(), upload_to="%Y/%m/")
+    # Emptied when the job has finished and the file is deleted; kept while the
+    # job can run again (interrupted).
+    file = models.FileField(_("CSV file"), storage=PrivateImportStorage(), upload_to="%Y/%m/", blank=True)
     file_name = models.CharField(_("file name"), max_length=255)
     file_size = models.PositiveBigIntegerField(default=0)
     encoding = models.CharField(_("encoding"), max_length=20)
@@ -329,6 +343,15 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The worker running the job renews this after every batch; a running job
+    # whose heartbeat is older than IMPORT_JOB_LEASE_SECONDS has lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Which run holds the job: a worker only writes while its run is the current one,
+    # so a worker thought dead that wakes up cannot overwrite a later run.
+    run_number = models.PositiveIntegerField(default=0)
+    # Stopped before the end (its worker died, or an unexpected error): the file
+    # is kept and staff may run the job again.
+    interrupted = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -341,6 +364,10 @@ class ImportJob(models.Model):
     @property
     def is_finished(self):
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def can_run_again(self) -> bool:
+        return self.status == self.Status.FAILED and self.interrupted and bool(self.file)
 
     @property
     def percent(self) -> int:

@@ -94,9 +94,17 @@ def _page_key(request, *, params, tip_id) -> str:
     return f"public-page:{_versions(tip_id)}:{request.LANGUAGE_CODE}:{address}"
 
 
+# A view may leave a note on its response (`response.public_page_note`) for the
+# code around the cached view: it is kept with the page and put back on the
+# response served from the cache, e.g. the search page's "nothing found", which
+# is counted on every request, served from the cache or not.
+NOTE_ATTRIBUTE = "public_page_note"
+
+
 def _entry(response) -> dict:
     content = response.content
     return {
+        "note": getattr(response, NOTE_ATTRIBUTE, None),
         "content": content,
         # Content-Type, and X-Robots-Tag where a view sets it (the sitemap).
         "headers": dict(response.headers),
@@ -113,9 +121,11 @@ def _shared_response(request, entry: dict) -> HttpResponse:
     response["Last-Modified"] = http_date(entry["last_modified"])
     response["Cache-Control"] = f"public, max-age=0, s-maxage={settings.PUBLIC_PAGE_SHARED_MAX_AGE}"
     patch_vary_headers(response, ("Cookie", "Accept-Language"))
-    return get_conditional_response(
+    response = get_conditional_response(
         request, etag=entry["etag"], last_modified=int(entry["last_modified"]), response=response
     )
+    setattr(response, NOTE_ATTRIBUTE, entry.get("note"))
+    return response
 
 
 def public_page(view=None, *, params=(), tip_kwarg=None):

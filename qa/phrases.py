@@ -54,30 +54,39 @@ def _word_boundaries(text: str) -> set[int]:
     return found
 
 
-def _japanese_boundaries(text: str) -> set[int]:
-    if not _JAPANESE.search(text):
+# BudouX decides each boundary from the three characters before it and the three from it on.
+_BUDOUX_LOOKBEHIND = 3
+
+
+def _japanese_boundaries(text: str, start: int = 0) -> set[int]:
+    """Phrase boundaries at offsets >= start. The model is only run from a few
+    characters before `start`: what it decides at an offset depends on the
+    characters around it alone, so the boundaries found are the same."""
+    first = max(start - _BUDOUX_LOOKBEHIND, 0)
+    if not _JAPANESE.search(text, first):
         return set()
-    found, offset = set(), 0
-    for chunk in _japanese_parser().parse(text)[:-1]:
+    found, offset = set(), first
+    for chunk in _japanese_parser().parse(text[first:])[:-1]:
         offset += len(chunk)
-        if _JAPANESE.match(text[offset - 1]) or _JAPANESE.match(text[offset]):
+        if offset >= start and (_JAPANESE.match(text[offset - 1]) or _JAPANESE.match(text[offset])):
             found.add(offset)
     return found
 
 
-def phrase_boundaries(text: str) -> list[int]:
-    """Sorted offsets `i` (0 < i <= len(text)) where `text[:i]` may end an excerpt.
+def phrase_boundaries(text: str, *, start: int = 0) -> list[int]:
+    """Sorted offsets `i` (0 < i <= len(text), i >= start) where `text[:i]` may end an excerpt.
 
     Latin text: the end of each word (before whitespace), after punctuation and
     before an opening bracket. Japanese: between BudouX phrases. The end of
     the text is one when it does not end in whitespace. Never inside a
-    grapheme cluster. Linear in the length of `text`.
+    grapheme cluster. Linear in the length of `text`. Offsets before `start`
+    are not wanted, which saves running the phrase model over them.
     """
     if not text:
         return []
-    candidates = _word_boundaries(text) | _japanese_boundaries(text)
+    candidates = _word_boundaries(text) | _japanese_boundaries(text, start)
     starts = _grapheme_starts(text)
-    found = {i for i in candidates if i in starts}
+    found = {i for i in candidates if i in starts and i >= start}
     if not text[-1].isspace():
         found.add(len(text))
     return sorted(found)
@@ -108,8 +117,10 @@ def truncate(text: str, length: int, *, ellipsis: str = "…") -> str:
     room = length - len(ellipsis)
     # Only the start of the text matters: the cost stays bounded by `length`, however long the text.
     window = text[: room + _CONTEXT]
-    usable = [i for i in phrase_boundaries(window) if i <= room]
-    if usable and usable[-1] >= room - room // 3:
+    # Only a boundary in the last third of the room is used (else a hard cut), so only those are looked for.
+    last_third = room - room // 3
+    usable = [i for i in phrase_boundaries(window, start=last_third) if i <= room]
+    if usable and usable[-1] >= last_third:
         kept = window[: usable[-1]]
     else:
         kept = _hard_cut(window, room)

@@ -5,20 +5,40 @@ each page runs a fixed number of queries however many rows exist.
 """
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet, Sum, prefetch_related_objects
 from django.http import Http404
 from taggit.models import Tag, TaggedItem
 
 from qa.content_language import language_codes
-from qa.models import Answer, Category, Question, RelatedTip, Tip, TipVote
+from qa.models import TIP_TAG_LIST_ATTRIBUTE, Answer, Category, Question, RelatedTip, Tip, TipVote
 from qa.search import engine as search_engine
 from qa.search.synonyms import synonym_map
 
 
 def tip_list_published(*, language: str | None = None) -> QuerySet[Tip]:
     """Published tips, newest first, in `language` (None: every language)."""
-    tips = Tip.objects.published().select_related("category").prefetch_related("tags")
+    tips = Tip.objects.published().select_related("category").prefetch_related(_TAG_LIST)
     return tips if language is None else tips.filter(language=language)
+
+
+# Tags as a plain list (Tip.tag_list): reading `tip.tags.all` in a template
+# builds a new taggit manager and queryset for each tip even when prefetched.
+# (taggit's manager takes no custom queryset: Tip.tag_list sorts them.)
+_TAG_LIST = Prefetch("tags", to_attr=TIP_TAG_LIST_ATTRIBUTE)
+
+
+# What no public page shows: the Markdown sources (pages show the stored HTML
+# and text) and the search index's token columns, which can be longer than the
+# answer itself.
+_NEVER_SHOWN = ("question_text", "answer_text", "search_title", "search_body")
+# A tip card (lists, home, related tips) shows the title, excerpt, date,
+# category and tags; the rest of a tip's text is most of its row.
+_NOT_ON_CARDS = (*_NEVER_SHOWN, "question_html", "answer_html", "question_plain", "answer_plain")
+
+
+def tip_cards(*, language: str | None = None) -> QuerySet[Tip]:
+    """Published tips (in `language`) with what a tip card shows (templates/includes/tip_card.html)."""
+    return tip_list_published(language=language).defer(*_NOT_ON_CARDS)
 
 
 def tip_count_published(*, language: str | None = None) -> int:
@@ -55,7 +75,7 @@ def tip_language_shown(*, visitor_language: str, all_languages: bool) -> str | N
 def tip_get_published(*, pk: int) -> Tip:
     """A published tip, or 404: drafts and unpublished tips do not exist publicly."""
     try:
-        return tip_list_published().get(pk=pk)
+        return tip_list_published().defer(*_NEVER_SHOWN).get(pk=pk)
     except Tip.DoesNotExist:
         raise Http404("No such tip") from None
 
@@ -67,24 +87,25 @@ def tip_vote_of(*, tip: Tip, voter_key: str) -> bool | None:
 
 def tip_list_latest(*, limit: int = 10, language: str | None = None) -> list[Tip]:
     """The newest published tips, for the home page."""
-    return list(tip_list_published(language=language)[:limit])
+    return list(tip_cards(language=language)[:limit])
 
 
 def tip_list_popular(*, limit: int = 5, language: str | None = None) -> list[Tip]:
     """The published tips most people found helpful (the stored vote count,
     read through an index), for the home page. Tips nobody voted for are left
     out: they would only repeat the latest tips."""
-    tips = tip_list_published(language=language).filter(helpful_yes__gt=0)
+    tips = tip_cards(language=language).filter(helpful_yes__gt=0)
     return list(tips.order_by("-helpful_yes", "-published_at")[:limit])
 
 
-def tip_list_for_category(*, category: Category, language: str | None = None) -> QuerySet[Tip]:
-    return tip_list_published(language=language).filter(category=category)
+def tip_list_for_category(*, category: Category, cards: bool = False, language: str | None = None) -> QuerySet[Tip]:
+    tips = tip_cards(language=language) if cards else tip_list_published(language=language)
+    return tips.filter(category=category)
 
 
 def tip_list_for_tag(*, tag: Tag, language: str | None = None) -> QuerySet[Tip]:
-    """Published tips with this tag, newest first."""
-    return tip_list_published(language=language).filter(tags=tag)
+    """Published tips with this tag, newest first, for tip cards."""
+    return tip_cards(language=language).filter(tags=tag)
 
 
 def tag_list_in_use(*, id_range: tuple[int, int]) -> QuerySet[Tag]:
@@ -191,21 +212,22 @@ def tip_related(*, tip: Tip, limit: int = 5) -> list[Tip]:
     qa.related, across languages: filtered here), then the newest tips of its
     category. Indexed reads of a few rows, whatever the data: the stored list
     by tip, the category by (category, language, status, published_at)."""
-    ranked_ids = list(
+    entries = (
         RelatedTip.objects.filter(tip=tip, related__status=Tip.Status.PUBLISHED, related__language=tip.language)
-        .order_by("-shared_tags", "-related__published_at", "-related_id")
-        .values_list("related_id", flat=True)[:limit]
+        .select_related("related__category")
+        .defer(*(f"related__{name}" for name in _NOT_ON_CARDS))
+        .order_by("-shared_tags", "-related__published_at", "-related_id")[:limit]
     )
-    if len(ranked_ids) < limit and tip.category_id:
-        ranked_ids += (
-            Tip.objects.published()
-            .filter(category_id=tip.category_id, language=tip.language)
-            .exclude(pk__in=[tip.pk, *ranked_ids])
-            .order_by("-published_at", "-id")
-            .values_list("pk", flat=True)[: limit - len(ranked_ids)]
+    related = [entry.related for entry in entries]
+    if len(related) < limit and tip.category_id:
+        related += (
+            tip_cards(language=tip.language)
+            .filter(category_id=tip.category_id)
+            .exclude(pk__in=[tip.pk, *(other.pk for other in related)])
+            .order_by("-published_at", "-id")[: limit - len(related)]
         )
-    tips_by_id = tip_list_published().in_bulk(ranked_ids)
-    return [tips_by_id[pk] for pk in ranked_ids if pk in tips_by_id]
+    prefetch_related_objects(related, _TAG_LIST)
+    return related
 
 
 def category_list(*, with_tips_only: bool = False, language: str | None = None) -> list[Category]:

@@ -15,12 +15,13 @@ from django.utils.translation import gettext as _
 
 from qa import notifications, page_cache, related, share_image_store
 from qa.content_language import language_detect
-from qa.markup import markdown_to_text, render_markdown
+from qa.markup import markdown_render, render_markdown
 from qa.models import TIP_EXCERPT_LENGTH, Answer, Category, Question, SavedReply, Tip, TipVote
 from qa.phrases import truncate
 from qa.pii import PiiFinding, pii_find
 from qa.search import normalize
 from qa.search.tokens import document_text
+from qa.slugs import tip_slug
 from qa.text_safety import validate_no_nul, validate_title_characters
 
 # --- Questions ----------------------------------------------------------------------
@@ -89,26 +90,30 @@ def question_close(*, question: Question) -> Question:
 # --- Tips ------------------------------------------------------------------------------
 
 
-def _tip_slug(title: str) -> str:
-    return slugify(title, allow_unicode=True)[:80].strip("-") or "tip"
-
-
-def _tip_refresh_derived(tip: Tip) -> None:
+def _tip_refresh_derived(tip: Tip, *, stored_texts: tuple[str, str] | None = None) -> None:
     """Fill the columns derived from the public text: HTML, plain text, excerpt and search text.
+
+    `stored_texts` is the (question_text, answer_text) the database holds for
+    this tip: a text that has not changed keeps the HTML and plain text stored
+    with it instead of being rendered again (an edit of the title, category or
+    tags renders nothing).
 
     The search columns hold the tip's index tokens (qa.search.tokens); the
     database indexes them in the same transaction (qa.search.index)."""
-    tip.question_html = render_markdown(tip.question_text)
-    tip.answer_html = render_markdown(tip.answer_text)
-    tip.question_plain = markdown_to_text(tip.question_text)
-    tip.answer_plain = markdown_to_text(tip.answer_text)
-    tip.excerpt = truncate(tip.answer_plain, TIP_EXCERPT_LENGTH)
-    tip.search_title = document_text(tip.title)
+    stored_question, stored_answer = stored_texts or (None, None)
+    if tip.question_text != stored_question or (tip.question_text and not tip.question_html):
+        rendered = markdown_render(tip.question_text)
+        tip.question_html, tip.question_plain = rendered.html, rendered.text
+    if tip.answer_text != stored_answer or (tip.answer_text and not tip.answer_html) or not tip.excerpt:
+        rendered = markdown_render(tip.answer_text)
+        tip.answer_html, tip.answer_plain = rendered.html, rendered.text
+        tip.excerpt = truncate(tip.answer_plain, TIP_EXCERPT_LENGTH)
+    tip.search_title = document_text(tip.title, single_kana=True)
     tip.search_body = document_text(f"{tip.question_plain}\n{tip.answer_plain}")
     if not tip.language:
         tip.language = language_detect(f"{tip.title}\n{tip.answer_plain}")
     if not tip.slug:
-        tip.slug = _tip_slug(tip.title)
+        tip.slug = tip_slug(tip.title)
 
 
 @transaction.atomic
@@ -176,20 +181,23 @@ def tip_update(*, tip: Tip, tags: list[str] | None = None, **fields) -> Tip:
     slug_edited = "slug" in fields and fields["slug"] != tip.slug
     share_image_before = share_image_store.tip_share_image_name(tip)
     # The admin's form has already set the new values on `tip`: read what is stored.
-    stored_category_id, stored_language = Tip.objects.filter(pk=tip.pk).values_list(
-        "category_id", "language"
-    ).first() or (None, "")
+    stored_category_id, stored_language, *stored_texts = Tip.objects.filter(pk=tip.pk).values_list(
+        "category_id", "language", "question_text", "answer_text"
+    ).first() or (None, "", None, None)
     stored_tags = sorted(tip.tags.names())
     for name, value in fields.items():
         setattr(tip, name, value)
-    if tip.is_published and "slug" in fields and not fields["slug"]:
+    if slug_edited and not fields["slug"] and tip.is_published:
         raise ValidationError({"slug": _("A published tip keeps its slug.")})
-    if tip.published_at is None and not slug_edited:
+    if slug_edited:
+        # Staff's own words, made a valid slug the same way (lower case, ASCII, capped).
+        tip.slug = tip_slug(fields["slug"])
+    elif tip.published_at is None:
         # Until a tip first goes public, its address follows the public title:
         # the first draft copies the customer's title, and their wording must
         # not survive in the URL once staff have rewritten it.
-        tip.slug = _tip_slug(tip.title)
-    _tip_refresh_derived(tip)
+        tip.slug = tip_slug(tip.title)
+    _tip_refresh_derived(tip, stored_texts=tuple(stored_texts))
     tip.full_clean(exclude=["tags"])
     tip.save()
     if tags is not None:
@@ -292,6 +300,23 @@ def tip_unpublish(*, tip: Tip) -> Tip:
 
     deliveries_withdraw_for_tip(tip=tip)
     return tip
+
+
+@transaction.atomic
+def tip_delete(*, tip: Tip) -> None:
+    """Delete a tip for good (the admin's delete). A published one leaves its
+    category's count, the related lists that named it and the cached public
+    pages, as unpublishing does."""
+    tip = Tip.objects.select_for_update().filter(pk=tip.pk).first()
+    if tip is None:
+        return
+    was_published = tip.is_published
+    if was_published:
+        related.related_tips_withdraw(tip=tip)
+    tip.delete()
+    if was_published:
+        _category_counts_refresh(tip.category_id)
+        page_cache.invalidate_all()
 
 
 class VoteOutcome:

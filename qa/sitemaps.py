@@ -2,13 +2,15 @@
 at most SITEMAP_SECTION_SIZE URLs (the protocol allows 50,000); the tips'
 section is split into as many files as it needs (?p=2, …).
 
-A section file loads only the columns its URLs need (id, slug, updated_at),
-in primary-key order, so files keep their contents as tips are added. URLs use
-SITE_URL's scheme and host rather than the sites framework's Site row (which
-says example.com unless someone edits it).
+Tips' file p holds the published tips whose id is in
+((p - 1) × size, p × size]: at most `size` URLs, found by an index range (no
+OFFSET that reads every earlier row), and each file keeps its contents as
+tips are added. The index leaves out a file whose range holds no published
+tip (it would be an empty urlset). A file loads only the columns its URLs need (id, slug,
+updated_at). URLs use SITE_URL's scheme and host rather than the sites
+framework's Site row (which says example.com unless someone edits it).
 """
 
-import re
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
@@ -16,6 +18,7 @@ from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import SitemapIndexItem, x_robots_tag
 from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.db.models import Max
 from django.db.models.functions import TruncDate
 from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
@@ -26,7 +29,6 @@ from django.utils.translation import get_language
 
 from qa import selectors
 from qa.models import Tip
-from qa.pagination import CountedPaginator
 from supportsite.locale import LANGUAGE_PARAM
 
 
@@ -57,10 +59,22 @@ class TipSitemap(SiteUrlSitemap):
     def lastmod(self, tip):
         return tip.updated_at
 
-    @property
-    def paginator(self):
-        # The number of sections comes from the counters, not a count of every tip.
-        return CountedPaginator(self._items(), self.limit, count=selectors.tip_count_published())
+    def section_ids(self, page: int):
+        """The id range of the tips' file `page` (1-based)."""
+        return {"pk__gt": (page - 1) * self.limit, "pk__lte": page * self.limit}
+
+    def sections(self) -> list[int]:
+        """The tips' files that list at least one tip: one indexed look-up per
+        `limit` ids up to the newest published tip's (a handful even at a million)."""
+        newest = Tip.objects.published().aggregate(newest=Max("pk"))["newest"] or 0
+        pages = range(1, max(1, -(-newest // self.limit)) + 1)
+        return [1] + [page for page in pages[1:] if self._first_id(page) is not None]
+
+    def _first_id(self, page: int) -> int | None:
+        # Ordered by id, so the planner walks the primary key's range (exists() drops the order, and a
+        # sequential scan that happens to stop early is what the plan test forbids).
+        in_range = Tip.objects.published().filter(**self.section_ids(page))
+        return in_range.order_by("pk").values_list("pk", flat=True).first()
 
 
 class PageInEveryLanguageSitemap(SiteUrlSitemap):
@@ -145,38 +159,35 @@ def tip_sitemap_section(request):
     """One file of the tips' section, written without the template engine: a
     template render per URL took 0.4-0.7 ms, half a minute for a full file
     of 50,000. Same elements and values as Django's sitemap.xml template
-    (lastmod a date in TIME_ZONE, as its `date` filter writes it)."""
-    size = settings.SITEMAP_SECTION_SIZE
+    (lastmod a date in TIME_ZONE, as its `date` filter writes it). Slugs are
+    ASCII (qa.slugs), so addresses need no percent-encoding."""
     sitemap = TipSitemap()
     try:
         page = int(request.GET.get("p", "1"))
     except ValueError:
         raise Http404("No such page") from None
-    if not 1 <= page <= sitemap.paginator.num_pages:
+    if not 1 <= page <= _LARGEST_ID // sitemap.limit:
         raise Http404("No such page")
     # The date is taken in SQL (TIME_ZONE's day): parsing 50,000 timestamps costs more.
     updated = TruncDate("updated_at", tzinfo=timezone.get_current_timezone())
-    rows = Tip.objects.published().order_by("pk").values_list("pk", "slug", updated)
-    site = escape(settings.SITE_URL)
-    extra = f"<changefreq>{sitemap.changefreq}</changefreq><priority>{sitemap.priority}</priority>"
+    rows = Tip.objects.published().filter(**sitemap.section_ids(page)).order_by("pk").values_list("pk", "slug", updated)
+    tips = escape(settings.SITE_URL) + "/tips/"
+    extra = f"</lastmod><changefreq>{sitemap.changefreq}</changefreq><priority>{sitemap.priority}</priority></url>"
     parts = [_URLSET_OPEN]
-    for pk, slug, lastmod in rows[(page - 1) * size : page * size]:
-        location = f"{site}/tips/{pk}/{_slug_in_uri(slug)}/"
-        parts.append(f"<url><loc>{location}</loc><lastmod>{lastmod.isoformat()}</lastmod>{extra}</url>")
+    parts.extend(
+        f"<url><loc>{tips}{pk}/{slug}/</loc><lastmod>{lastmod.isoformat()}{extra}"
+        if slug
+        else f"<url><loc>{tips}{pk}/</loc><lastmod>{lastmod.isoformat()}{extra}"
+        for pk, slug, lastmod in rows
+    )
+    if len(parts) == 1 and page > 1:
+        raise Http404("No such page")  # the first file exists even with no tips, as the index says
     parts.append("</urlset>\n")
     return HttpResponse("".join(parts), content_type="application/xml")
 
 
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
-
-
-def _slug_in_uri(slug: str) -> str:
-    """The slug as reverse() writes it in a path: UTF-8 percent-encoded beyond
-    ASCII (a slug's ASCII is letters, digits, - and _, all safe as they are).
-    bytes.hex does in C what urllib's quote does a byte at a time."""
-    return _NON_ASCII.sub(lambda run: "%" + run.group().encode().hex("%").upper(), slug)
-
-
+# Ids are 64-bit: a larger page number is no file (and must not reach the database).
+_LARGEST_ID = 2**63 - 1
 _URLSET_OPEN = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
     '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">\n'
@@ -189,7 +200,7 @@ def sitemap_index(request):
     entries = []
     for section, sitemap_class in SITEMAPS.items():
         url = settings.SITE_URL + reverse("qa:sitemap_section", kwargs={"section": section})
-        entries.append(SitemapIndexItem(url, None))
-        pages = sitemap_class().paginator.num_pages
-        entries.extend(SitemapIndexItem(f"{url}?p={page}", None) for page in range(2, pages + 1))
+        sitemap = sitemap_class()
+        pages = sitemap.sections() if hasattr(sitemap, "sections") else range(1, sitemap.paginator.num_pages + 1)
+        entries.extend(SitemapIndexItem(url if page == 1 else f"{url}?p={page}", None) for page in pages)
     return TemplateResponse(request, "sitemap_index.xml", {"sitemaps": entries}, content_type="application/xml")

@@ -157,6 +157,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
     DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
     DATABASES["default"]["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT compilation: every query here is short, and PostgreSQL decides on
+    # JIT by the planner's estimate, which for search at a million tips
+    # crosses jit_above_cost and adds ~100 ms of compiling to a 20 ms query.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and sessions -----------------------------------------------------------
@@ -167,6 +173,9 @@ if IS_PRODUCTION and CACHES["default"]["BACKEND"].endswith("LocMemCache"):
         "CACHE_URL must point at a shared cache (redis://…) when DJANGO_ENV=production: "
         "rate limits and sessions need one cache for every process."
     )
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # The same cache, without a new redis-py client per call (supportsite/redis_cache.py).
+    CACHES["default"]["BACKEND"] = "supportsite.redis_cache.ReusedClientRedisCache"
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     # Fail fast instead of hanging a request (or /healthz) when Redis is unreachable.
     CACHES["default"].setdefault("OPTIONS", {})
@@ -361,6 +370,8 @@ UNFOLD = {
 
 # --- Q&A ------------------------------------------------------------------------------------
 TIPS_PER_PAGE = env.int("TIPS_PER_PAGE", default=20)
+# Public tip lists stop here (qa.pagination): a deeper page would pay an OFFSET over every newer tip.
+PUBLIC_LIST_MAX_PAGES = 100
 # URLs per sitemap section (the sitemap protocol allows at most 50,000); tests lower it.
 SITEMAP_SECTION_SIZE = 50_000
 # Asking: a signed-in customer may ask this many questions per user and per IP.
@@ -428,6 +439,19 @@ CELERY_BEAT_SCHEDULE = {
         # would expire (sweeps that do pile up find the rows already queued).
         "options": {"expires": max(PUBLISHING_SWEEP_INTERVAL_SECONDS, 30.0)},
     },
+}
+
+# FAQ imports started from the admin (qa.import_jobs): a running job whose
+# worker has not reported progress for this long is marked failed (its worker
+# died), by the sweep below and whenever its page is viewed. A batch of rows
+# takes seconds; the lease leaves room for a slow, loaded machine.
+IMPORT_JOB_LEASE_SECONDS = env.int("IMPORT_JOB_LEASE_SECONDS", default=600)
+if IMPORT_JOB_LEASE_SECONDS < 60:
+    raise ImproperlyConfigured("IMPORT_JOB_LEASE_SECONDS must be at least 60.")
+CELERY_BEAT_SCHEDULE["import-jobs-sweep"] = {
+    "task": "qa.sweep_import_jobs",
+    "schedule": 60.0,
+    "options": {"expires": 60.0},
 }
 
 # --- Publishing (channels, deliveries, drip) ----------------------------------------
@@ -505,6 +529,8 @@ CELERY_TASK_QUEUES = (
 CELERY_TASK_ROUTES = {
     "publishing.sweep_deliveries": {"queue": "publishing-control"},
     "publishing.reconcile_delivery": {"queue": "publishing-control"},
+    # Not behind a long import in the default queue either (the sweep finds dead ones).
+    "qa.sweep_import_jobs": {"queue": "publishing-control"},
 }
 # --- end of claims, leases and reconciliation ---
 # --- Publishing: monthly budgets per channel (publishing.budget) ---

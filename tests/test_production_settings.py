@@ -126,7 +126,8 @@ def test_production_values(tmp_path):
     assert values["ssl_redirect"] is True
     assert values["hsts"] == [31536000, True, True]
     assert values["secure_cookies"] == [True, True]
-    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    # Django's Redis cache, reusing its redis-py client (supportsite/redis_cache.py).
+    assert values["cache"] == "supportsite.redis_cache.ReusedClientRedisCache"
     assert values["cache_timeouts"] == {"socket_connect_timeout": 2, "socket_timeout": 2}
     assert values["sessions"] == "django.contrib.sessions.backends.cached_db"
     assert values["static"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"

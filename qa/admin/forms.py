@@ -70,11 +70,15 @@ class TipAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # The service derives a slug from the title when none is given.
         self.fields["slug"].required = False
-        self.fields["slug"].help_text = _("Part of the public address. Leave empty to derive it from the title.")
+        self.fields["slug"].help_text = _(
+            "Part of the public address: letters a-z, digits and hyphens, at most 50. Leave empty to derive it "
+            "from the title; a Japanese title gets none (the address is then /tips/<id>/) unless you type a "
+            "romanised one."
+        )
 
     def clean_slug(self):
         slug = self.cleaned_data["slug"]
-        if not slug and self.instance.pk and self.instance.is_published:
+        if not slug and self.instance.pk and self.instance.is_published and self.instance.slug:
             # Its address is already shared in social posts; services.tip_update refuses too.
             raise forms.ValidationError(_("A published tip keeps its slug."))
         return slug

@@ -3,7 +3,8 @@
 The upload becomes an ImportJob run by a Celery worker (qa.import_jobs), the
 same import code the command runs; staff are sent to the job's page, which
 refreshes itself (a meta refresh: the CSP allows no inline script) until the
-job has finished, then shows the report.
+job has finished, then shows the report. An interrupted job (its worker died)
+can be run again from its page.
 """
 
 from django import forms
@@ -13,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget, UnfoldBooleanWidget
 
 from qa import import_jobs
@@ -108,6 +110,8 @@ def faq_import_job_view(model_admin, request, job_id):
     if not model_admin.has_add_permission(request):
         raise PermissionDenied
     job = get_object_or_404(ImportJob.objects.select_related("started_by"), pk=job_id)
+    # Without a beat process nothing else would notice that the job's worker died.
+    job = import_jobs.import_job_fail_if_stale(job=job)
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.opts,
@@ -124,6 +128,17 @@ def faq_import_job_view(model_admin, request, job_id):
     return TemplateResponse(request, "admin/qa/import_job.html", context)
 
 
+def faq_import_job_run_again_view(model_admin, request, job_id):
+    if not model_admin.has_add_permission(request):
+        raise PermissionDenied
+    job = get_object_or_404(ImportJob, pk=job_id)
+    if import_jobs.import_job_run_again(job=job):
+        model_admin.message_user(request, gettext("The import was queued again."))
+    else:
+        model_admin.message_user(request, gettext("This import cannot run again."), level="warning")
+    return redirect("admin:qa_tip_import_job", job_id=job.pk)
+
+
 class TipImportAdmin(TipAdmin):
     """TipAdmin plus the import page (linked from the tip list, see
     templates/admin/qa/tip/change_list.html)."""
@@ -131,8 +146,12 @@ class TipImportAdmin(TipAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view(lambda request: faq_import_view(self, request))
         job_view = self.admin_site.admin_view(lambda request, job_id: faq_import_job_view(self, request, job_id))
+        run_again_view = self.admin_site.admin_view(
+            require_POST(lambda request, job_id: faq_import_job_run_again_view(self, request, job_id))
+        )
         return [
             path("import/", view, name="qa_tip_import"),
             path("import/<int:job_id>/", job_view, name="qa_tip_import_job"),
+            path("import/<int:job_id>/run-again/", run_again_view, name="qa_tip_import_job_run_again"),
             *super().get_urls(),
         ]

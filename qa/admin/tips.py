@@ -92,6 +92,14 @@ class TipAdmin(ModelAdmin):
         obj._state.adding = False
         obj.refresh_from_db()
 
+    def delete_model(self, request, obj):
+        services.tip_delete(tip=obj)
+
+    def delete_queryset(self, request, queryset):
+        # One at a time through the service: each deleted tip's category is recounted.
+        for tip in queryset:
+            services.tip_delete(tip=tip)
+
     def save_related(self, request, form, formsets, change):
         # Tags were set by the service in save_model; only the inlines remain.
         for formset in formsets:

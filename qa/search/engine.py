@@ -4,17 +4,11 @@ A query is parsed into groups of tokens (qa.search.tokens), with synonyms as
 alternatives of a group. The index (qa.search.index) gives a bounded set of
 candidates: tips containing every important token, tips with one in their
 title, and tips containing the query's rarest tokens, each the newest few
-hundred at most. Candidates are then ranked here, in Python, identically on
-SQLite and PostgreSQL:
-
-- BM25 for each token (rarer tokens weigh more; repeated occurrences count
-  less and less; long tips are not favoured), plus a bonus when the token is in
-  the title;
-- multiplied by the share of the query the tip covers, so a tip that has most
-  of a whole Japanese sentence's pairs wins over one that has a common pair
-  many times; tips that cover too little are not results at all;
-- a bonus when a phrase of the query (a Japanese run, consecutive words) is in
-  the tip as written.
+hundred at most. Candidates are then ranked in Python (qa.search.ranking:
+BM25 per token, title and phrase bonuses, times the share of the query a tip
+covers), identically on SQLite and PostgreSQL; tips that cover too little of
+the query are not results at all, so a tip that has most of a whole Japanese
+sentence's pairs wins over one that has a common pair many times.
 
 The cost depends on the number of candidates and on the index entries of the
 query's tokens, not on the number of tips: a common token is read from the
@@ -29,6 +23,7 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 
 from qa.search import index
+from qa.search.ranking import Scorer
 from qa.search.text import normalize
 from qa.search.tokens import is_kanji, pairs, runs, stem, token_weight
 
@@ -43,12 +38,6 @@ CANDIDATES_RARE = 100
 RARE_TOKENS_BUDGET = 300
 # Document frequencies are counted up to this number.
 DOCUMENT_FREQUENCY_CAP = 1000
-# BM25 parameters, and the length of an average tip in tokens.
-K1 = 1.2
-B = 0.75
-AVERAGE_LENGTH = 400
-TITLE_BONUS = 2.0
-PHRASE_BONUS = 0.5
 # A synonym counts a little less than the word the customer typed.
 SYNONYM_FACTOR = 0.8
 # Single kanji of a longer Japanese run: they let 届かない meet 届きません.
@@ -58,8 +47,6 @@ KANJI_WEIGHT = 0.3
 # is not a match for any tip that has that one).
 MIN_COVERAGE = 0.3
 MIN_TOKEN_COVERAGE = 0.2
-# A synonym of several tokens counts for a tip that has more than half of them.
-SYNONYM_MIN_SHARE = 0.6
 # The number of published tips and the highest id (cached: counting is a scan),
 # and how many tips have each token (cached: counting reads the token's postings).
 CORPUS_CACHE_KEY = "qa:search:corpus"
@@ -208,16 +195,19 @@ class SearchOutcome:
 
 
 def _corpus() -> tuple[int, int]:
-    """(number of published tips, highest tip id), cached. A tip published
-    since is still found: the index is read from the highest id up."""
+    """(number of published tips, highest tip id), cached. Neither is a scan:
+    the number comes from the category counters the services keep, the
+    highest id from the primary key. A tip published since is still found:
+    the index is also read a little beyond the highest id (see
+    qa.search.index.BUCKETS_AHEAD)."""
     corpus = cache.get(CORPUS_CACHE_KEY)
     if corpus is None:
-        from django.db.models import Count, Max
+        from django.db.models import Max
 
         from qa.models import Tip
+        from qa.selectors import tip_count_published
 
-        stats = Tip.objects.published().aggregate(count=Count("id"), newest=Max("id"))
-        corpus = (stats["count"], stats["newest"] or 0)
+        corpus = (tip_count_published(), Tip.objects.aggregate(newest=Max("id"))["newest"] or 0)
         cache.set(CORPUS_CACHE_KEY, corpus, CORPUS_CACHE_SECONDS)
     return corpus
 
@@ -226,7 +216,7 @@ def _document_frequencies(tokens: list[str]) -> dict[str, int]:
     keys = {token: FREQUENCY_CACHE_PREFIX + hashlib.sha1(token.encode()).hexdigest() for token in tokens}
     cached = cache.get_many(list(keys.values()))
     missing = [token for token in tokens if keys[token] not in cached]
-    counted = index.document_frequencies(missing, cap=DOCUMENT_FREQUENCY_CAP) if missing else {}
+    counted = index.document_frequencies(missing, cap=DOCUMENT_FREQUENCY_CAP, newest_id=_corpus()[1]) if missing else {}
     if counted:
         cache.set_many({keys[token]: count for token, count in counted.items()}, FREQUENCY_CACHE_SECONDS)
     return {token: cached[keys[token]] if keys[token] in cached else counted[token] for token in tokens}
@@ -266,72 +256,32 @@ def _conditions(parsed: ParsedQuery, frequencies: dict[str, int]) -> list[tuple]
             rare.append(token)
             occurrences += frequencies.get(token, 0)
         conditions.append((("any", rare, False), CANDIDATES_RARE))
+        # Tokens no tip contains (most pairs across two words of a sentence)
+        # can match nothing: left out, they cost no index look-ups. (Not for
+        # one word: a word first used by a tip published since its count was
+        # cached must still find that tip.)
+        conditions = [
+            (present, limit)
+            for condition, limit in conditions
+            if (present := _present_only(condition, frequencies)) is not None
+        ]
     return conditions
 
 
-@dataclass
-class _Match:
-    score: float = 0.0
-    coverage: float = 0.0  # share of the query's weight, rarity included
-    token_coverage: float = 0.0  # share of the query's tokens, rarity left out
-    has_word: bool = False  # a token of full weight matched
-
-
-def _score(title: str, body: str, parsed: ParsedQuery, idf: dict[str, float]) -> _Match:
-    """How well one tip matches the query."""
-    title, body = f" {title} ", f" {body} "
-    length_norm = K1 * (1 - B + B * body.count(" ") / AVERAGE_LENGTH)
-    match = _Match()
-    covered = total = tokens_covered = tokens_total = 0.0
-    for group in parsed.groups:
-        best_score = best_share = best_token_share = 0.0
-        # What the group weighs: its heaviest wording (the customer's own words
-        # may be ones no tip uses, while a synonym is everywhere).
-        group_weight = max(
-            sum(weight * idf.get(token, 0.0) for token, weight in alternative.tokens)
-            for alternative in group.alternatives
-        )
-        group_tokens = sum(weight for _, weight in group.alternatives[0].tokens)
-        for alternative in group.alternatives:
-            alternative_score = matched = weight_sum = tokens_matched = token_sum = 0.0
-            has_word = False
-            for token, weight in alternative.tokens:
-                token_weight = weight * idf.get(token, 0.0)
-                key = f" {token} "
-                in_body = body.count(key)
-                in_title = key in title
-                weight_sum += token_weight
-                token_sum += weight
-                if in_body or in_title:
-                    matched += token_weight
-                    tokens_matched += weight
-                    has_word = has_word or weight >= 1
-                    alternative_score += token_weight * (
-                        in_body * (K1 + 1) / (in_body + length_norm) + TITLE_BONUS * in_title
-                    )
-            token_share = tokens_matched / token_sum if token_sum else 0.0
-            if alternative.factor < 1 and token_share < SYNONYM_MIN_SHARE:
-                continue  # a synonym counts when most of it is there, not one pair of it (ント of アカウント)
-            match.has_word = match.has_word or has_word
-            best_score = max(best_score, alternative.factor * alternative_score)
-            best_token_share = max(best_token_share, token_share)
-            if weight_sum:
-                best_share = max(best_share, alternative.factor * matched / weight_sum)
-        match.score += best_score
-        covered += best_share * group_weight
-        total += group_weight
-        tokens_covered += best_token_share * group_tokens
-        tokens_total += group_tokens
-    if not total:
-        return match
-    for phrase in parsed.phrases:
-        key = " " + " ".join(phrase) + " "
-        if key in title or key in body:
-            match.score += PHRASE_BONUS * sum(idf.get(token, 0.0) for token in phrase) * (2 if key in title else 1)
-    match.coverage = covered / total
-    match.token_coverage = tokens_covered / tokens_total if tokens_total else 0.0
-    match.score *= match.coverage
-    return match
+def _present_only(condition, frequencies: dict[str, int]) -> tuple | None:
+    """`condition` without the tokens no tip contains, or None when it can no
+    longer match anything."""
+    if condition[0] == "all":
+        groups = []
+        for alternatives in condition[1]:
+            kept = [tokens for tokens in alternatives if all(frequencies.get(token, 1) for token in tokens)]
+            if not kept:
+                return None
+            groups.append(kept)
+        return ("all", groups)
+    _, tokens, title_only = condition
+    kept = [token for token in tokens if frequencies.get(token, 1)]
+    return ("any", kept, title_only) if kept else None
 
 
 def search(text: str, synonyms: dict[str, list[str]] | None = None) -> SearchOutcome:
@@ -345,8 +295,9 @@ def search(text: str, synonyms: dict[str, list[str]] | None = None) -> SearchOut
         # One word (and its synonyms): nothing to weigh it against.
         idf = dict.fromkeys(tokens, 1.0)
     conditions = _conditions(parsed, frequencies)
-    common = frozenset(token for token, count in frequencies.items() if count >= DOCUMENT_FREQUENCY_CAP)
-    rows, counts = index.candidates(conditions, newest_id=_corpus()[1], common=common)
+    rows, counts = index.candidates(
+        conditions, newest_id=_corpus()[1], frequencies=frequencies, few=DOCUMENT_FREQUENCY_CAP
+    )
     # Title matches are a subset of the rest: only the other kinds tell whether
     # the index held more matches than were read.
     more = any(
@@ -358,8 +309,9 @@ def search(text: str, synonyms: dict[str, list[str]] | None = None) -> SearchOut
     # has one of them: particles and inflections alone (ない, です) are no match.
     needs_word = any(weight >= 1 for group in parsed.groups for a in group.alternatives for _, weight in a.tokens)
     ranked = []
+    score = Scorer(parsed, idf)
     for tip_id, title, body in rows:
-        match = _score(title, body, parsed, idf)
+        match = score(title, body)
         if (
             match.score > 0
             and match.coverage >= MIN_COVERAGE

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from qa import page_cache
 from qa.search.models import SearchMiss, SearchSynonym
 from qa.search.synonyms import synonym_cache_clear
 from qa.search.text import normalize
@@ -18,6 +19,7 @@ def search_synonym_save(*, synonym: SearchSynonym) -> SearchSynonym:
     synonym.full_clean()
     synonym.save()
     transaction.on_commit(synonym_cache_clear)
+    page_cache.invalidate_all()  # search pages are cached too
     return synonym
 
 
@@ -25,6 +27,7 @@ def search_synonym_save(*, synonym: SearchSynonym) -> SearchSynonym:
 def search_synonym_delete(*, synonyms) -> None:
     SearchSynonym.objects.filter(pk__in=[synonym.pk for synonym in synonyms]).delete()
     transaction.on_commit(synonym_cache_clear)
+    page_cache.invalidate_all()
 
 
 def search_miss_record(*, query: str) -> None:

@@ -6,8 +6,9 @@ Japanese has no spaces, and word-based full-text parsers miss 1- and
 its overlapping character pairs (返品の方法 → 返品 品の の方 方法) followed by
 its kanji one by one (返 品 方 法), so that any word of two or more characters
 is a pair (or a chain of pairs) and a one-kanji query (返, 券) still has
-something to find. Single kana are not indexed: alone, の or ト mean nothing,
-and they would be the longest lists in the index.
+something to find. Single kana are indexed in titles only: in a body, alone,
+の or ト mean nothing and would be the longest lists in the index; in titles
+they let a one-kana query find something.
 Latin words are kept whole and stemmed lightly (shipping, shipped → ship;
 refunds → refund). Tokens are separated by single spaces and contain no
 punctuation, which both databases' indexes split on without a parser of their
@@ -31,6 +32,8 @@ _IS_CJK = re.compile(rf"[{_CJK_CHARS}]").match
 _HIRAGANA = re.compile(r"[\u3041-\u309f]+")
 _KANJI = re.compile(r"[\u3005-\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _KANJI_ALL = _KANJI.findall
+_KANA = re.compile(r"[\u3041-\u309f\u30a1-\u30fa\u30fc-\u30ff]")
+_KANA_ALL = _KANA.findall
 
 # Common English words: indexed (they cost little) but left out of a query's
 # ranking unless the query has nothing else.
@@ -88,9 +91,11 @@ def pairs(run: str) -> list[str]:
     return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
-def document_tokens(text: str) -> list[str]:
+def document_tokens(text: str, *, single_kana: bool = False) -> list[str]:
     """The index tokens of a tip's text, in reading order. (Written for speed:
-    a 20,000-character answer is tokenised on every save.)"""
+    a 20,000-character answer is tokenised on every save.) `single_kana`:
+    also each kana alone (for titles: short, so a one-kana query finds the
+    tips with that kana in their title rather than nothing)."""
     tokens: list[str] = []
     for run in _RUN_TEXT.findall(normalize(text)):
         if _IS_CJK(run):
@@ -99,14 +104,16 @@ def document_tokens(text: str) -> list[str]:
             else:
                 tokens.extend(map(str.__add__, run, run[1:]))
                 tokens.extend(_KANJI_ALL(run))
+                if single_kana:
+                    tokens.extend(_KANA_ALL(run))
         else:
             tokens.append(stem(run))
     return tokens
 
 
-def document_text(text: str) -> str:
+def document_text(text: str, *, single_kana: bool = False) -> str:
     """What is stored in a tip's search columns: its tokens, space-separated."""
-    return " ".join(document_tokens(text))
+    return " ".join(document_tokens(text, single_kana=single_kana))
 
 
 def token_weight(token: str) -> float:
@@ -119,6 +126,8 @@ def token_weight(token: str) -> float:
     """
     if token in STOP_WORDS:
         return 0.0
+    if len(token) == 1 and _KANA.fullmatch(token):
+        return 0.2  # a kana alone (の between two words) means little; alone in a query it still finds titles
     if len(token) != 2 or not _CJK_PAIR.fullmatch(token):
         return 1.0
     first, second = (_script(character) for character in token)

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from qa import selectors, share_images
+from qa import page_cache, selectors, share_images
 from qa.content_language import ALL_LANGUAGES_PARAM, language_codes, wants_all_languages
 from qa.page_cache import public_page
 from qa.pagination import CountedPaginator
@@ -64,7 +64,7 @@ def tip_list(request):
     language, context = _shown_language(request)
     page_obj = _page(
         request,
-        selectors.tip_list_published(language=language),
+        selectors.tip_cards(language=language),
         count=selectors.tip_count_published(language=language),
     )
     return render(request, "qa/tip_list.html", {**context, "page_obj": page_obj})
@@ -83,7 +83,7 @@ def category_detail(request, slug):
             "category": category,
             "page_obj": _page(
                 request,
-                selectors.tip_list_for_category(category=category, language=language),
+                selectors.tip_list_for_category(category=category, cards=True, language=language),
                 count=category.tip_count_in(language),
             ),
         },
@@ -100,9 +100,20 @@ def tag_detail(request, slug):
     return render(request, "qa/tag.html", {**context, "tag": tag, "page_obj": page_obj})
 
 
-# Not cached: each miss is recorded for staff (search_miss_record), per request.
 @require_safe
 def search(request):
+    response = _search_page(request)
+    # Counted here, around the cache: every search that finds nothing counts, served from the cache or not.
+    missed_query = getattr(response, page_cache.NOTE_ATTRIBUTE, None)
+    if missed_query:
+        search_miss_record(query=missed_query)
+    return response
+
+
+# Cached per language and query (the exact text, which the page shows back in
+# its search box); results change only when tips do, which clears the cache.
+@public_page(params=["q", "page", ALL_LANGUAGES_PARAM])
+def _search_page(request):
     query = request.GET.get("q", "").strip()
     if not query:
         return render(request, "qa/search.html", {"query": query, "page_obj": None})
@@ -116,21 +127,22 @@ def search(request):
         "search_fell_back": language is not None and results.language is None and results.exists(),
     }
     page_obj = _page(request, results)
-    if not results.exists() and results.terms:
-        # What customers look for and don't find (in their language), for staff (admin).
-        search_miss_record(query=query)
-    return render(
+    response = render(
         request,
         "qa/search.html",
         {**context, "query": query, "terms": results.terms, "page_obj": page_obj, "more_results": results.more},
     )
+    if not results.exists() and results.terms:
+        # What customers look for and don't find, for staff (admin): see search().
+        setattr(response, page_cache.NOTE_ATTRIBUTE, query)
+    return response
 
 
 @require_safe
 @public_page(tip_kwarg="pk")
 def tip_detail(request, pk, slug=None):
     tip = selectors.tip_get_published(pk=pk)
-    if slug != tip.slug:
+    if (slug or "") != tip.slug:
         # One canonical address per tip; keep the query string so UTM tags survive.
         target = tip.get_absolute_url()
         if request.META.get("QUERY_STRING"):

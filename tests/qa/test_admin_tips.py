@@ -71,14 +71,68 @@ def test_editing_a_tip_goes_through_the_service(staff_client, make_tip, category
 
 
 def test_published_tip_cannot_lose_its_slug(staff_client, make_tip):
-    tip = make_tip(title="送料")
+    tip = make_tip(title="Shipping costs")
 
     response = staff_client.post(_change_url(tip), _form_data(tip, slug=""))
 
     assert response.status_code == 200
     assert "A published tip keeps its slug." in response.content.decode()
     tip.refresh_from_db()
-    assert tip.slug == "送料"
+    assert tip.slug == "shipping-costs"
+
+
+def test_published_japanese_tip_without_slug_can_be_edited_and_given_a_romanised_slug(staff_client, make_tip):
+    tip = make_tip(title="送料について")
+    assert tip.slug == ""
+
+    response = staff_client.post(_change_url(tip), _form_data(tip, answer_text="全国一律です。"))
+    assert response.status_code == 302
+    tip.refresh_from_db()
+    assert (tip.slug, tip.answer_text) == ("", "全国一律です。")
+
+    response = staff_client.post(_change_url(tip), _form_data(tip, slug="souryou"))
+    assert response.status_code == 302
+    tip.refresh_from_db()
+    assert tip.get_absolute_url() == f"/tips/{tip.pk}/souryou/"
+
+    response = staff_client.post(_change_url(tip), _form_data(tip, slug="送料"))
+    assert response.status_code == 200  # a slug is ASCII: the form says so and keeps the old one
+    assert "Enter a valid “slug”" in response.content.decode()
+    tip.refresh_from_db()
+    assert tip.slug == "souryou"
+
+
+def test_deleting_a_published_tip_recounts_its_category_and_refreshes_pages(staff_client, make_tip, category):
+    from django.test import Client
+
+    client = Client()  # an anonymous visitor, served from the page cache
+    keep, gone = make_tip(title="Kept"), make_tip(title="Deleted")
+    category.refresh_from_db()
+    assert category.published_tip_count == 2
+    assert "Deleted" in client.get("/").content.decode()  # now cached
+
+    response = staff_client.post(reverse("admin:qa_tip_delete", args=[gone.pk]), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Tip.objects.filter(pk=gone.pk).exists()
+    category.refresh_from_db()
+    assert category.published_tip_count == 1
+    assert "Deleted" not in client.get("/").content.decode()
+    assert client.get(keep.get_absolute_url()).status_code == 200
+
+
+def test_deleting_tips_from_the_list_recounts_each_category(staff_client, make_tip, category):
+    from qa.models import Category
+
+    other = Category.objects.create(name="Returns", slug="returns")
+    tips = [make_tip(title="One"), make_tip(title="Two", category=other), make_tip(title="Draft", publish=False)]
+    response = staff_client.post(
+        reverse("admin:qa_tip_changelist"),
+        {"action": "delete_selected", "_selected_action": [tip.pk for tip in tips], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not Tip.objects.exists()
+    assert list(Category.objects.order_by("pk").values_list("published_tip_count", flat=True)) == [0, 0]
 
 
 def test_adding_a_tip_derives_slug_and_html(staff_client, category):
@@ -97,7 +151,7 @@ def test_adding_a_tip_derives_slug_and_html(staff_client, category):
 
     assert response.status_code == 302
     tip = Tip.objects.get()
-    assert tip.slug == "会員登録の方法"
+    assert tip.slug == ""  # a Japanese title: the address is /tips/<id>/
     assert tip.answer_html == "<p>メールアドレスで<em>登録</em>できます。</p>"
     assert tip.status == Tip.Status.DRAFT
     assert list(tip.tags.names()) == ["会員"]

@@ -105,7 +105,7 @@ def test_the_data_migration_sets_languages_and_per_language_counts(bilingual, cu
     Tip.objects.update(language="")
     Category.objects.update(published_tip_counts={})
     Question.objects.create(asker=customer, title="荷物が届きません", body="一週間たちました。")
-    migration = importlib.import_module("qa.migrations.0011_content_language_and_category_names")
+    migration = importlib.import_module("qa.migrations.0016_content_language_and_category_names")
     migration.set_languages_and_counts(apps, None)
     assert dict(Tip.objects.values_list("title", "language")) == {
         "送料はいくらですか？": "ja",

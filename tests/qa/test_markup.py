@@ -11,7 +11,17 @@ from urllib.parse import unquote
 
 import pytest
 
-from qa.markup import ALLOWED_ATTRIBUTES, ALLOWED_PROTOCOLS, ALLOWED_TAGS, LINK_REL, markdown_to_text, render_markdown
+from qa import markup
+from qa.markup import (
+    ALLOWED_ATTRIBUTES,
+    ALLOWED_PROTOCOLS,
+    ALLOWED_TAGS,
+    LINK_REL,
+    markdown_render,
+    markdown_rendered_once,
+    markdown_to_text,
+    render_markdown,
+)
 from tests.xss_vectors import VECTORS
 
 FORBIDDEN_ELEMENTS = {"script", "style", "iframe", "svg", "math", "object", "embed", "form", "meta", "link", "base"}
@@ -119,6 +129,50 @@ def test_ordinary_markdown_and_japanese_render():
 def test_markdown_to_text_has_no_syntax_or_tags():
     text = markdown_to_text("## 送料\n\n**全国一律** 500円です。[詳しく](https://example.com) <b>x</b> &amp;")
     assert text == "送料 全国一律 500円です。詳しく x &"
+
+
+def test_one_parse_gives_the_same_html_and_text_as_the_single_conversions():
+    source = "## 送料\n\n**全国一律** 500円です。[詳しく](https://example.com) <b>x</b> <script>y</script> &amp;"
+    rendered = markdown_render(source)
+    assert (rendered.html, rendered.text) == (render_markdown(source), markdown_to_text(source))
+    assert markdown_render("") == markup.Rendered("", "")
+
+
+def test_disallowed_tags_in_an_html_block_are_shown_as_text_and_allowed_ones_kept():
+    rendered = render_markdown('<div onclick="x()">\n<b>bold</b> <iframe src="https://evil.example"></iframe>\n</div>')
+    assert "&lt;div onclick=" in rendered and "&lt;iframe src=" in rendered and "&lt;/div&gt;" in rendered
+    assert "<b>bold</b>" in rendered
+    assert_safe(rendered)
+
+
+def test_a_tag_name_that_only_looks_allowed_after_unicode_lowercasing_is_shown_as_text():
+    # "\u212a" (KELVIN SIGN) lowercases to "k" in Python, never in an HTML parser.
+    rendered = render_markdown("<\u212abd>x</\u212abd>")
+    assert "&lt;\u212abd&gt;x&lt;/\u212abd&gt;" in rendered
+
+
+def test_an_image_is_a_link_to_it_labelled_with_its_text():
+    rendered = render_markdown('![返品の手順 *図*](https://example.com/a.png "図1")')
+    assert rendered == (f'<p><a href="https://example.com/a.png" title="図1" rel="{LINK_REL}">返品の手順 図</a></p>')
+    assert markdown_to_text("見る ![返品の手順](https://example.com/a.png)") == "見る 返品の手順"
+    # Inside a link it is only its text: links do not nest.
+    assert render_markdown("[![logo](https://example.com/l.png)](https://example.com)") == (
+        f'<p><a href="https://example.com" rel="{LINK_REL}">logo</a></p>'
+    )
+    assert_safe(render_markdown("![x](javascript:alert(1)) ![](data:image/png;base64,AAAA)"))
+
+
+def test_within_rendered_once_each_distinct_source_is_parsed_once(monkeypatch):
+    parsed = []
+    parse = markup._parse
+    monkeypatch.setattr(markup, "_parse", lambda source: parsed.append(source) or parse(source))
+    with markdown_rendered_once():
+        first = [markdown_render(source) for source in ["*a*", "b", "*a*", "b", "*a*"]]
+    assert parsed == ["*a*", "b"]
+    assert first[0] == first[2] == markdown_render("*a*")
+    # Outside the block nothing is remembered.
+    markdown_render("*a*")
+    assert parsed == ["*a*", "b", "*a*", "*a*"]
 
 
 @pytest.mark.parametrize(

@@ -162,10 +162,13 @@ def test_home_page_counts_come_from_the_category_counter(client, make_tip, categ
 @pytest.mark.redis
 def test_the_same_code_on_redis(redis_url, settings, tip):
     """Production's cache: versions are Redis INCRs, pages are Redis values."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
+    settings.CACHES = {"default": {"BACKEND": "supportsite.redis_cache.ReusedClientRedisCache", "LOCATION": redis_url}}
     from django.core.cache import cache
 
     cache.clear()
+    # One redis-py client per pool, not one per call (supportsite/redis_cache.py).
+    assert cache._cache.get_client() is cache._cache.get_client()
+    assert cache._cache.get_client(write=True) is cache._cache.get_client()  # one server: one pool
     url = tip.get_absolute_url()
     Client().get(url)
     _response, count = queries_of(Client(), url)

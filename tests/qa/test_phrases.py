@@ -113,3 +113,18 @@ def test_truncate_cost_does_not_depend_on_the_text_length():
     # A 1 MB text costs what its first few dozen characters cost.
     text = "返品は30日以内にできます。" * 80_000
     assert truncate(text, 20) == truncate(text[:100], 20)
+
+
+def test_boundaries_from_an_offset_are_the_same_as_from_the_start():
+    """truncate() only asks for the boundaries near its cut; BudouX then reads
+    from just before that offset, and must find exactly what a full run finds."""
+    texts = [
+        "ご注文の商品は、通常2〜3営業日でお届けします。沖縄・離島は追加で1〜2日かかります。平日12時までのご注文は当日発送",
+        "返品は30日以内に注文履歴からできます。Tipcast を使って返品できます。Free shipping over 5,000円",
+        "Orders usually arrive in 2-3 business days. Remote islands take one or two days more.",
+        "東京都千代田区の倉庫から発送します👨‍👩‍👧 国旗🇯🇵🇺🇸も一緒に",
+    ]
+    for text in texts:
+        full = phrase_boundaries(text)
+        for start in range(len(text) + 1):
+            assert phrase_boundaries(text, start=start) == [i for i in full if i >= start], (text, start)

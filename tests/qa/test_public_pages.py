@@ -154,13 +154,41 @@ def test_tip_json_ld_is_a_qapage_and_cannot_break_out_of_its_script(client, make
 
 
 def test_tip_short_url_and_wrong_slug_redirect_permanently_to_canonical(client, make_tip):
-    tip = make_tip(title="配送状況の確認方法")
+    tip = make_tip(title="Where is my parcel? Tracking a delivery that has not arrived after a week")
     canonical = tip.get_absolute_url()
+    assert canonical == f"/tips/{tip.pk}/where-is-my-parcel-tracking-a-delivery-that-has/"
     short = client.get(reverse("qa:tip_detail_short", kwargs={"pk": tip.pk}))
     wrong = client.get(reverse("qa:tip_detail", kwargs={"pk": tip.pk, "slug": "old-slug"}), {"utm_source": "x"})
     assert short.status_code == 301 and short["Location"] == canonical
     assert wrong.status_code == 301 and wrong["Location"] == canonical + "?utm_source=x"
     assert client.get(canonical).status_code == 200
+
+
+def test_japanese_tip_address_is_its_id_and_old_percent_encoded_addresses_redirect(client, make_tip):
+    tip = make_tip(title="配送状況の確認方法を教えてください。注文番号がわからない場合はどうすればいいですか")
+    canonical = tip.get_absolute_url()
+    assert tip.slug == "" and canonical == f"/tips/{tip.pk}/"
+    # The address the previous version published (a percent-encoded Japanese slug).
+    old = client.get(f"/tips/{tip.pk}/%E9%85%8D%E9%80%81%E7%8A%B6%E6%B3%81/", {"utm_source": "facebook"})
+    assert old.status_code == 301 and old["Location"] == canonical + "?utm_source=facebook"
+    page = client.get(canonical)
+    assert page.status_code == 200
+    assert f'<link rel="canonical" href="{tip.get_canonical_url()}">' in page.content.decode()
+    assert tip.get_canonical_url().endswith(f"/tips/{tip.pk}/")
+
+
+def test_deep_tip_list_pages_stop_at_the_cap_and_say_where_older_tips_are(client, make_tip, settings):
+    settings.TIPS_PER_PAGE = 2
+    settings.PUBLIC_LIST_MAX_PAGES = 2
+    for n in range(5):
+        make_tip(title=f"Tip {n}")
+    last = client.get(reverse("qa:tip_list"), {"page": 2}).content.decode()
+    assert "Page 2 of 2" in last and "Older tips are not listed here" in last
+    assert 'rel="next"' not in last
+    # A deeper page number shows the last page, as any page past the end does.
+    assert "Page 2 of 2" in client.get(reverse("qa:tip_list"), {"page": 2000}).content.decode()
+    first = client.get(reverse("qa:tip_list")).content.decode()
+    assert "Older tips are not listed here" not in first
 
 
 @pytest.mark.parametrize("status", ["draft", "unpublished"])

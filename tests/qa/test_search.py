@@ -58,6 +58,16 @@ def test_single_character_japanese_query(client, japanese_tips):
     assert titles == ["返品の方法"]
 
 
+def test_a_single_kana_finds_the_titles_that_have_it(client, make_tip):
+    """A kana alone is indexed in titles only: a one-kana query finds those
+    tips rather than nothing, and a kana in a body alone is no match."""
+    make_tip(title="ギフト包装について", answer_text="ラッピングは無料です。")
+    make_tip(title="送料について", answer_text="ギフトの場合も同じです。")
+    assert _titles(client.get(reverse("qa:search"), {"q": "ト"})) == ["ギフト包装について"]
+    assert _titles(client.get(reverse("qa:search"), {"q": "ﾄ"})) == ["ギフト包装について"]  # half-width
+    assert _titles(client.get(reverse("qa:search"), {"q": "ラ"})) == []
+
+
 def test_results_are_ranked_title_matches_first(client, make_tip):
     # The title match is the older tip, so only ranking can put it first.
     make_tip(title="返品について", answer_text="詳しくはお問い合わせください。")

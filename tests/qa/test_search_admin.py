@@ -97,3 +97,28 @@ def test_staff_see_what_customers_do_not_find_and_start_a_tip_from_it(staff_clie
     tip = Tip.objects.get(title="ギフトカード")
     assert tip.status == Tip.Status.DRAFT
     assert "ギフ フト トカ カー ード" in tip.search_body or "ギフ" in tip.search_title
+
+
+def test_search_pages_are_cached_per_query_and_a_miss_still_counts_on_each_hit(client, make_tip):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_tip(title="送料について", answer_text="全国一律500円です。")
+    first = client.get(reverse("qa:search"), {"q": "xylophone"})
+    assert first["Cache-Control"].startswith("public")
+    with CaptureQueriesContext(connection) as context:
+        again = client.get(reverse("qa:search"), {"q": "xylophone", "utm_source": "x"})
+    assert again.content == first.content
+    # Served from the cache: the only statement is the miss being counted.
+    assert len(context.captured_queries) == 1 and "qa_searchmiss" in context.captured_queries[0]["sql"]
+    assert SearchMiss.objects.get().count == 2
+    # Each query has its own page, which shows it back in the search box.
+    found = client.get(reverse("qa:search"), {"q": "送料"}).content.decode()
+    assert "<mark>送料</mark>について" in found and 'value="送料"' in found
+    assert SearchMiss.objects.get().count == 2
+
+
+def test_a_new_tip_clears_cached_search_pages(client, make_tip):
+    assert "</mark> tuning" not in client.get(reverse("qa:search"), {"q": "xylophone"}).content.decode()
+    make_tip(title="xylophone tuning", answer_text="Tune it yearly.")
+    assert "<mark>xylophone</mark> tuning" in client.get(reverse("qa:search"), {"q": "xylophone"}).content.decode()

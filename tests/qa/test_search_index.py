@@ -82,24 +82,72 @@ def test_sqlite_triggers_come_back_after_a_table_rebuild(make_tip):
     assert len(_titles("送料")) == 3
 
 
-def test_common_tokens_read_from_the_newest_rows_give_the_same_results(make_tip, monkeypatch):
-    """On PostgreSQL a common token is read from the newest rows first (no
-    index), then from the index window by window. Made small here, every path
-    must give what the index alone gives."""
+def _spread_tips(titles_by_id: dict[int, str], answer: str = "{title}の回答です。") -> None:
+    """Published tips with the given ids, far apart: on PostgreSQL each falls in
+    its own id bucket of the index (qa.search.index.BUCKET_BITS)."""
+    tips = []
+    for tip_id, title in titles_by_id.items():
+        tip = Tip(id=tip_id, title=title, slug=f"spread-{tip_id}", answer_text=answer.format(title=title))
+        tip.status = Tip.Status.PUBLISHED
+        _tip_refresh_derived(tip)
+        tips.append(tip)
+    Tip.objects.bulk_create(tips)
+
+
+def test_the_newest_matches_are_read_first_across_the_index_ranges(monkeypatch):
+    """The index is read range of ids by range, newest first (on PostgreSQL,
+    ranges of id buckets growing towards the oldest; on SQLite, FTS5 by rowid):
+    whatever the ranges, a bounded read gives exactly the newest matches, and
+    counting stops at the cap."""
+    from qa.search import index
+
+    step = 1 << index.BUCKET_BITS  # one tip per bucket, 40 buckets
+    _spread_tips({1 + n * step: ("送料" if n % 3 else "返品") + f"の案内 {n}" for n in range(40)})
+    newest_id = 1 + 39 * step
+    shipping = [1 + n * step for n in reversed(range(40)) if n % 3]
+    returns = [1 + n * step for n in reversed(range(40)) if not n % 3]
+
+    def ids(condition, limit, newest=newest_id):
+        rows, counts = index.candidates([(condition, limit)], newest_id=newest)
+        assert counts == [len(rows)]
+        # Read in one go (the document frequencies say the condition matches few tips): the same tips.
+        frequencies = {"送料": len(shipping), "返品": len(returns), "xylophone": 0}
+        at_once, _ = index.candidates([(condition, limit)], newest_id=newest, frequencies=frequencies, few=10**6)
+        found = sorted((tip_id for tip_id, *_ in rows), reverse=True)
+        assert sorted((tip_id for tip_id, *_ in at_once), reverse=True) == found
+        return found
+
+    assert ids(("any", ["送料"], False), 5) == shipping[:5]
+    assert ids(("any", ["返品"], True), 12) == returns[:12]
+    assert ids(("all", [[["送料"], ["返品"]]]), 30) == sorted(shipping + returns, reverse=True)[:30]
+    assert ids(("all", [[["送料", "返品"]]]), 10) == []
+    assert ids(("any", ["xylophone"], False), 10) == []
+    # The newest id the engine knows may be a little behind (it is cached).
+    assert ids(("any", ["送料"], False), 3, newest=newest_id - 2 * step) == shipping[:3]
+    assert index.document_frequencies(["送料", "返品", "配送"], cap=7, newest_id=newest_id) == {
+        "送料": 7,
+        "返品": 7,
+        "配送": 0,
+    }
+
+
+def test_search_over_many_index_ranges_ranks_like_a_small_one(monkeypatch):
+    """With tips spread over many ranges of the index, and the engine made to
+    read only a few candidates, the same tips still rank first."""
     from django.core.cache import cache
 
     from qa.search import engine, index
 
-    for number in range(14):
-        make_tip(title=f"送料 {number}" if number % 3 else f"返品 {number}", answer_text=f"送料と返品 {number}。")
+    step = 1 << index.BUCKET_BITS
+    _spread_tips(
+        {1 + n * step: f"送料 {n}" if n % 3 else f"返品 {n}" for n in range(14)}, answer="送料と返品 {title}。"
+    )
     queries = ["送料", "返品", "送料 返品", "返品したいのですが送料は", "xylophone"]
     expected = {query: _titles(query) for query in queries}
     cache.clear()
     monkeypatch.setattr(engine, "DOCUMENT_FREQUENCY_CAP", 2)
     monkeypatch.setattr(engine, "CANDIDATES_ALL_TOKENS", 4)
-    monkeypatch.setattr(index, "POSTGRES_ROW_WINDOW", 3)
-    monkeypatch.setattr(index, "POSTGRES_INDEX_WINDOW", 6)
-    windowed = {query: [tip.title for tip in selectors.tip_search(query=query)] for query in queries}
+    windowed = {query: _titles(query) for query in queries}
     # The same tips rank first; fewer candidates may leave some of the weakest out.
     for query in queries:
         assert windowed[query][:3] == expected[query][:3], query

@@ -2,7 +2,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from qa import services
+from qa import markup, services
 from qa.models import Question, Tip
 
 
@@ -95,3 +95,22 @@ def test_related_tips_rank_shared_tags_then_category_then_recency(make_tip, cate
     related = tip_related(tip=tip)
     assert related == [two_tags_old, one_tag, same_category]
     assert unrelated not in related and draft not in related
+
+
+def test_tip_update_renders_only_the_texts_that_changed(make_tip, monkeypatch):
+    tip = make_tip(question_text="*Where* is it?", answer_text="**Here**.")
+    parsed = []
+    parse = markup._parse
+    monkeypatch.setattr(markup, "_parse", lambda source: parsed.append(source) or parse(source))
+
+    tip = services.tip_update(tip=Tip.objects.get(pk=tip.pk), title="Where is my parcel?")
+    assert parsed == []
+    tip.refresh_from_db()
+    assert (tip.question_html, tip.answer_html) == ("<p><em>Where</em> is it?</p>", "<p><strong>Here</strong>.</p>")
+    assert (tip.question_plain, tip.answer_plain, tip.excerpt) == ("Where is it?", "Here.", "Here.")
+
+    tip = services.tip_update(tip=Tip.objects.get(pk=tip.pk), answer_text="**There**.")
+    assert parsed == ["**There**."]
+    tip.refresh_from_db()
+    assert (tip.answer_html, tip.answer_plain, tip.excerpt) == ("<p><strong>There</strong>.</p>", "There.", "There.")
+    assert tip.question_html == "<p><em>Where</em> is it?</p>"

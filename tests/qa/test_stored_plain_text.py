@@ -47,15 +47,15 @@ def test_the_migration_fills_existing_tips(make_tip):
 
 @pytest.fixture
 def conversions(monkeypatch):
-    """Every Markdown conversion (render_markdown and markdown_to_text both go through it)."""
+    """Every Markdown conversion (markdown_render, render_markdown and markdown_to_text all parse with it)."""
     calls = []
-    convert = markup._markdown_to_html
+    convert = markup._parse
 
     def spy(source):
         calls.append(source)
         return convert(source)
 
-    monkeypatch.setattr(markup, "_markdown_to_html", spy)
+    monkeypatch.setattr(markup, "_parse", spy)
     return calls
 
 

@@ -241,6 +241,14 @@ ROUTES: dict[str, list[Case]] = {
         Case(lambda w: f"/admin/qa/tip/import/{w.objects['qa.importjob'].pk}/", STAFF_ONLY),
         Case("/admin/qa/tip/import/999999/", staff_only(404), label="missing"),
     ],
+    # Queue an interrupted import again: staff only, POST only (a finished one is not run again).
+    "admin/qa/tip/import/<int:job_id>/run-again/": [
+        Case(
+            lambda w: f"/admin/qa/tip/import/{w.objects['qa.importjob'].pk}/run-again/",
+            staff_only(405),
+            staff_only(REDIRECT),
+        ),
+    ],
     # The live character count of the tip's post text.
     "admin/publishing/delivery/preview/": [
         Case(lambda w: f"/admin/publishing/delivery/preview/?tip={w.published_tip.pk}&channel=console", STAFF_ONLY)

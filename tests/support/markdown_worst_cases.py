@@ -3,7 +3,7 @@
 Issue 8's inputs (brackets, unfinished links and images, setext headings) and
 the classic ones from markdown-it's and cmark's pathological tests (nested
 emphasis, block quotes, lists, tables, HTML blocks, backticks, entities),
-plus a few aimed at link detection and at bleach (html5lib). Each function
+plus a few aimed at link detection and at the HTML sanitiser's tree builder. Each function
 returns a source of about `length` characters; worst_case() cuts it to
 `length` exactly. Shared by
 tests/qa/test_markup_cost.py and bench/markdown_worst_case.py.
@@ -71,7 +71,7 @@ WORST_CASES = {
     "tables, many small wide": _small_wide_tables,
     "tables, many cells": lambda n: "|a|b|\n|-|-|\n" + _repeat("|a|b|\n", n),
     "backtick runs": _backticks,
-    # Raw HTML (bleach builds an html5lib tree of what it keeps)
+    # Raw HTML (the sanitiser builds an HTML5 tree of what it keeps)
     "HTML blocks <div>": lambda n: _repeat("<div>\n", n),
     "nested allowed HTML <b>": lambda n: _repeat("<b>", n),
     "nested allowed HTML <ul><li>": lambda n: _repeat("<ul><li>", n),

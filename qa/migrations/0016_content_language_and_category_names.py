@@ -66,7 +66,7 @@ def set_languages_and_counts(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("qa", "0010_import_job"),
+        ("qa", "0015_tip_slug_ascii_max_50"),
         ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
     ]
 
