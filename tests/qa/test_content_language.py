@@ -261,21 +261,6 @@ def test_categories_are_named_in_the_visitors_language(client, make_tip, categor
     assert services.category_get_or_create(name="配送") == category
 
 
-def test_the_demo_has_each_category_once_named_in_both_languages():
-    from qa.demo_content import demo_content_load
-
-    demo_content_load()
-    names = sorted(Category.objects.values_list("name", "name_ja"))
-    assert names == [
-        ("Account", "会員・アカウント"),
-        ("App and settings", "アプリ・設定"),
-        ("Returns", "返品・交換"),
-        ("Shipping", "配送・送料"),
-    ]
-    for category in Category.objects.all():
-        assert set(category.published_tip_counts) == {"en", "ja"}, category
-
-
 def test_the_home_page_is_a_help_centre(client, make_tip, category, django_assert_max_num_queries):
     tips = [make_tip(title=f"Shipping tip {n}", answer_text="Free over ¥5,000.") for n in range(12)]
     services.tip_vote(tip=tips[3], voter_key="a", helpful=True)
@@ -319,16 +304,3 @@ def test_related_tips_are_in_the_tips_language(client, make_tip):
     make_tip(title="Is shipping free?", answer_text="Over ¥5,000.", tags=["送料"])  # same tag and category
     make_tip(title="How do I track my parcel?")  # same category
     assert [related.pk for related in selectors.tip_related(tip=tip)] == [same_language.pk]
-
-
-def test_seeding_again_merges_a_demo_category_made_before_it_had_two_names(make_tip):
-    from qa.demo_content import demo_content_load
-
-    # A demo database from before: the Japanese tips in a category of their own.
-    old = Category.objects.create(name="会員・アカウント", slug="会員・アカウント")
-    make_tip(title="ポイントの使い方", answer_text="お支払い画面で使えます。", category=old)
-    demo_content_load()
-    account = Category.objects.get(name="Account")
-    assert account.name_ja == "会員・アカウント"
-    assert services.category_get_or_create(name="会員・アカウント") == account
-    assert Tip.objects.filter(category=account, language="ja").exists()
