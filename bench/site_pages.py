@@ -137,6 +137,8 @@ def fill(tip_count: int, seed: int = 2) -> None:
             category=rng.choice(categories),
             status=Tip.Status.PUBLISHED,
             published_at=now - timedelta(minutes=n),
+            # "Was this helpful?" counts, for the home page's most helpful tips.
+            helpful_yes=rng.randrange(0, 40),
         )
         # The services' own derived fields: rendered HTML, search text, slug.
         services._tip_refresh_derived(tip)
@@ -190,8 +192,13 @@ def main() -> None:
     pages = [
         ("Minimal Django view (same stack)", "/_bench/minimal/"),
         ("Home page", "/"),
+        ("Home page, Japanese (?lang=ja)", "/?lang=ja"),
+        ("Home page, every language", "/?all_languages=1"),
         ("Tip page", tip.get_absolute_url()),
         ("Tip list, page 20", "/tips/?page=20"),
+        ("Tip list, every language, page 20", "/tips/?page=20&all_languages=1"),
+        ("Tag page (about 1,000 tips in both languages), page 5", "/tags/t0/?page=5"),
+        ("Tags' sitemap", "/sitemap-tags.xml"),
         ("Search (English): password", "/search/?q=password"),
         ("Search (Japanese): 送料", "/search/?q=送料"),
         ("Search (Japanese): 返品", "/search/?q=返品"),

@@ -21,7 +21,7 @@ STAFF_PASSWORD = "tipcast-staff"
 CUSTOMER_EMAIL = "customer@example.com"
 CUSTOMER_PASSWORD = "tipcast-customer"
 
-# (category, question, answer in Markdown, tags)
+# (category name in either language, question, answer in Markdown, tags)
 TIPS = [
     (
         "配送・送料",
@@ -110,11 +110,31 @@ TIPS = [
         ["shipping", "tracking"],
     ),
     (
+        "Shipping",
+        "Can I choose a delivery date and time?",
+        "Yes. At checkout, under **Delivery date and time**, pick a day from 3 to 14 days ahead and one of "
+        "these time slots:\n\n- Morning\n- 14:00–16:00\n- 16:00–18:00\n- 18:00–21:00",
+        ["shipping", "delivery date"],
+    ),
+    (
         "Returns",
         "How do I return an item?",
         "You can return unused items within **8 days** of delivery. Start a return from "
         "**My page → Order history**; we e-mail you a prepaid label when the item was faulty.",
         ["returns"],
+    ),
+    (
+        "Returns",
+        "My item arrived damaged. Can I get a replacement?",
+        "We are sorry! Within 8 days of delivery, send us a photo of the damage through **Ask a question**. "
+        "We send a new item with **free shipping** and collect the damaged one at our cost.",
+        ["returns", "replacement"],
+    ),
+    (
+        "Account",
+        "Is membership free?",
+        "Yes, membership is **free**. Members can see their order history, use points and save delivery addresses.",
+        ["account", "points"],
     ),
     (
         "Account",
@@ -124,12 +144,28 @@ TIPS = [
         ["password", "account"],
     ),
     (
-        "Account",
+        "App and settings",
         "How do I set up notifications on my iPhone?",
         "On your iPhone open **Settings → Notifications → Tipcast Store** and turn on *Allow Notifications*. "
         "In the app, **My page → Notification settings** lets you choose which notices you get.",
         ["iPhone", "settings", "notifications"],
     ),
+    (
+        "App and settings",
+        "The app does not start on Android.",
+        "Reinstall the latest version from Google Play. If it still does not start, open the phone's "
+        "**Settings → Apps → Tipcast Store → Storage** and clear the cache, then try again.",
+        ["Android", "settings", "app"],
+    ),
+]
+
+# (name, Japanese name): one category per topic, named in both languages, so
+# that "Account" and "会員・アカウント" are one category, not two side by side.
+CATEGORIES = [
+    ("Shipping", "配送・送料"),
+    ("Returns", "返品・交換"),
+    ("Account", "会員・アカウント"),
+    ("App and settings", "アプリ・設定"),
 ]
 
 SAVED_REPLIES = [
@@ -197,6 +233,9 @@ def demo_content_load() -> DemoSummary:
     summary = DemoSummary()
     staff = _demo_user(email=STAFF_EMAIL, password=STAFF_PASSWORD, is_staff=True)
     customer = _demo_user(email=CUSTOMER_EMAIL, password=CUSTOMER_PASSWORD, is_staff=False)
+
+    for name, name_ja in CATEGORIES:
+        services.category_translate(category=services.category_get_or_create(name=name), name_ja=name_ja)
 
     for category_name, question, answer, tags in TIPS:
         _tip, outcome = services.tip_import_row(

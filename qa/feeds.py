@@ -1,8 +1,12 @@
-"""RSS and Atom feeds of published tips: all of them, and per category.
+"""RSS and Atom feeds of published tips: all of them, and per category, in
+the requested language (`?lang=ja`, else the visitor's; every language while
+none is in it, like the lists: selectors.tip_language_shown).
 
 Every link is absolute from SITE_URL (Django would otherwise build them from
 the sites framework's domain).
 """
+
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -11,25 +15,46 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext_lazy as _
 
 from qa import selectors
+from qa.models import Category
+from supportsite.locale import LANGUAGE_PARAM
 
 FEED_ITEMS = 20
+
+
+@dataclass
+class FeedScope:
+    """What one request's feed covers. Feed views are shared instances, so
+    the request's language travels here rather than on the view."""
+
+    page_language: str
+    tip_language: str | None
+    category: Category | None = None
+
+    def address(self, path: str) -> str:
+        return f"{settings.SITE_URL}{path}?{LANGUAGE_PARAM}={self.page_language}"
 
 
 class LatestTipsRss(Feed):
     description = _("The newest answers and tips from our support team.")
     feed_url_name = "qa:feed_rss"
 
-    def title(self):
+    def get_object(self, request, *args, **kwargs):
+        return FeedScope(
+            page_language=request.LANGUAGE_CODE,
+            tip_language=selectors.tip_language_shown(visitor_language=request.LANGUAGE_CODE, all_languages=False),
+        )
+
+    def title(self, scope):
         return _("%(site)s: latest tips") % {"site": settings.SITE_NAME}
 
-    def link(self):
-        return settings.SITE_URL + reverse("qa:tip_list")
+    def link(self, scope):
+        return scope.address(reverse("qa:tip_list"))
 
-    def feed_url(self):
-        return settings.SITE_URL + reverse(self.feed_url_name)
+    def feed_url(self, scope):
+        return scope.address(reverse(self.feed_url_name))
 
-    def items(self):
-        return selectors.tip_list_published()[:FEED_ITEMS]
+    def items(self, scope):
+        return selectors.tip_list_published(language=scope.tip_language)[:FEED_ITEMS]
 
     def item_title(self, tip):
         return tip.title
@@ -53,44 +78,48 @@ class LatestTipsRss(Feed):
         return tip.updated_at
 
     def item_categories(self, tip):
-        names = [tip.category.name] if tip.category else []
+        names = [tip.category.display_name] if tip.category else []
         return names + [tag.name for tag in tip.tag_list]
 
 
 class LatestTipsAtom(LatestTipsRss):
     feed_type = Atom1Feed
     feed_url_name = "qa:feed_atom"
-    subtitle = LatestTipsRss.description
+
+    def subtitle(self, scope):
+        return self.description
 
 
 class CategoryTipsRss(LatestTipsRss):
     feed_url_name = "qa:category_feed_rss"
 
     def get_object(self, request, slug):
-        return selectors.category_get(slug=slug)
+        scope = super().get_object(request)
+        scope.category = selectors.category_get(slug=slug)
+        return scope
 
-    def title(self, category):
-        return _("%(site)s: %(category)s") % {"site": settings.SITE_NAME, "category": category.name}
+    def title(self, scope):
+        return _("%(site)s: %(category)s") % {"site": settings.SITE_NAME, "category": scope.category.display_name}
 
-    def description(self, category):
+    def description(self, scope):
         # A category's description is plain text (the category page shows it as such).
-        return " ".join(category.description.split()) or _("Tips in the category %(category)s.") % {
-            "category": category.name
+        return " ".join(scope.category.description.split()) or _("Tips in the category %(category)s.") % {
+            "category": scope.category.display_name
         }
 
-    def link(self, category):
-        return settings.SITE_URL + category.get_absolute_url()
+    def link(self, scope):
+        return scope.address(scope.category.get_absolute_url())
 
-    def feed_url(self, category):
-        return settings.SITE_URL + reverse(self.feed_url_name, kwargs={"slug": category.slug})
+    def feed_url(self, scope):
+        return scope.address(reverse(self.feed_url_name, kwargs={"slug": scope.category.slug}))
 
-    def items(self, category):
-        return selectors.tip_list_for_category(category=category)[:FEED_ITEMS]
+    def items(self, scope):
+        return selectors.tip_list_for_category(category=scope.category, language=scope.tip_language)[:FEED_ITEMS]
 
 
 class CategoryTipsAtom(CategoryTipsRss):
     feed_type = Atom1Feed
     feed_url_name = "qa:category_feed_atom"
 
-    def subtitle(self, category):
-        return self.description(category)
+    def subtitle(self, scope):
+        return self.description(scope)

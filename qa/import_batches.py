@@ -151,6 +151,11 @@ def _categories_resolve(names: set[str], *, dry_run: bool, lookups: BatchLookups
     if wanted:
         for category in Category.objects.filter(slug__in=list(wanted)):
             lookups.categories[category.slug] = category
+        # A Japanese name finds the category it translates, before one of that slug
+        # (as services.category_get_or_create does).
+        slug_of_name = {name: slug for slug, name in wanted.items()}
+        for category in Category.objects.filter(name_ja__in=list(slug_of_name)).order_by("-pk"):
+            lookups.categories[slug_of_name[category.name_ja]] = category
         for slug, name in wanted.items():
             if slug not in lookups.categories:
                 category = Category(name=name, slug=slug)

@@ -13,6 +13,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
@@ -28,13 +29,20 @@ MARKDOWN_LENGTH_VALIDATORS = [
 
 
 class Category(models.Model):
+    # One plain column per language (English is the site's default and the
+    # fallback): two languages need no translation library (see the README).
     name = models.CharField(_("name"), max_length=100)
+    name_ja = models.CharField(
+        _("Japanese name"), max_length=100, blank=True, help_text=_("Shown to Japanese visitors; empty: the name.")
+    )
     slug = models.SlugField(_("slug"), max_length=100, unique=True, allow_unicode=True)
     order = models.PositiveIntegerField(_("order"), default=0)
     description = models.TextField(_("description"), blank=True)
     # Kept by the services that publish, unpublish or move a tip (qa.services),
     # so that listing categories never counts tips on a request.
     published_tip_count = models.PositiveIntegerField(_("published tips"), default=0, editable=False)
+    # The same per tip language, {"en": 3, "ja": 5}: kept alongside the total.
+    published_tip_counts = models.JSONField(default=dict, editable=False)
 
     class Meta:
         ordering = ["order", "name"]
@@ -42,7 +50,24 @@ class Category(models.Model):
         verbose_name_plural = _("categories")
 
     def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language."""
+        return self.name_in(get_language())
+
+    def name_in(self, language: str | None) -> str:
+        """The name in `language`, else the name."""
+        if language == "ja" and self.name_ja:
+            return self.name_ja
         return self.name
+
+    def tip_count_in(self, language: str | None) -> int:
+        """Published tips in `language` (None: in every language)."""
+        if language is None:
+            return self.published_tip_count
+        return self.published_tip_counts.get(language, 0)
 
     def get_absolute_url(self):
         return reverse("qa:category", kwargs={"slug": self.slug})
@@ -70,7 +95,8 @@ class Question(models.Model):
     )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NEW)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.WEB)
-    # The language the customer used when asking: their e-mails are written in it.
+    # The language of the question: the customer's page language when they
+    # asked on the site (their e-mails are written in it), else detected from the text.
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -165,6 +191,14 @@ class Tip(models.Model):
     category = models.ForeignKey(
         Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="tips", verbose_name=_("category")
     )
+    # Public lists show tips in the visitor's language (qa.content_language).
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("The language the tip is written in. Leave empty to detect it from the text."),
+    )
     tags = TaggableManager(_("tags"), blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, db_index=True)
@@ -193,6 +227,11 @@ class Tip(models.Model):
             # A category's page (newest first), its recount and the related
             # tips' same-category fallback read this index, not every tip row.
             models.Index(fields=["category", "status", "-published_at"]),
+            # The same lists in one language, and the most helpful tips (home page).
+            models.Index(fields=["language", "status", "-published_at"]),
+            models.Index(fields=["category", "language", "status", "-published_at"]),
+            models.Index(fields=["status", "-helpful_yes", "-published_at"]),
+            models.Index(fields=["language", "status", "-helpful_yes", "-published_at"]),
         ]
 
     def __str__(self):

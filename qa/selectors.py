@@ -4,16 +4,21 @@ Query counts are controlled here (select_related / prefetch_related), so that
 each page runs a fixed number of queries however many rows exist.
 """
 
-from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, Sum, prefetch_related_objects
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet, Sum, prefetch_related_objects
 from django.http import Http404
+from taggit.models import Tag, TaggedItem
 
+from qa.content_language import language_codes
 from qa.models import TIP_TAG_LIST_ATTRIBUTE, Answer, Category, Question, RelatedTip, Tip, TipVote
 from qa.search import engine as search_engine
 from qa.search.synonyms import synonym_map
 
 
-def tip_list_published() -> QuerySet[Tip]:
-    return Tip.objects.published().select_related("category").prefetch_related(_TAG_LIST)
+def tip_list_published(*, language: str | None = None) -> QuerySet[Tip]:
+    """Published tips, newest first, in `language` (None: every language)."""
+    tips = Tip.objects.published().select_related("category").prefetch_related(_TAG_LIST)
+    return tips if language is None else tips.filter(language=language)
 
 
 # Tags as a plain list (Tip.tag_list): reading `tip.tags.all` in a template
@@ -31,16 +36,40 @@ _NEVER_SHOWN = ("question_text", "answer_text", "search_title", "search_body")
 _NOT_ON_CARDS = (*_NEVER_SHOWN, "question_html", "answer_html", "question_plain", "answer_plain")
 
 
-def tip_cards() -> QuerySet[Tip]:
-    """Published tips with what a tip card shows (templates/includes/tip_card.html)."""
-    return tip_list_published().defer(*_NOT_ON_CARDS)
+def tip_cards(*, language: str | None = None) -> QuerySet[Tip]:
+    """Published tips (in `language`) with what a tip card shows (templates/includes/tip_card.html)."""
+    return tip_list_published(language=language).defer(*_NOT_ON_CARDS)
 
 
-def tip_count_published() -> int:
-    """How many tips are published, from the category counters (plus the few
-    tips without a category, an indexed count): never a count of every tip."""
-    in_categories = Category.objects.aggregate(total=Sum("published_tip_count"))["total"] or 0
-    return in_categories + Tip.objects.published().filter(category__isnull=True).count()
+def tip_count_published(*, language: str | None = None) -> int:
+    """How many tips are published (in `language`), from the category counters
+    (plus the few tips without a category, an indexed count): never a count
+    of every tip."""
+    if language is None:
+        in_categories = Category.objects.aggregate(total=Sum("published_tip_count"))["total"] or 0
+    else:
+        in_categories = sum(
+            counts.get(language, 0) for counts in Category.objects.values_list("published_tip_counts", flat=True)
+        )
+    uncategorised = Tip.objects.published().filter(category__isnull=True)
+    if language is not None:
+        uncategorised = uncategorised.filter(language=language)
+    return in_categories + uncategorised.count()
+
+
+def tip_language_shown(*, visitor_language: str, all_languages: bool) -> str | None:
+    """The tip language public lists show this visitor: theirs, or None (every
+    language) when they asked for all, or when no tip is in their language
+    yet (a site whose tips are all Japanese shows them to English visitors
+    rather than nothing)."""
+    if all_languages or visitor_language not in language_codes():
+        return None
+    in_categories = any(
+        counts.get(visitor_language) for counts in Category.objects.values_list("published_tip_counts", flat=True)
+    )
+    if in_categories or Tip.objects.published().filter(category__isnull=True, language=visitor_language).exists():
+        return visitor_language
+    return None
 
 
 def tip_get_published(*, pk: int) -> Tip:
@@ -56,13 +85,55 @@ def tip_vote_of(*, tip: Tip, voter_key: str) -> bool | None:
     return TipVote.objects.filter(tip=tip, voter_key=voter_key).values_list("helpful", flat=True).first()
 
 
-def tip_list_latest(*, limit: int = 10) -> list[Tip]:
+def tip_list_latest(*, limit: int = 10, language: str | None = None) -> list[Tip]:
     """The newest published tips, for the home page."""
-    return list(tip_cards()[:limit])
+    return list(tip_cards(language=language)[:limit])
 
 
-def tip_list_for_category(*, category: Category, cards: bool = False) -> QuerySet[Tip]:
-    return (tip_cards() if cards else tip_list_published()).filter(category=category)
+def tip_list_popular(*, limit: int = 5, language: str | None = None) -> list[Tip]:
+    """The published tips most people found helpful (the stored vote count,
+    read through an index), for the home page. Tips nobody voted for are left
+    out: they would only repeat the latest tips."""
+    tips = tip_cards(language=language).filter(helpful_yes__gt=0)
+    return list(tips.order_by("-helpful_yes", "-published_at")[:limit])
+
+
+def tip_list_for_category(*, category: Category, cards: bool = False, language: str | None = None) -> QuerySet[Tip]:
+    tips = tip_cards(language=language) if cards else tip_list_published(language=language)
+    return tips.filter(category=category)
+
+
+def tip_list_for_tag(*, tag: Tag, language: str | None = None) -> QuerySet[Tip]:
+    """Published tips with this tag, newest first, for tip cards."""
+    return tip_cards(language=language).filter(tags=tag)
+
+
+def tag_list_in_use(*, id_range: tuple[int, int]) -> QuerySet[Tag]:
+    """Tags with ids in `id_range` (inclusive) of at least one published tip
+    (the sitemap), in id order: a range of the tags' primary key, and for
+    each tag an indexed look-up of its tagged items."""
+    tagged_published = TaggedItem.objects.filter(
+        tag_id=OuterRef("pk"),
+        content_type=ContentType.objects.get_for_model(Tip),
+        object_id__in=Tip.objects.published().values("pk"),
+    )
+    first, last = id_range
+    return (
+        Tag.objects.filter(pk__gte=first, pk__lte=last).filter(Exists(tagged_published)).exclude(slug="").order_by("pk")
+    )
+
+
+def tag_newest_id() -> int:
+    """The highest tag id (0 without tags): one step down the primary key's index."""
+    return Tag.objects.aggregate(newest=Max("pk"))["newest"] or 0
+
+
+def tag_get(*, slug: str) -> Tag:
+    """A tag by slug, or 404."""
+    try:
+        return Tag.objects.get(slug=slug)
+    except Tag.DoesNotExist:
+        raise Http404("No such tag") from None
 
 
 class TipSearchResults:
@@ -70,13 +141,24 @@ class TipSearchResults:
     the templates need (count, slices, iteration), read through the index.
 
     `terms` are the normalised strings to highlight; `more` is true when the
-    index held more matches than were ranked (the count is then a lower bound).
+    index held more matches than were ranked (the count is then a lower bound);
+    `language` is the tip language the results are limited to (None: every
+    language).
     """
 
-    def __init__(self, *, ids: list[int], terms: list[str], more: bool, tips: QuerySet[Tip] | None = None):
+    def __init__(
+        self,
+        *,
+        ids: list[int],
+        terms: list[str],
+        more: bool,
+        tips: QuerySet[Tip] | None = None,
+        language: str | None = None,
+    ):
         self.ids = ids
         self.terms = terms
         self.more = more
+        self.language = language
         self._tips = tips if tips is not None else tip_list_published()
 
     def count(self) -> int:
@@ -98,23 +180,40 @@ class TipSearchResults:
         return iter(self[:])
 
 
-def tip_search(*, query: str, limit: int | None = None, tips: QuerySet[Tip] | None = None) -> TipSearchResults:
+def tip_search(
+    *, query: str, limit: int | None = None, tips: QuerySet[Tip] | None = None, language: str | None = None
+) -> TipSearchResults:
     """Published tips for `query`, best first (qa.search.engine: the index
     finds the candidates, BM25-style scoring ranks them, synonyms apply). The
     same engine serves the search page and the ask form's suggestions.
     `tips` is the queryset the results are read from (the default brings
-    category and tags, for tip cards)."""
+    category and tags, for tip cards).
+
+    `language`: the tips in it first, and only them when there are any; when
+    none matches, the results in every language (results.language is then
+    None): "返品" typed on the English page still finds the Japanese tips."""
     outcome = search_engine.search(query, synonym_map())
-    return TipSearchResults(ids=outcome.ids[:limit], terms=outcome.query.highlight_terms, more=outcome.more, tips=tips)
+    ids = outcome.ids
+    if language is not None and ids:
+        # One primary-key lookup of the ranked candidates (as many as the engine ranked).
+        in_language = set(Tip.objects.filter(pk__in=ids, language=language).values_list("pk", flat=True))
+        if in_language:
+            ids = [pk for pk in ids if pk in in_language]
+        else:
+            language = None
+    return TipSearchResults(
+        ids=ids[:limit], terms=outcome.query.highlight_terms, more=outcome.more, tips=tips, language=language
+    )
 
 
 def tip_related(*, tip: Tip, limit: int = 5) -> list[Tip]:
-    """Up to `limit` published tips related to `tip`: its stored list (tips
-    sharing its tags, most shared first, kept by qa.related), then the newest
-    tips of its category. Indexed reads of a few rows, whatever the data:
-    the stored list by tip, the category by (category, status, published_at)."""
+    """Up to `limit` published tips related to `tip`, written in its language:
+    its stored list (tips sharing its tags, most shared first, kept by
+    qa.related, across languages: filtered here), then the newest tips of its
+    category. Indexed reads of a few rows, whatever the data: the stored list
+    by tip, the category by (category, language, status, published_at)."""
     entries = (
-        RelatedTip.objects.filter(tip=tip, related__status=Tip.Status.PUBLISHED)
+        RelatedTip.objects.filter(tip=tip, related__status=Tip.Status.PUBLISHED, related__language=tip.language)
         .select_related("related__category")
         .defer(*(f"related__{name}" for name in _NOT_ON_CARDS))
         .order_by("-shared_tags", "-related__published_at", "-related_id")[:limit]
@@ -122,7 +221,7 @@ def tip_related(*, tip: Tip, limit: int = 5) -> list[Tip]:
     related = [entry.related for entry in entries]
     if len(related) < limit and tip.category_id:
         related += (
-            tip_cards()
+            tip_cards(language=tip.language)
             .filter(category_id=tip.category_id)
             .exclude(pk__in=[tip.pk, *(other.pk for other in related)])
             .order_by("-published_at", "-id")[: limit - len(related)]
@@ -131,12 +230,16 @@ def tip_related(*, tip: Tip, limit: int = 5) -> list[Tip]:
     return related
 
 
-def category_list(*, with_tips_only: bool = False) -> QuerySet[Category]:
-    """Categories with their number of published tips (`tip_count`), a counter
-    the services keep: nothing is counted here."""
-    categories = Category.objects.annotate(tip_count=F("published_tip_count")).order_by("order", "name")
+def category_list(*, with_tips_only: bool = False, language: str | None = None) -> list[Category]:
+    """Categories with their number of published tips (`tip_count`) in
+    `language` (None: in every language), counters the services keep: nothing
+    is counted here. Categories are few, so the language's count is read from
+    each row's stored counts."""
+    categories = list(Category.objects.order_by("order", "name"))
+    for category in categories:
+        category.tip_count = category.tip_count_in(language)
     if with_tips_only:
-        categories = categories.filter(published_tip_count__gt=0)
+        categories = [category for category in categories if category.tip_count]
     return categories
 
 

@@ -8,12 +8,13 @@ import hashlib
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from qa import notifications, page_cache, related, share_image_store
+from qa.content_language import language_detect
 from qa.markup import markdown_render, render_markdown
 from qa.models import TIP_EXCERPT_LENGTH, Answer, Category, Question, SavedReply, Tip, TipVote
 from qa.phrases import truncate
@@ -28,7 +29,13 @@ from qa.text_safety import validate_no_nul, validate_title_characters
 
 @transaction.atomic
 def question_create(*, asker, title: str, body: str, category: Category | None = None, language: str = "") -> Question:
-    question = Question(asker=asker, title=title.strip(), body=body, category=category, language=language)
+    question = Question(
+        asker=asker,
+        title=title.strip(),
+        body=body,
+        category=category,
+        language=language or language_detect(f"{title}\n{body}"),
+    )
     question.body_html = render_markdown(body)
     question.full_clean()
     question.save()
@@ -103,6 +110,8 @@ def _tip_refresh_derived(tip: Tip, *, stored_texts: tuple[str, str] | None = Non
         tip.excerpt = truncate(tip.answer_plain, TIP_EXCERPT_LENGTH)
     tip.search_title = document_text(tip.title, single_kana=True)
     tip.search_body = document_text(f"{tip.question_plain}\n{tip.answer_plain}")
+    if not tip.language:
+        tip.language = language_detect(f"{tip.title}\n{tip.answer_plain}")
     if not tip.slug:
         tip.slug = tip_slug(tip.title)
 
@@ -119,10 +128,13 @@ def tip_create(
     question: Question | None = None,
     answer: Answer | None = None,
     import_key: str | None = None,
+    language: str = "",
 ) -> Tip:
-    """Create a draft tip, from scratch or from a question and its answer."""
+    """Create a draft tip, from scratch or from a question and its answer.
+    Without a `language`, it is detected from the text."""
     tip = Tip(
         title=title.strip(),
+        language=language,
         slug=slug,
         question_text=question_text,
         answer_text=answer_text,
@@ -162,16 +174,16 @@ def tip_create_from_answer(*, answer: Answer) -> Tip:
 def tip_update(*, tip: Tip, tags: list[str] | None = None, **fields) -> Tip:
     """Change a tip's public text or metadata. Never posts it again: editing a
     published tip only changes the page the posts link to."""
-    editable = {"title", "slug", "question_text", "answer_text", "category"}
+    editable = {"title", "slug", "question_text", "answer_text", "category", "language"}
     unknown = set(fields) - editable
     if unknown:
         raise TypeError(f"tip_update() cannot change {', '.join(sorted(unknown))}")
     slug_edited = "slug" in fields and fields["slug"] != tip.slug
     share_image_before = share_image_store.tip_share_image_name(tip)
     # The admin's form has already set the new values on `tip`: read what is stored.
-    stored_category_id, *stored_texts = Tip.objects.filter(pk=tip.pk).values_list(
-        "category_id", "question_text", "answer_text"
-    ).first() or (None, None, None)
+    stored_category_id, stored_language, *stored_texts = Tip.objects.filter(pk=tip.pk).values_list(
+        "category_id", "language", "question_text", "answer_text"
+    ).first() or (None, "", None, None)
     stored_tags = sorted(tip.tags.names())
     for name, value in fields.items():
         setattr(tip, name, value)
@@ -196,7 +208,7 @@ def tip_update(*, tip: Tip, tags: list[str] | None = None, **fields) -> Tip:
     if tip.is_published:
         if tags is not None and sorted(tip.tags.names()) != stored_tags:
             related.related_tips_after_retag(tip=tip)
-        if tip.category_id != stored_category_id:
+        if tip.category_id != stored_category_id or tip.language != stored_language:
             _category_counts_refresh(stored_category_id, tip.category_id)
         page_cache.invalidate_all()
     return tip
@@ -208,8 +220,14 @@ def _category_counts_refresh(*category_ids) -> None:
     change one category count in turn and the later sees the earlier's tip."""
     for pk in sorted({pk for pk in category_ids if pk is not None}):
         if Category.objects.select_for_update().filter(pk=pk).exists():
-            count = Tip.objects.published().filter(category_id=pk).count()
-            Category.objects.filter(pk=pk).update(published_tip_count=count)
+            counts = dict(
+                Tip.objects.published()
+                .filter(category_id=pk)
+                .order_by()
+                .values_list("language")
+                .annotate(count=Count("pk"))
+            )
+            Category.objects.filter(pk=pk).update(published_tip_count=sum(counts.values()), published_tip_counts=counts)
 
 
 def public_reads_refresh(*, batch_size: int = 500) -> int:
@@ -367,12 +385,25 @@ def category_get_or_create(*, name: str) -> Category:
     slug = slugify(name, allow_unicode=True)
     if not slug:
         raise ValidationError(_("The category name %(name)r has no letters or digits.") % {"name": name})
-    existing = Category.objects.filter(slug=slug).first()
+    # A Japanese name finds the category it translates ("会員・アカウント" is "Account"),
+    # before a category of that slug (one made from that name before it was a translation).
+    existing = Category.objects.filter(name_ja=name).order_by("pk").first()
+    existing = existing or Category.objects.filter(slug=slug).first()
     if existing is not None:
         return existing
     category = Category(name=name, slug=slug)
     category.full_clean()
     category.save()
+    return category
+
+
+def category_translate(*, category: Category, name_ja: str) -> Category:
+    """Give a category its Japanese name (when it has none yet: staff may have chosen another)."""
+    if not category.name_ja:
+        category.name_ja = " ".join(name_ja.split())
+        category.full_clean()
+        category.save(update_fields=["name_ja"])
+        page_cache.invalidate_all()
     return category
 
 

@@ -53,7 +53,8 @@ def _warn_no_font_once(configured: str) -> None:
 def _drawn_text(tip: Tip) -> dict:
     return {
         "title": tip.title,
-        "category": tip.category.name if tip.category_id else "",
+        # In the tip's language: a Japanese title with "配送", not "Shipping".
+        "category": tip.category.name_in(tip.language) if tip.category_id else "",
         "site_name": settings.SITE_NAME,
     }
 

@@ -11,11 +11,13 @@ updated_at). URLs use SITE_URL's scheme and host rather than the sites
 framework's Site row (which says example.com unless someone edits it).
 """
 
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import SitemapIndexItem, x_robots_tag
+from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import Max
 from django.db.models.functions import TruncDate
 from django.http import Http404, HttpResponse
@@ -23,9 +25,11 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
+from django.utils.translation import get_language
 
 from qa import selectors
 from qa.models import Tip
+from supportsite.locale import LANGUAGE_PARAM
 
 
 class SiteUrlSitemap(Sitemap):
@@ -73,7 +77,23 @@ class TipSitemap(SiteUrlSitemap):
         return in_range.order_by("pk").values_list("pk", flat=True).first()
 
 
-class CategorySitemap(SiteUrlSitemap):
+class PageInEveryLanguageSitemap(SiteUrlSitemap):
+    """Pages that exist in every UI language: one URL per language
+    (`?lang=ja`, supportsite.locale), each naming the others as its
+    hreflang alternates (Django's i18n sitemap, which activates each
+    language in turn around location())."""
+
+    i18n = True
+    alternates = True
+
+    def location(self, item):
+        return f"{self.path(item)}?{LANGUAGE_PARAM}={get_language()}"
+
+    def path(self, item):
+        return item.get_absolute_url()
+
+
+class CategorySitemap(PageInEveryLanguageSitemap):
     changefreq = "weekly"
     priority = 0.5
 
@@ -81,18 +101,57 @@ class CategorySitemap(SiteUrlSitemap):
         return selectors.category_list(with_tips_only=True)
 
 
-class StaticPageSitemap(SiteUrlSitemap):
+class TagSitemap(PageInEveryLanguageSitemap):
+    """Tags of published tips. Files are ranges of tag ids rather than
+    offsets into the tags in use: which tags are in use is only known by
+    looking, and a range is looked at through the indexes (tag id, then each
+    tag's tagged items), never by reading every tag to count them. A file may
+    therefore hold fewer URLs than the limit (even none, a valid sitemap)."""
+
+    changefreq = "weekly"
+    priority = 0.4
+
+    def path(self, tag):
+        return reverse("qa:tag", kwargs={"slug": tag.slug})
+
+    @property
+    def paginator(self):
+        return _TagIdRanges(tags_per_file=max(1, self.limit // len(self._languages())), languages=self._languages())
+
+
+class _TagIdRanges:
+    """The part of Django's Paginator the sitemap views use: num_pages and page(n).object_list."""
+
+    def __init__(self, *, tags_per_file: int, languages: list[str]):
+        self.tags_per_file = tags_per_file
+        self.languages = languages
+        newest = selectors.tag_newest_id()
+        self.num_pages = max(1, -(-newest // tags_per_file))
+
+    def page(self, number):
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger("That page number is not an integer") from None
+        if not 1 <= number <= self.num_pages:
+            raise EmptyPage("That page contains no results")
+        first, last = (number - 1) * self.tags_per_file + 1, number * self.tags_per_file
+        tags = selectors.tag_list_in_use(id_range=(first, last))
+        return SimpleNamespace(object_list=[(tag, language) for tag in tags for language in self.languages])
+
+
+class StaticPageSitemap(PageInEveryLanguageSitemap):
     changefreq = "daily"
     priority = 0.6
 
     def items(self):
         return ["qa:home", "qa:tip_list"]
 
-    def location(self, name):
+    def path(self, name):
         return reverse(name)
 
 
-SITEMAPS = {"tips": TipSitemap, "categories": CategorySitemap, "pages": StaticPageSitemap}
+SITEMAPS = {"tips": TipSitemap, "categories": CategorySitemap, "tags": TagSitemap, "pages": StaticPageSitemap}
 
 
 @x_robots_tag

@@ -20,6 +20,7 @@ urlpatterns = [
     # Outside tips/<pk>/ so that no slug (not even "vote") can shadow it.
     path("votes/tips/<int:pk>/", voting.tip_vote, name="tip_vote"),
     path("categories/<str:slug>/", public.category_detail, name="category"),
+    path("tags/<str:slug>/", public.tag_detail, name="tag"),
     path("search/", public.search, name="search"),
     # Feeds and sitemaps are public pages too: cached and invalidated like the others.
     path("feeds/tips.rss", public_page(feeds.LatestTipsRss()), name="feed_rss"),

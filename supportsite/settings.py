@@ -102,7 +102,8 @@ MIDDLEWARE = [
     # NUL in a path, query or cookie: 404 (or the cookie dropped) before any query runs.
     "supportsite.invalid_characters.InvalidCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's LocaleMiddleware, plus `?lang=` (the hreflang alternates' addresses).
+    "supportsite.locale.LocaleWithParameterMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

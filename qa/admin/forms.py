@@ -31,7 +31,7 @@ class QuestionAdminForm(forms.ModelForm):
 
     class Meta:
         model = Question
-        fields = ["status", "category", "assignee"]
+        fields = ["status", "language", "category", "assignee"]
 
     def answer_requested(self) -> str | None:
         """Which answer button was pressed, if any."""
@@ -55,7 +55,7 @@ class QuestionAdminForm(forms.ModelForm):
 class TipAdminForm(forms.ModelForm):
     class Meta:
         model = Tip
-        fields = ["title", "slug", "category", "tags", "question_text", "answer_text"]
+        fields = ["title", "slug", "language", "category", "tags", "question_text", "answer_text"]
         widgets = {
             # Wide boxes: a Japanese title and its slug are long.
             "title": UnfoldAdminTextInputWidget(attrs={"class": "tipcast-wide"}),

@@ -20,15 +20,15 @@ class OrderEditableInListAdmin(ModelAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(OrderEditableInListAdmin):
-    list_display = ["name", "slug", "order"]
+    list_display = ["name", "name_ja", "slug", "order"]
     list_editable = ["order"]
-    search_fields = ["name", "slug"]
+    search_fields = ["name", "name_ja", "slug"]
     ordering = ["order", "name"]
     prepopulated_fields = {"slug": ["name"]}
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if change and "name" in form.changed_data:
+        if change and {"name", "name_ja"} & set(form.changed_data):
             # Tips' share images show the category's name.
             category_share_images_refresh(category=obj)
 

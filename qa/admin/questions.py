@@ -126,13 +126,13 @@ class QuestionAdmin(ModelAdmin):
     # No category column: the inbox must fit a 1280 px screen, and the category
     # filter on the right already sorts questions by category.
     list_display = [title, "status", "waiting", "asker_email", "assignee"]
-    list_filter = ["status", "category", AssigneeFilter, WaitingAgeFilter]
+    list_filter = ["status", "language", "category", AssigneeFilter, WaitingAgeFilter]
     list_select_related = ["asker", "category", "assignee"]
     search_fields = ["title", "body", "asker__email"]
     ordering = INBOX_ORDERING
     list_per_page = 50
     actions = ["assign_to_me", "mark_as_spam"]
-    fieldsets = [(_("Handling"), {"fields": ["status", "category", "assignee"]})]
+    fieldsets = [(_("Handling"), {"fields": ["status", "language", "category", "assignee"]})]
     inlines = [AnswerInline]
 
     def has_add_permission(self, request):

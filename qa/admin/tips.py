@@ -34,13 +34,13 @@ PUBLISH_BUTTON = "_publish"
 class TipAdmin(ModelAdmin):
     form = TipAdminForm
     change_form_template = "admin/qa/tip/change_form.html"
-    list_display = ["title", "status", "category", "published_at", "last_updated"]
-    list_filter = ["status", "category", "published_at"]
+    list_display = ["title", "status", "language", "category", "published_at", "last_updated"]
+    list_filter = ["status", "language", "category", "published_at"]
     list_select_related = ["category"]
     search_fields = ["title", "question_text", "answer_text"]
     readonly_fields = ["status", "published_at", "customer_original"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "category", "tags"]}),
+        (None, {"fields": ["title", "slug", "language", "category", "tags"]}),
         (_("Public text"), {"fields": ["question_text", "answer_text"]}),
         (_("Status"), {"fields": ["status", "published_at"]}),
         (
@@ -79,7 +79,8 @@ class TipAdmin(ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         fields = {
-            name: form.cleaned_data[name] for name in ("title", "slug", "question_text", "answer_text", "category")
+            name: form.cleaned_data[name]
+            for name in ("title", "slug", "language", "question_text", "answer_text", "category")
         }
         tags = form.cleaned_data.get("tags")
         if change:

@@ -9,10 +9,13 @@ import json
 from django import template
 from django.conf import settings
 from django.templatetags.static import static
+from django.utils.encoding import iri_to_uri
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from qa.content_language import language_codes
 from qa.search import excerpt, highlight
+from supportsite.locale import LANGUAGE_PARAM
 
 register = template.Library()
 
@@ -65,3 +68,28 @@ def og_locale() -> str:
 def absolute_url(path: str) -> str:
     """SITE_URL + a site path: canonical links never trust the Host header."""
     return settings.SITE_URL + path
+
+
+@register.inclusion_tag("includes/page_alternates.html", takes_context=True)
+def page_alternates(context, page_number=1):
+    """The canonical address of a public list in the page's language and its
+    hreflang alternates: one address per UI language (`?lang=`,
+    supportsite.locale), and the plain one (the visitor's own language) as
+    x-default. Built from the path and page number alone, never the query
+    string: a cached page must not carry the first visitor's tracking tags."""
+    base = settings.SITE_URL + iri_to_uri(context["request"].path)
+    page = f"&page={page_number}" if page_number and page_number > 1 else ""
+    alternates = [(code, f"{base}?{LANGUAGE_PARAM}={code}{page}") for code in language_codes()]
+    return {
+        "canonical": f"{base}?{LANGUAGE_PARAM}={get_language()}{page}",
+        "alternates": alternates,
+        "default": base + (f"?page={page_number}" if page else ""),
+        # "Also show tips in other languages": the same tips as the lists in each language.
+        "noindex": context.get("all_languages", False),
+    }
+
+
+@register.simple_tag
+def language_param() -> str:
+    """`?lang=xx` for the page's language: feed and sitemap links name it."""
+    return f"?{LANGUAGE_PARAM}={get_language()}"

@@ -13,13 +13,17 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from qa import page_cache, selectors, share_images
+from qa.content_language import ALL_LANGUAGES_PARAM, language_codes, wants_all_languages
 from qa.page_cache import public_page
 from qa.pagination import CountedPaginator
 from qa.search.services import search_miss_record
 from qa.share_image_store import tip_share_image_url
 from qa.views.voting import VOTED_TIPS_SESSION_KEY
 
-HOME_LATEST_TIPS = 10
+HOME_LATEST_TIPS = 8
+HOME_POPULAR_TIPS = 5
+# Every list's query parameters that change what it shows (the page cache's key).
+LIST_PARAMS = ["page", ALL_LANGUAGES_PARAM]
 
 
 def _page(request, object_list, *, count: int | None = None):
@@ -30,42 +34,70 @@ def _page(request, object_list, *, count: int | None = None):
     return paginator.get_page(request.GET.get("page"))
 
 
+def _shown_language(request) -> tuple[str | None, dict]:
+    """The tip language this list shows (None: every language), and what the
+    templates need to say so and offer the other choice."""
+    all_languages = wants_all_languages(request)
+    language = selectors.tip_language_shown(visitor_language=request.LANGUAGE_CODE, all_languages=all_languages)
+    return language, {"shown_language": language, "all_languages": all_languages}
+
+
 @require_safe
-@public_page
+@public_page(params=[ALL_LANGUAGES_PARAM])
 def home(request):
+    language, context = _shown_language(request)
     return render(
         request,
         "qa/home.html",
         {
-            "latest_tips": selectors.tip_list_latest(limit=HOME_LATEST_TIPS),
-            "categories": selectors.category_list(with_tips_only=True),
+            **context,
+            "popular_tips": selectors.tip_list_popular(limit=HOME_POPULAR_TIPS, language=language),
+            "latest_tips": selectors.tip_list_latest(limit=HOME_LATEST_TIPS, language=language),
+            "categories": selectors.category_list(with_tips_only=True, language=language),
         },
     )
 
 
 @require_safe
-@public_page(params=["page"])
+@public_page(params=LIST_PARAMS)
 def tip_list(request):
-    page_obj = _page(request, selectors.tip_cards(), count=selectors.tip_count_published())
-    return render(request, "qa/tip_list.html", {"page_obj": page_obj})
+    language, context = _shown_language(request)
+    page_obj = _page(
+        request,
+        selectors.tip_cards(language=language),
+        count=selectors.tip_count_published(language=language),
+    )
+    return render(request, "qa/tip_list.html", {**context, "page_obj": page_obj})
 
 
 @require_safe
-@public_page(params=["page"])
+@public_page(params=LIST_PARAMS)
 def category_detail(request, slug):
     category = selectors.category_get(slug=slug)
+    language, context = _shown_language(request)
     return render(
         request,
         "qa/category.html",
         {
+            **context,
             "category": category,
             "page_obj": _page(
                 request,
-                selectors.tip_list_for_category(category=category, cards=True),
-                count=category.published_tip_count,
+                selectors.tip_list_for_category(category=category, cards=True, language=language),
+                count=category.tip_count_in(language),
             ),
         },
     )
+
+
+@require_safe
+@public_page(params=LIST_PARAMS)
+def tag_detail(request, slug):
+    tag = selectors.tag_get(slug=slug)
+    language, context = _shown_language(request)
+    # Counted per request: an indexed count of one tag's tips.
+    page_obj = _page(request, selectors.tip_list_for_tag(tag=tag, language=language))
+    return render(request, "qa/tag.html", {**context, "tag": tag, "page_obj": page_obj})
 
 
 @require_safe
@@ -80,17 +112,25 @@ def search(request):
 
 # Cached per language and query (the exact text, which the page shows back in
 # its search box); results change only when tips do, which clears the cache.
-@public_page(params=["q", "page"])
+@public_page(params=["q", "page", ALL_LANGUAGES_PARAM])
 def _search_page(request):
     query = request.GET.get("q", "").strip()
     if not query:
         return render(request, "qa/search.html", {"query": query, "page_obj": None})
-    results = selectors.tip_search(query=query)
+    all_languages = wants_all_languages(request)
+    # The visitor's language first; tip_search falls back to every language when nothing in it matches.
+    language = None if all_languages or request.LANGUAGE_CODE not in language_codes() else request.LANGUAGE_CODE
+    results = selectors.tip_search(query=query, language=language)
+    context = {
+        "all_languages": all_languages,
+        "shown_language": results.language,
+        "search_fell_back": language is not None and results.language is None and results.exists(),
+    }
     page_obj = _page(request, results)
     response = render(
         request,
         "qa/search.html",
-        {"query": query, "terms": results.terms, "page_obj": page_obj, "more_results": results.more},
+        {**context, "query": query, "terms": results.terms, "page_obj": page_obj, "more_results": results.more},
     )
     if not results.exists() and results.terms:
         # What customers look for and don't find, for staff (admin): see search().

@@ -34,6 +34,9 @@ def content(make_tip, make_question, staff):
 
 PAGES = {
     "home": lambda tip: reverse("qa:home"),
+    "tip list": lambda tip: reverse("qa:tip_list") + "?all_languages=1",
+    "category": lambda tip: tip.category.get_absolute_url(),
+    "tag": lambda tip: reverse("qa:tag", kwargs={"slug": "返品"}) + "?all_languages=1",
     "tip": lambda tip: tip.get_absolute_url(),
     "search": lambda tip: reverse("qa:search") + "?q=返品",
     "ask": lambda tip: reverse("qa:ask"),

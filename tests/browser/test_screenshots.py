@@ -13,6 +13,7 @@ import pytest
 from django.urls import reverse
 
 from qa import services
+from qa.models import Question
 
 pytestmark = pytest.mark.browser
 
@@ -44,7 +45,12 @@ OVERFLOW = """() => {
 
 
 @pytest.fixture
-def content(make_tip, make_question, staff, customer):
+def content(make_tip, make_question, staff, customer, category):
+    category.name_ja = "配送"
+    category.save()
+    for n in range(3):  # enough for the home page's sections in both languages
+        make_tip(title=f"送料を安くする方法 その{n + 1}", answer_text="五千円以上のご注文で送料が無料になります。" * 3)
+        make_tip(title=f"Ways to save on shipping, part {n + 1}", answer_text="Orders over ¥5,000 ship free. " * 4)
     tip = make_tip(
         title="返品の送料はかかりますか？ サイズが合わなかった場合の返品方法について",
         question_text="通販で買った靴のサイズが合いませんでした。返品の送料はかかりますか？",
@@ -63,6 +69,24 @@ def content(make_tip, make_question, staff, customer):
     return tip
 
 
+# At phone width the header is two lines: the site name with the language
+# switch, then the navigation, with no link alone on a line ("Sign up" was).
+COMPACT_HEADER = """() => {
+  const problems = [];
+  const header = document.querySelector(".site-header").getBoundingClientRect();
+  const toggle = document.querySelector(".language-toggle").getBoundingClientRect();
+  if (toggle.top > header.top + 60) problems.push(`the language switch is ${Math.round(toggle.top)}px down`);
+  if (header.height > 130) problems.push(`the header is ${Math.round(header.height)}px tall`);
+  const rows = {};
+  for (const item of document.querySelectorAll(".site-nav li")) {
+    const top = Math.round(item.getBoundingClientRect().top);
+    (rows[top] = rows[top] || []).push(item.textContent.trim().replace(/\\s+/g, " "));
+  }
+  for (const row of Object.values(rows)) if (row.length < 2) problems.push(`"${row[0]}" is alone on a line`);
+  return problems;
+}"""
+
+
 def _png_size(path) -> tuple[int, int]:
     with open(path, "rb") as handle:
         header = handle.read(24)
@@ -71,13 +95,22 @@ def _png_size(path) -> tuple[int, int]:
 
 @pytest.mark.parametrize("language", ["en", "ja"])
 def test_screenshots_of_each_page(site, new_page, signed_in, screenshot_dir, content, customer, staff, language):
+    # A helpful vote, so that the home page's "Most helpful tips" shows.
+    services.tip_vote(tip=content, voter_key="screenshot-1", helpful=True)
     pages = {
         "login": (None, reverse("account_login")),
+        "signup": (None, reverse("account_signup")),
+        "home-visitor": (None, reverse("qa:home")),
+        "tips": (None, reverse("qa:tip_list")),
+        "tips-every-language": (None, reverse("qa:tip_list") + "?all_languages=1"),
+        "category": (None, content.category.get_absolute_url()),
+        "tag": (None, reverse("qa:tag", kwargs={"slug": "返品"}) + "?all_languages=1"),
         "home": (customer, reverse("qa:home")),
         "tip": (customer, content.get_absolute_url()),
         "search": (customer, reverse("qa:search") + "?q=返品"),
         "ask": (customer, reverse("qa:ask")),
         "my-questions": (customer, reverse("qa:my_questions")),
+        "my-question": (customer, Question.objects.filter(asker=customer).order_by("pk").first().get_absolute_url()),
         "admin-inbox": (staff, reverse("admin:qa_question_changelist")),
     }
     browser_pages = {}
@@ -100,10 +133,12 @@ def test_screenshots_of_each_page(site, new_page, signed_in, screenshot_dir, con
             page.screenshot(path=str(target), full_page=True)
             assert _png_size(target)[0] == width
             written.append(target.name)
+            if width == 375 and not name.startswith("admin"):
+                problems_found += [f"{target.name}: {problem}" for problem in page.evaluate(COMPACT_HEADER)]
             overflow = page.evaluate(OVERFLOW)
             if overflow["scrollWidth"] > overflow["width"] + 1:
                 problems_found.append(
                     f"{target.name}: the page is {overflow['scrollWidth']}px wide at {width}px: {overflow['wide']}"
                 )
     print(f"\n{len(written)} screenshots in {screenshot_dir}: {', '.join(written)}")
-    assert not problems_found, "Sideways scrolling:\n" + "\n".join(problems_found)
+    assert not problems_found, "Layout problems (sideways scrolling, header):\n" + "\n".join(problems_found)

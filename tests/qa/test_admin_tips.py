@@ -336,3 +336,19 @@ def test_category_and_saved_reply_admin(staff_client, category):
     )
     assert response.status_code == 302
     assert "お詫び" in staff_client.get(reverse("admin:qa_savedreply_changelist")).content.decode()
+
+
+def test_staff_set_a_tips_language_and_filter_by_it(staff_client, make_tip, category):
+    tip = make_tip(title="How much is shipping?")
+    other = make_tip(title="送料はいくらですか？")
+    assert 'name="language"' in staff_client.get(_change_url(tip)).content.decode()
+
+    response = staff_client.post(_change_url(tip), _form_data(tip, language="ja"))
+
+    assert response.status_code == 302
+    tip.refresh_from_db()
+    category.refresh_from_db()
+    assert tip.language == "ja"
+    assert category.published_tip_counts == {"ja": 2}  # the per-language counts follow
+    filtered = staff_client.get(CHANGELIST, {"language__exact": "ja"}).context["cl"].result_list
+    assert sorted(t.pk for t in filtered) == sorted([tip.pk, other.pk])

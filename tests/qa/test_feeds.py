@@ -27,7 +27,8 @@ def test_rss_feed_lists_published_tips_with_absolute_links(client, make_tip):
     response = client.get(reverse("qa:feed_rss"))
     assert response.status_code == 200 and response["Content-Type"].startswith("application/rss+xml")
     channel = ET.fromstring(response.content).find("channel")
-    assert channel.findtext("link") == SITE + reverse("qa:tip_list")
+    # The feed is in the request's language (the visitor's, or ?lang=), and says so in its links.
+    assert channel.findtext("link") == SITE + reverse("qa:tip_list") + "?lang=en"
     items = channel.findall("item")
     assert [item.findtext("title") for item in items] == ["送料はいくら？"]
     assert items[0].findtext("link") == SITE + tip.get_absolute_url()
@@ -42,7 +43,7 @@ def test_atom_feed_has_absolute_self_and_entry_links(client, make_tip):
     root = ET.fromstring(client.get(reverse("qa:feed_atom")).content)
     assert root.tag == f"{ATOM}feed"
     self_link = [link for link in root.findall(f"{ATOM}link") if link.get("rel") == "self"][0]
-    assert self_link.get("href") == SITE + reverse("qa:feed_atom")
+    assert self_link.get("href") == SITE + reverse("qa:feed_atom") + "?lang=en"
     entry = root.find(f"{ATOM}entry")
     assert entry.find(f"{ATOM}link").get("href") == SITE + tip.get_absolute_url()
     assert entry.findtext(f"{ATOM}updated")
@@ -54,7 +55,7 @@ def test_category_feeds_only_have_that_category(client, make_tip, category):
     make_tip(title="返品の手順", category=returns)
     rss = ET.fromstring(client.get(reverse("qa:category_feed_rss", kwargs={"slug": "返品"})).content)
     assert [item.findtext("title") for item in rss.find("channel").findall("item")] == ["返品の手順"]
-    assert rss.find("channel").findtext("link") == SITE + returns.get_absolute_url()
+    assert rss.find("channel").findtext("link") == SITE + returns.get_absolute_url() + "?lang=en"
     atom = ET.fromstring(client.get(reverse("qa:category_feed_atom", kwargs={"slug": category.slug})).content)
     assert [entry.findtext(f"{ATOM}title") for entry in atom.findall(f"{ATOM}entry")] == ["Shipping tip"]
     assert client.get(reverse("qa:category_feed_rss", kwargs={"slug": "missing"})).status_code == 404
@@ -70,9 +71,11 @@ def test_sitemap_uses_site_url_not_the_sites_framework(client, make_tip, categor
     assert SITE + f"/tips/{tip.pk}/" in locations
     assert SITE + f"/tips/{english.pk}/shipping-costs/" in locations
     assert SITE + draft.get_absolute_url() not in locations
-    assert SITE + category.get_absolute_url() in locations
-    assert SITE + "/categories/empty/" not in locations
-    assert SITE + "/" in locations and SITE + "/tips/" in locations
+    # Lists exist in every UI language: one address each (?lang=), hreflang alternates of each other.
+    for language in ("en", "ja"):
+        assert f"{SITE}{category.get_absolute_url()}?lang={language}" in locations
+        assert f"{SITE}/?lang={language}" in locations and f"{SITE}/tips/?lang={language}" in locations
+    assert not any("/categories/empty/" in location for location in locations)
     assert all(loc.startswith(SITE + "/") for loc in locations)
 
 

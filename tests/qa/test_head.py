@@ -17,6 +17,7 @@ def _public_urls(tip, category) -> dict[str, str]:
         "qa:tip_detail_short": reverse("qa:tip_detail_short", kwargs={"pk": tip.pk}),
         "qa:tip_detail": tip.get_absolute_url(),
         "qa:category": category.get_absolute_url(),
+        "qa:tag": reverse("qa:tag", kwargs={"slug": "送料"}),
         "qa:search": reverse("qa:search") + "?q=送料",
         "qa:feed_rss": reverse("qa:feed_rss"),
         "qa:feed_atom": reverse("qa:feed_atom"),

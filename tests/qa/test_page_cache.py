@@ -1,6 +1,8 @@
 """The public page cache (qa.page_cache): who shares a cached page, what
 invalidates it, and the headers a CDN or reverse proxy relies on."""
 
+import re
+
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -99,7 +101,8 @@ def test_tracking_parameters_share_the_page_and_page_numbers_do_not(client, make
     ["edit", "unpublish", "publish_other", "category_rename", "tag_rename"],
 )
 def test_changes_to_tips_categories_and_tags_reach_the_cached_pages(client, tip, make_tip, category, change):
-    other = make_tip(title="Draft to publish", tags=["送料"], publish=False)
+    # In the tip's language: the tip page lists related tips in its own language.
+    other = make_tip(title="公開前の下書き", answer_text="送料の説明です。", tags=["送料"], publish=False)
     urls = [reverse("qa:home"), tip.get_absolute_url(), category.get_absolute_url(), reverse("qa:tip_list")]
     before = {url: client.get(url).content.decode() for url in urls}
     if change == "edit":
@@ -112,7 +115,7 @@ def test_changes_to_tips_categories_and_tags_reach_the_cached_pages(client, tip,
         return
     elif change == "publish_other":
         services.tip_publish(tip=other, announce=False)
-        expected = {url: "Draft to publish" for url in urls}
+        expected = {url: "公開前の下書き" for url in urls}
     elif change == "category_rename":
         category.name = "配送"
         category.save()
@@ -152,7 +155,7 @@ def test_home_page_counts_come_from_the_category_counter(client, make_tip, categ
     assert (category.published_tip_count, elsewhere.published_tip_count) == (1, 1)
     with CaptureQueriesContext(connection) as context:
         html = client.get(reverse("qa:home")).content.decode()
-    assert '<span class="count">1</span>' in html
+    assert re.search(r'category-card__count">\s*1 tip\s*<', html)
     assert not any("COUNT(" in query["sql"].upper() for query in context.captured_queries)
 
 

@@ -18,10 +18,11 @@ MAX_QUERIES = 12
 def _add_tips(count: int, *, start: int = 0) -> None:
     categories = list(Category.objects.all())
     for number in range(start, start + count):
+        english = number % 3 == 0  # both languages, so that lists filter by language
         tip = services.tip_create(
-            title=f"送料と返品のヒント {number}",
+            title=f"Shipping and returns {number}" if english else f"送料と返品のヒント {number}",
             question_text=f"質問 {number}",
-            answer_text=f"回答 {number}: 送料は無料です。",
+            answer_text=f"Answer {number}: shipping is free." if english else f"回答 {number}: 送料は無料です。",
             category=categories[number % len(categories)],
             tags=[f"tag{number % 7}", f"タグ{number % 5}", "共通"],
         )
@@ -43,6 +44,10 @@ def _public_urls():
         reverse("qa:tip_list") + "?page=2",
         tip.get_absolute_url(),
         reverse("qa:category", kwargs={"slug": "cat-0"}),
+        reverse("qa:category", kwargs={"slug": "cat-0"}) + "?all_languages=1",
+        reverse("qa:home") + "?lang=ja",
+        reverse("qa:tag", kwargs={"slug": "共通"}),
+        reverse("qa:tag", kwargs={"slug": "tag1"}) + "?page=2&all_languages=1",
         reverse("qa:search") + "?q=送料",
         reverse("qa:search") + "?q=送料+返品",
         reverse("qa:feed_rss"),
@@ -50,6 +55,8 @@ def _public_urls():
         reverse("qa:category_feed_rss", kwargs={"slug": "cat-1"}),
         reverse("qa:category_feed_atom", kwargs={"slug": "cat-1"}),
         "/sitemap.xml",
+        "/sitemap-tags.xml",
+        "/sitemap-categories.xml",
         "/robots.txt",
     ]
 

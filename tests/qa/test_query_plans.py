@@ -47,7 +47,10 @@ def many_rows(on_postgres, customer):
     tips = Tip.objects.bulk_create(
         [
             Tip(
-                title=f"送料と返品のヒント {n}",
+                # Two thirds in English (the test client's language), a third in Japanese.
+                title=f"送料と返品のヒント {n}" if n % 3 == 0 else f"Shipping and returns tip {n}",
+                language="ja" if n % 3 == 0 else "en",
+                helpful_yes=n % 17,
                 slug=f"tip-{n}",
                 answer_text=f"回答 {n}",
                 answer_html=f"<p>回答 {n}</p>",
@@ -81,8 +84,12 @@ def many_rows(on_postgres, customer):
         ignore_conflicts=True,
     )
     for category in categories:  # the counters the services keep (bulk_create bypassed them)
-        category.published_tip_count = Tip.objects.published().filter(category=category).count()
-        category.save(update_fields=["published_tip_count"])
+        published = Tip.objects.published().filter(category=category)
+        category.published_tip_count = published.count()
+        category.published_tip_counts = {
+            language: published.filter(language=language).count() for language in ("en", "ja")
+        }
+        category.save(update_fields=["published_tip_count", "published_tip_counts"])
     # The tip every page below looks at, published through the services.
     tip = services.tip_create(title="送料はいくらですか", answer_text="全国一律です。", category=categories[1])
     tip.tags.set(["タグ1", "タグ2"])
@@ -101,6 +108,12 @@ def _public_urls(tip) -> list[str]:
         tip.get_absolute_url(),
         category.get_absolute_url(),
         category.get_absolute_url() + "?page=10",
+        category.get_absolute_url() + "?all_languages=1",
+        reverse("qa:home") + "?lang=ja",
+        reverse("qa:home") + "?all_languages=1",
+        reverse("qa:tip_list") + "?lang=ja&page=3",
+        reverse("qa:tag", kwargs={"slug": "tag-1"}),
+        reverse("qa:tag", kwargs={"slug": "tag-1"}) + "?lang=ja",
         reverse("qa:feed_rss"),
         reverse("qa:feed_atom"),
         reverse("qa:category_feed_rss", kwargs={"slug": category.slug}),
@@ -115,6 +128,14 @@ def _public_urls(tip) -> list[str]:
         reverse("qa:search") + "?q=注文した商品がまだ届かないのですが",
         reverse("qa:suggest") + "?q=返品したい",
     ]
+
+
+# The tags' sitemap files are ranges of tag ids, two URLs per tag (one per
+# language): at 1,000 URLs a file, one file here covers half of the 1,000 tags,
+# which is rightly read whole. Checked with files that are a small part of the
+# table, as they are once there are more tags than one file holds.
+TAG_SITEMAP_SECTION_SIZE = 100
+TAG_SITEMAP_URLS = ["/sitemap-tags.xml", "/sitemap-tags.xml?p=2", "/sitemap-tags.xml?p=10"]
 
 
 def _explain(sql: str) -> dict:
@@ -143,7 +164,10 @@ def test_no_public_page_scans_a_big_table(many_rows, customer, settings, signed_
     # The guard can see a scan: the old per-request category count was one.
     assert _sequential_scans(_explain("SELECT category_id, COUNT(*) FROM qa_tip GROUP BY category_id")) == ["qa_tip"]
     offenders = []
-    for url in _public_urls(many_rows):
+    urls = [(url, 1000) for url in _public_urls(many_rows)]
+    urls += [(url, TAG_SITEMAP_SECTION_SIZE) for url in TAG_SITEMAP_URLS]
+    for url, section_size in urls:
+        settings.SITEMAP_SECTION_SIZE = section_size
         cache.clear()  # the queries that render the page, not a cache hit
         with CaptureQueriesContext(connection) as context:
             assert client.get(url).status_code == 200, url

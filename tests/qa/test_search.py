@@ -125,7 +125,7 @@ def test_tip_search_selector_is_the_same_ranking_as_the_page(japanese_tips):
 
 
 def _excerpt(html: str) -> str:
-    return re.search(r'<p class="tip-card__excerpt">(.*?)</p>', html, re.S).group(1)
+    return re.search(r'<p[^>]* class="tip-card__excerpt">(.*?)</p>', html, re.S).group(1)
 
 
 def test_excerpt_starts_and_ends_at_a_phrase_boundary_with_the_match_marked(client, make_tip):

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from taggit.models import Tag
 
-from qa import selectors
+from qa import selectors, services
 from qa.models import Answer, Category, Question, SavedReply, Tip
 
 
@@ -93,3 +93,35 @@ def test_seed_demo_keeps_existing_users_passwords():
     user.refresh_from_db()
     assert user.check_password("changed-pw-1")
     assert EmailAddress.objects.get(user=user).verified
+
+
+# Categories named in both languages (issue 10).
+
+
+@pytest.mark.django_db
+def test_the_demo_has_each_category_once_named_in_both_languages():
+    from qa.demo_content import demo_content_load
+
+    demo_content_load()
+    names = sorted(Category.objects.values_list("name", "name_ja"))
+    assert names == [
+        ("Account", "会員・アカウント"),
+        ("App and settings", "アプリ・設定"),
+        ("Returns", "返品・交換"),
+        ("Shipping", "配送・送料"),
+    ]
+    for category in Category.objects.all():
+        assert set(category.published_tip_counts) == {"en", "ja"}, category
+
+
+def test_seeding_again_merges_a_demo_category_made_before_it_had_two_names(make_tip):
+    from qa.demo_content import demo_content_load
+
+    # A demo database from before: the Japanese tips in a category of their own.
+    old = Category.objects.create(name="会員・アカウント", slug="会員・アカウント")
+    make_tip(title="ポイントの使い方", answer_text="お支払い画面で使えます。", category=old)
+    demo_content_load()
+    account = Category.objects.get(name="Account")
+    assert account.name_ja == "会員・アカウント"
+    assert services.category_get_or_create(name="会員・アカウント") == account
+    assert Tip.objects.filter(category=account, language="ja").exists()

@@ -109,6 +109,11 @@ ROUTES: dict[str, list[Case]] = {
         Case("/categories/shipping/", everyone(200)),
         Case("/categories/no-such-topic/", everyone(404), label="unknown"),
     ],
+    "tags/<str:slug>/": [
+        Case("/tags/配送/", everyone(200)),
+        Case("/tags/配送/?all_languages=1&page=2", everyone(200), label="every language, past the last page"),
+        Case("/tags/no-such-tag/", everyone(404), label="unknown"),
+    ],
     "search/": [Case("/search/?q=parcel", everyone(200))],
     "feeds/tips.rss": [Case("/feeds/tips.rss", everyone(200))],
     "feeds/tips.atom": [Case("/feeds/tips.atom", everyone(200))],
@@ -118,6 +123,8 @@ ROUTES: dict[str, list[Case]] = {
     "sitemap-tips.xml": [Case("/sitemap-tips.xml", everyone(200))],
     "sitemap-<str:section>.xml": [
         Case("/sitemap-pages.xml", everyone(200)),
+        Case("/sitemap-tags.xml", everyone(200)),
+        Case("/sitemap-tags.xml?p=999", everyone(404), label="tags' file past the last"),
         Case("/sitemap-nothing.xml", everyone(404), label="unknown section"),
     ],
     "robots.txt": [Case("/robots.txt", everyone(200))],

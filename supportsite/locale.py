@@ -1,0 +1,24 @@
+"""The page language: Django's choice (cookie, then Accept-Language), unless
+the address names one with `?lang=ja`.
+
+Search engines need one address per language version of a page to list them
+as `hreflang` alternates; a cookie or header is not an address. `?lang=`
+changes only this response (nothing is stored), so a shared, cached page
+stays the same for everyone who asks for that address (qa.page_cache keys
+pages by the active language).
+"""
+
+from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
+
+LANGUAGE_PARAM = "lang"
+
+
+class LocaleWithParameterMiddleware(LocaleMiddleware):
+    def process_request(self, request):
+        super().process_request(request)
+        language = request.GET.get(LANGUAGE_PARAM)
+        if language in dict(settings.LANGUAGES):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
