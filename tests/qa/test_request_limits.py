@@ -27,8 +27,8 @@ def customer_client(client, customer):
 @pytest.fixture
 def renders(monkeypatch):
     calls = []
-    convert = markup._markdown_to_html
-    monkeypatch.setattr(markup, "_markdown_to_html", lambda source: calls.append(source) or convert(source))
+    convert = markup._parse
+    monkeypatch.setattr(markup, "_parse", lambda source: calls.append(source) or convert(source))
     return calls
 
 
