@@ -318,6 +318,10 @@ def tip_delete(*, tip: Tip) -> None:
     was_published = tip.is_published
     if was_published:
         related.related_tips_withdraw(tip=tip)
+    from publishing.services import deliveries_withdraw_for_deleted_tip
+
+    # Its posts come down as on unpublishing; the deliveries outlive the tip.
+    deliveries_withdraw_for_deleted_tip(tip=tip)
     tip.delete()
     if was_published:
         _category_counts_refresh(tip.category_id)
