@@ -112,8 +112,9 @@ def delivery_state_html(delivery: Delivery):
             _("could not be removed from the network"),
             delivery.delete_error[:160],
         )
-    if delivery.status == Delivery.Status.SENT and delivery.remote_id and not delivery.tip.is_published:
-        # Unpublished a moment ago: the worker is taking the post down.
+    tip_gone = delivery.tip is None or not delivery.tip.is_published
+    if delivery.status == Delivery.Status.SENT and delivery.remote_id and tip_gone:
+        # Unpublished or deleted a moment ago: the worker is taking the post down.
         return format_html('{}<span class="tipcast-deleted">{}</span>', status, _("being removed from the network"))
     return status
 
@@ -124,9 +125,9 @@ def delivery_state_html(delivery: Delivery):
 @admin.register(Delivery)
 class DeliveryAdmin(ModelAdmin):
     list_display = [
-        "tip",
+        "tip_column",
         "channel",
-        "status",
+        "state",
         "scheduled_for",
         "attempts",
         "remote",
@@ -135,13 +136,14 @@ class DeliveryAdmin(ModelAdmin):
         "sent_at",
     ]
     list_filter = ["status", "channel", "reconciliation", "error_kind"]
-    search_fields = ["tip__title", "remote_id"]
+    search_fields = ["tip__title", "tip_title", "remote_id"]
     list_select_related = ["tip"]
     date_hierarchy = "scheduled_for"
     ordering = ["-scheduled_for", "-id"]
     actions = ["retry_now", "post_now", "send_anyway", "cancel"]
     readonly_fields = [
         "tip",
+        "tip_title",
         "channel",
         "status",
         "scheduled_for",
@@ -183,6 +185,15 @@ class DeliveryAdmin(ModelAdmin):
             "show_save_and_add_another": False,
         }
         return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description=_("status"), ordering="status")
+    def state(self, delivery):
+        # Says whether a sent post was taken down (its tip unpublished or deleted).
+        return delivery_state_html(delivery)
+
+    @admin.display(description=_("tip"), ordering="tip__title")
+    def tip_column(self, delivery):
+        return delivery.tip_label
 
     @admin.display(description=_("remote post"))
     def remote(self, delivery):
@@ -260,6 +271,8 @@ class DeliveryAdmin(ModelAdmin):
             )
         else:
             messages.warning(request, _("The delivery's status no longer allows this action; nothing was changed."))
+        if delivery.tip_id is None:  # the tip was deleted
+            return HttpResponseRedirect(reverse("admin:publishing_delivery_changelist"))
         return HttpResponseRedirect(reverse("admin:qa_tip_change", args=[delivery.tip_id]))
 
 

@@ -90,7 +90,13 @@ class Delivery(models.Model):
         RESENT = "resent", _("Proven absent, sent again")
         UNKNOWN = "unknown", _("Could not tell")
 
-    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("tip"))
+    # A deleted tip leaves its deliveries behind (tip becomes NULL): the row is
+    # what the remote delete needs (channel, remote id) and the audit of it.
+    tip = models.ForeignKey(
+        Tip, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries", verbose_name=_("tip")
+    )
+    # The tip's title, kept when the tip is deleted so the admin still names it.
+    tip_title = models.CharField(_("title of the deleted tip"), max_length=200, blank=True)
     channel = models.CharField(_("channel"), max_length=32)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     scheduled_for = models.DateTimeField(_("scheduled for"), default=timezone.now)
@@ -145,7 +151,14 @@ class Delivery(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.tip} → {self.channel} ({self.get_status_display()})"
+        return f"{self.tip_label} → {self.channel} ({self.get_status_display()})"
+
+    @property
+    def tip_label(self) -> str:
+        """The tip's title, or the title kept when the tip was deleted."""
+        if self.tip_id is not None:
+            return str(self.tip)
+        return _("%(title)s (deleted)") % {"title": self.tip_title}
 
 
 class TipChannelSetting(models.Model):

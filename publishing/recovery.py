@@ -118,6 +118,8 @@ def delivery_reconcile(*, delivery_id: int) -> str | None:
 
 def _composed_text(delivery: Delivery, channel) -> str:
     """What was (most likely) posted: the outcome was never recorded."""
+    if delivery.tip is None:  # the tip was deleted: its text is gone
+        return ""
     setting = TipChannelSetting.objects.filter(tip=delivery.tip, channel=delivery.channel).first()
     try:
         return channel.compose(delivery.tip, text_override=setting.text_override if setting else "").text

@@ -60,6 +60,8 @@ class SendOutcome:
 
 def tip_is_published(tip) -> bool:
     # Asked of the database: the caller may hold an instance older than the row.
+    if tip is None:  # the tip was deleted
+        return False
     return Tip.objects.filter(pk=tip.pk).published().exists()
 
 
@@ -270,6 +272,8 @@ def delivery_lookup(delivery: Delivery, channel) -> FindResult:
     """Search the network for the delivery's post, back to its first claim.
     Never raises: whatever goes wrong is a result that cannot tell."""
     since = (delivery.first_claimed_at or delivery.claimed_at or timezone.now()) - LOOKUP_CLOCK_MARGIN
+    if delivery.tip is None:
+        return FindResult.cannot_tell("the tip was deleted, so its post cannot be searched for")
     try:
         return channel.find(delivery.tip, since=since)
     except Exception as error:
@@ -308,6 +312,9 @@ def _record_ambiguous(
 
 def _delivery_post(delivery: Delivery) -> SendOutcome:
     tip = delivery.tip
+    if tip is None:  # deleted after the row was queued
+        _finish(delivery, status=Status.CANCELLED)
+        return SendOutcome(delivery.pk, Status.CANCELLED)
     setting = TipChannelSetting.objects.filter(tip=tip, channel=delivery.channel).first()
     channel = registry.get_channel(delivery.channel)
     ticked = setting.enabled if setting is not None else not channel.opt_in
@@ -393,9 +400,11 @@ def delivery_send(*, delivery_id: int | None = None) -> SendOutcome | None:
 
 
 def delivery_delete_remote(*, delivery_id: int) -> None:
-    """Take a sent post down because its tip was unpublished; record the result."""
-    delivery = Delivery.objects.select_related("tip").get(pk=delivery_id)
-    if delivery.status != Status.SENT or delivery.deleted_at or not delivery.remote_id or delivery.tip.is_published:
+    """Take a sent post down because its tip was unpublished or deleted; record the result."""
+    delivery = Delivery.objects.select_related("tip").filter(pk=delivery_id).first()
+    if delivery is None or delivery.status != Status.SENT or delivery.deleted_at or not delivery.remote_id:
+        return
+    if tip_is_published(delivery.tip):
         return
     try:
         registry.get_channel(delivery.channel).delete(Remote(id=delivery.remote_id, url=delivery.remote_url))

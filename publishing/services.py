@@ -142,6 +142,16 @@ def deliveries_withdraw_for_tip(*, tip) -> None:
     transaction.on_commit(lambda: [enqueue_task("delete_remote_post", pk) for pk in to_delete])
 
 
+@transaction.atomic
+def deliveries_withdraw_for_deleted_tip(*, tip) -> None:
+    """Called by qa.services.tip_delete before the tip goes: its posts are
+    withdrawn exactly as unpublishing does, and every delivery keeps the
+    tip's title, because the rows outlive the tip (tip becomes NULL) as the
+    audit of what was posted and taken down."""
+    Delivery.objects.filter(tip=tip).update(tip_title=tip.title, updated_at=timezone.now())
+    deliveries_withdraw_for_tip(tip=tip)
+
+
 # --- Staff actions ---------------------------------------------------------------------------------
 
 

@@ -178,12 +178,16 @@ def tip_update(*, tip: Tip, tags: list[str] | None = None, **fields) -> Tip:
     unknown = set(fields) - editable
     if unknown:
         raise TypeError(f"tip_update() cannot change {', '.join(sorted(unknown))}")
-    slug_edited = "slug" in fields and fields["slug"] != tip.slug
     share_image_before = share_image_store.tip_share_image_name(tip)
     # The admin's form has already set the new values on `tip`: read what is stored.
-    stored_category_id, stored_language, *stored_texts = Tip.objects.filter(pk=tip.pk).values_list(
-        "category_id", "language", "question_text", "answer_text"
-    ).first() or (None, "", None, None)
+    stored_title, stored_slug, stored_category_id, stored_language, *stored_texts = (
+        Tip.objects.filter(pk=tip.pk)
+        .values_list("title", "slug", "category_id", "language", "question_text", "answer_text")
+        .first()
+    ) or (None, None, None, "", None, None)
+    # Compared with the stored slug, not `tip.slug`: the form already set the
+    # typed slug on `tip`, so staff's edit would look like no edit at all.
+    slug_edited = "slug" in fields and fields["slug"] != stored_slug
     stored_tags = sorted(tip.tags.names())
     for name, value in fields.items():
         setattr(tip, name, value)
@@ -192,10 +196,11 @@ def tip_update(*, tip: Tip, tags: list[str] | None = None, **fields) -> Tip:
     if slug_edited:
         # Staff's own words, made a valid slug the same way (lower case, ASCII, capped).
         tip.slug = tip_slug(fields["slug"])
-    elif tip.published_at is None:
+    elif tip.published_at is None and stored_slug == tip_slug(stored_title or ""):
         # Until a tip first goes public, its address follows the public title:
         # the first draft copies the customer's title, and their wording must
-        # not survive in the URL once staff have rewritten it.
+        # not survive in the URL once staff have rewritten it. A slug that is
+        # not the title's own was typed by staff: it stays.
         tip.slug = tip_slug(tip.title)
     _tip_refresh_derived(tip, stored_texts=tuple(stored_texts))
     tip.full_clean(exclude=["tags"])
@@ -313,6 +318,10 @@ def tip_delete(*, tip: Tip) -> None:
     was_published = tip.is_published
     if was_published:
         related.related_tips_withdraw(tip=tip)
+    from publishing.services import deliveries_withdraw_for_deleted_tip
+
+    # Its posts come down as on unpublishing; the deliveries outlive the tip.
+    deliveries_withdraw_for_deleted_tip(tip=tip)
     tip.delete()
     if was_published:
         _category_counts_refresh(tip.category_id)

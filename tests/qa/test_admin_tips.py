@@ -102,6 +102,51 @@ def test_published_japanese_tip_without_slug_can_be_edited_and_given_a_romanised
     assert tip.slug == "souryou"
 
 
+def test_a_slug_staff_type_for_a_draft_is_kept(staff_client, make_tip):
+    tip = make_tip(title="How do I track my parcel?", publish=False)
+    assert tip.slug == "how-do-i-track-my-parcel"
+
+    response = staff_client.post(_change_url(tip), _form_data(tip, slug="Track-Parcel"))
+    assert response.status_code == 302
+    tip.refresh_from_db()
+    assert tip.slug == "track-parcel"  # staff's words, lower-cased as tip_slug makes every slug
+
+    # Editing something else (the form sends the kept slug back) leaves it alone.
+    response = staff_client.post(_change_url(tip), _form_data(tip, title="Where is my parcel now?"))
+    assert response.status_code == 302
+    tip.refresh_from_db()
+    assert (tip.title, tip.slug) == ("Where is my parcel now?", "track-parcel")
+
+
+def test_a_japanese_draft_keeps_the_romanised_slug_staff_type(staff_client, make_tip):
+    tip = make_tip(title="送料について", publish=False)
+    assert tip.slug == ""
+    response = staff_client.post(_change_url(tip), _form_data(tip, slug="souryou"))
+    assert response.status_code == 302
+    tip.refresh_from_db()
+    assert tip.slug == "souryou"
+
+
+def test_a_typed_draft_slug_is_made_a_slug_and_capped(staff_client, make_tip):
+    tip = make_tip(title="Parcel", publish=False)
+    response = staff_client.post(_change_url(tip), _form_data(tip, slug="Parcel--Tracking-"))
+    assert response.status_code == 302
+    tip.refresh_from_db()
+    assert tip.slug == "parcel-tracking"  # made a slug the way tip_slug makes every slug
+    response = staff_client.post(_change_url(tip), _form_data(tip, slug="-".join(["parcel"] * 8)))
+    assert response.status_code == 200  # 55 characters: the form refuses more than 50, nothing changes
+    tip.refresh_from_db()
+    assert tip.slug == "parcel-tracking"
+
+
+def test_a_draft_slug_staff_did_not_touch_follows_the_title(staff_client, make_tip):
+    tip = make_tip(title="How do I track my parcel?", publish=False)
+    response = staff_client.post(_change_url(tip), _form_data(tip, title="Where is my parcel?"))
+    assert response.status_code == 302
+    tip.refresh_from_db()
+    assert tip.slug == "where-is-my-parcel"
+
+
 def test_deleting_a_published_tip_recounts_its_category_and_refreshes_pages(staff_client, make_tip, category):
     from django.test import Client
 
