@@ -133,7 +133,7 @@ def console_delivery_statuses(session: requests.Session, url: str, title: str) -
     assert page.status_code == 200
     return [
         re.sub(r"<[^>]+>", "", cell).strip()
-        for cell in re.findall(r'<td class="field-status[^"]*"[^>]*>(.*?)</td>', page.text, re.DOTALL)
+        for cell in re.findall(r'<td class="field-state[^"]*"[^>]*>(.*?)</td>', page.text, re.DOTALL)
     ]
 
 

@@ -142,7 +142,7 @@ def delivery_statuses(page, *, tip_title: str) -> dict[str, str]:
     statuses = {}
     for index in range(rows.count()):
         row = rows.nth(index)
-        statuses[row.locator(".field-channel").inner_text().strip()] = row.locator(".field-status").inner_text().strip()
+        statuses[row.locator(".field-channel").inner_text().strip()] = row.locator(".field-state").inner_text().strip()
     return statuses
 
 

@@ -177,7 +177,7 @@ def test_customer_question_becomes_a_published_tip(
     sent = _label(language, Delivery.Status.SENT)
     statuses = people.delivery_statuses(desk, tip_title=script.public_title)
     assert statuses.get("console") == sent, statuses
-    untranslated.check("delivery list", desk.locator("#result_list .field-status"), "Sent")
+    untranslated.check("delivery list", desk.locator("#result_list .field-state"), "Sent")
 
     # --- 4. The tip page: the answer, the link-card tags ------------------------------------------------
     customer.goto(site + "/")

@@ -315,8 +315,8 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "qa.searchmiss": AdminModel(add=403),
     # Questions come from customers, never from the admin.
     "qa.question": AdminModel(add=403),
-    # A tip that was posted keeps its deliveries (the audit trail), so it cannot be deleted: staff unpublish it.
-    "qa.tip": AdminModel(delete_post=403),
+    # Deleting a tip takes its posts down; its deliveries outlive it with its title (the audit trail).
+    "qa.tip": AdminModel(),
     # Deliveries are the audit trail: staff cancel, never add or delete.
     "publishing.delivery": READ_ONLY_AUDIT,
     # The channel list is the health page; a channel's "change" page leads back to it.
