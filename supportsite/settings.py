@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.facebook",
     "allauth.socialaccount.providers.google",
     "qa",
+    "conversations",
     "publishing",
 ]
 

@@ -85,6 +85,9 @@ class Post:
     # The delivery's first attempt (the same for all its attempts), for a
     # network whose key must carry a time (Bluesky's record key is a TID).
     first_attempt_at: dt.datetime | None = None
+    # A reply: the remote id of the post or comment it answers (send() posts
+    # it in that thread). Empty for a tip's post.
+    in_reply_to: str = ""
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,8 @@ class TimelineItem:
     # Every link the post carries, as the network reports it (expanded, unshimmed...).
     urls: tuple[str, ...] = ()
     text: str = ""
+    # The remote id of the post this one replies to ("" for a post of its own).
+    in_reply_to: str = ""
 
 
 @dataclass(frozen=True)
