@@ -1,4 +1,5 @@
-"""Questions, answers and tips.
+"""Categories, tips and what hangs off them (votes, related tips, saved
+replies, import jobs); conversations are in qa.conversation_models.
 
 Models hold data and constraints only. Every change goes through qa.services,
 which also fills the derived columns (rendered HTML, search text).
@@ -8,7 +9,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
-from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -17,15 +17,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
-from qa.markup import MARKDOWN_MAX_LENGTH
-
-# Every Markdown source is bounded, so that rendering it is too (forms, the admin and services all validate).
-MARKDOWN_LENGTH_VALIDATORS = [
-    MaxLengthValidator(
-        MARKDOWN_MAX_LENGTH,
-        message=_("Keep the text under %(limit_value)d characters (it has %(show_value)d)."),
-    )
-]
+# The conversation models (Question, Message) live in their own module.
+from qa.conversation_models import Message, Question
+from qa.validators import MARKDOWN_LENGTH_VALIDATORS
 
 
 class Category(models.Model):
@@ -73,79 +67,6 @@ class Category(models.Model):
         return reverse("qa:category", kwargs={"slug": self.slug})
 
 
-class Question(models.Model):
-    class Status(models.TextChoices):
-        NEW = "new", _("New")
-        ANSWERED = "answered", _("Answered")
-        CLOSED = "closed", _("Closed")
-        SPAM = "spam", _("Spam")
-
-    class Source(models.TextChoices):
-        # Other sources (mentions on X, Facebook comments, e-mail) come later.
-        WEB = "web", _("Web")
-
-    asker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="questions", verbose_name=_("asker")
-    )
-    title = models.CharField(_("title"), max_length=settings.QUESTION_TITLE_MAX_LENGTH)
-    body = models.TextField(_("body"), help_text=_("Markdown."), validators=MARKDOWN_LENGTH_VALIDATORS)
-    body_html = models.TextField(editable=False, default="")
-    category = models.ForeignKey(
-        Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="questions", verbose_name=_("category")
-    )
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NEW)
-    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.WEB)
-    # The language of the question: the customer's page language when they
-    # asked on the site (their e-mails are written in it), else detected from the text.
-    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="assigned_questions",
-        verbose_name=_("assignee"),
-        limit_choices_to={"is_staff": True},
-    )
-    created_at = models.DateTimeField(_("asked at"), default=timezone.now, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    first_answered_at = models.DateTimeField(_("first answered at"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["created_at"]
-        verbose_name = _("question")
-        verbose_name_plural = _("questions")
-        indexes = [models.Index(fields=["status", "created_at"])]
-
-    def __str__(self):
-        return self.title
-
-    def get_absolute_url(self):
-        return reverse("qa:my_question", kwargs={"pk": self.pk})
-
-
-class Answer(models.Model):
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers", verbose_name=_("question"))
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="answers", verbose_name=_("author")
-    )
-    body = models.TextField(_("answer"), help_text=_("Markdown."), validators=MARKDOWN_LENGTH_VALIDATORS)
-    body_html = models.TextField(editable=False, default="")
-    is_public = models.BooleanField(
-        _("public"), default=False, help_text=_("Private answers are visible only to the asker.")
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["created_at"]
-        verbose_name = _("answer")
-        verbose_name_plural = _("answers")
-
-    def __str__(self):
-        return f"{self.question} ({self.created_at:%Y-%m-%d})"
-
-
 # Characters in a tip's stored excerpt (cards, meta and OpenGraph descriptions):
 # about what search engines show of a description.
 TIP_EXCERPT_LENGTH = 160
@@ -161,7 +82,7 @@ class TipQuerySet(models.QuerySet):
 
 class Tip(models.Model):
     """The public FAQ unit. Its public text is staff-edited: the customer's
-    original wording (on Question/Answer) is never shown publicly."""
+    original wording (in the conversation) is never shown publicly."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -172,7 +93,7 @@ class Tip(models.Model):
         Question, on_delete=models.SET_NULL, null=True, blank=True, related_name="tip", verbose_name=_("question")
     )
     answer = models.ForeignKey(
-        Answer, on_delete=models.SET_NULL, null=True, blank=True, related_name="tips", verbose_name=_("answer")
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="tips", verbose_name=_("answer")
     )
     title = models.CharField(_("public title"), max_length=200)
     # Empty for a Japanese title (qa.slugs.tip_slug): the address is then /tips/<id>/.

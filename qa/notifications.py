@@ -47,11 +47,11 @@ def staff_new_question(*, question_id: int) -> None:
 
 
 def asker_question_answered(*, answer_id: int) -> None:
-    from qa.models import Answer
+    from qa.models import Message
 
-    answer = Answer.objects.select_related("question__asker").get(pk=answer_id)
+    answer = Message.objects.select_related("question__asker").get(pk=answer_id)
     question = answer.question
-    if not question.asker.email:
+    if question.asker is None or not question.asker.email:
         return
     context = {
         "question": question,

@@ -10,7 +10,7 @@ from django.http import Http404
 from taggit.models import Tag, TaggedItem
 
 from qa.content_language import language_codes
-from qa.models import TIP_TAG_LIST_ATTRIBUTE, Answer, Category, Question, RelatedTip, Tip, TipVote
+from qa.models import TIP_TAG_LIST_ATTRIBUTE, Category, Message, Question, RelatedTip, Tip, TipVote
 from qa.search import engine as search_engine
 from qa.search.synonyms import synonym_map
 
@@ -255,9 +255,9 @@ def question_list_for_user(*, user) -> QuerySet[Question]:
     """The user's own questions with every answer, private ones included."""
     return (
         Question.objects.filter(asker=user)
-        .exclude(status=Question.Status.SPAM)
+        .exclude(status=Question.Status.CLOSED, close_reason=Question.CloseReason.SPAM)
         .select_related("category")
-        .prefetch_related(Prefetch("answers", queryset=Answer.objects.select_related("author")))
+        .prefetch_related(Prefetch("messages", queryset=Message.objects.visible_to_customer().select_related("author")))
         .order_by("-created_at")
     )
 
@@ -271,14 +271,14 @@ def question_get_for_user(*, user, pk: int) -> Question:
 
 
 def question_inbox_counts() -> dict:
-    """The staff dashboard's inbox numbers, in one query: questions waiting
-    for an answer, those of them nobody is assigned to, and when the oldest
-    waiting one was asked (None when none waits)."""
-    waiting = Q(status=Question.Status.NEW)
+    """The staff dashboard's inbox numbers, in one query: conversations
+    waiting on us, those of them nobody is assigned to, and since when the
+    longest-waiting one has waited (None when none waits)."""
+    waiting = Q(status__in=[Question.Status.NEW, Question.Status.WAITING_US])
     return Question.objects.aggregate(
         waiting=Count("pk", filter=waiting),
         unassigned=Count("pk", filter=waiting & Q(assignee__isnull=True)),
-        oldest_waiting_since=Min("created_at", filter=waiting),
+        oldest_waiting_since=Min("waiting_since", filter=waiting),
     )
 
 

@@ -13,10 +13,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from conversations import states
 from qa import notifications, page_cache, related, share_image_store
 from qa.content_language import language_detect
 from qa.markup import markdown_render, render_markdown
-from qa.models import TIP_EXCERPT_LENGTH, Answer, Category, Question, SavedReply, Tip, TipVote
+from qa.models import TIP_EXCERPT_LENGTH, Category, Message, Question, SavedReply, Tip, TipVote
 from qa.phrases import truncate
 from qa.pii import PiiFinding, pii_find
 from qa.search import normalize
@@ -28,63 +29,62 @@ from qa.text_safety import validate_no_nul, validate_title_characters
 
 
 @transaction.atomic
-def question_create(*, asker, title: str, body: str, category: Category | None = None, language: str = "") -> Question:
+def question_create(
+    *, asker, title: str, body: str, category: Category | None = None, language: str = "", person=None
+) -> Question:
+    """A customer asks on the site: a conversation that began on the web. Its
+    opening is also its first message, so the history reads the same on every channel."""
+    now = timezone.now()
+    rendered_html = render_markdown(body)
     question = Question(
         asker=asker,
+        person=person,
         title=title.strip(),
         body=body,
+        body_html=rendered_html,
         category=category,
         language=language or language_detect(f"{title}\n{body}"),
+        created_at=now,
+        waiting_since=now,
+        last_customer_message_at=now,
     )
-    question.body_html = render_markdown(body)
     question.full_clean()
     question.save()
+    Message.objects.create(
+        question=question,
+        kind=Message.Kind.CUSTOMER,
+        author=asker,
+        body=body,
+        body_html=rendered_html,
+        channel=Message.Channel.WEB,
+        language=question.language,
+        created_at=now,
+    )
     transaction.on_commit(lambda: notifications.staff_new_question(question_id=question.pk))
     return question
 
 
 @transaction.atomic
-def question_answer(*, question: Question, author, body: str, is_public: bool) -> Answer:
-    """Record a staff answer. The asker is e-mailed; a first answer moves a new
-    question to answered."""
+def question_answer(*, question: Question, author, body: str, is_public: bool) -> Message:
+    """Record a staff answer on the web. The asker is e-mailed; the
+    conversation now waits on the customer (conversations.states)."""
     if not body.strip():
         raise ValidationError({"body": _("An answer cannot be empty.")})
-    answer = Answer(question=question, author=author, body=body, is_public=is_public)
+    answer = Message(
+        question=question,
+        kind=Message.Kind.REPLY,
+        author=author,
+        body=body,
+        is_public=is_public,
+        channel=Message.Channel.WEB,
+        language=question.language,
+    )
     answer.body_html = render_markdown(body)
     answer.full_clean()
     answer.save()
-    now = timezone.now()
-    updates = {"updated_at": now}
-    if question.first_answered_at is None:
-        updates["first_answered_at"] = now
-    if question.status == Question.Status.NEW:
-        updates["status"] = Question.Status.ANSWERED
-    Question.objects.filter(pk=question.pk).update(**updates)
-    for field, value in updates.items():
-        setattr(question, field, value)
+    states.after_staff_reply(question, at=answer.created_at)
     transaction.on_commit(lambda: notifications.asker_question_answered(answer_id=answer.pk))
     return answer
-
-
-def question_assign(*, question: Question, assignee) -> Question:
-    question.assignee = assignee
-    question.save(update_fields=["assignee", "updated_at"])
-    return question
-
-
-def question_mark_spam(*, questions) -> int:
-    """Mark questions as spam; returns how many changed."""
-    return (
-        Question.objects.filter(pk__in=[q.pk for q in questions])
-        .exclude(status=Question.Status.SPAM)
-        .update(status=Question.Status.SPAM, updated_at=timezone.now())
-    )
-
-
-def question_close(*, question: Question) -> Question:
-    question.status = Question.Status.CLOSED
-    question.save(update_fields=["status", "updated_at"])
-    return question
 
 
 # --- Tips ------------------------------------------------------------------------------
@@ -126,7 +126,7 @@ def tip_create(
     tags: list[str] | None = None,
     slug: str = "",
     question: Question | None = None,
-    answer: Answer | None = None,
+    answer: Message | None = None,
     import_key: str | None = None,
     language: str = "",
 ) -> Tip:
@@ -152,10 +152,10 @@ def tip_create(
     return tip
 
 
-def tip_create_from_answer(*, answer: Answer) -> Tip:
+def tip_create_from_answer(*, answer: Message) -> Tip:
     """Start a draft tip whose public text is a copy of the customer's question
     and the staff answer. Staff edit it before publishing; the originals stay
-    private on the Question and Answer."""
+    private in the conversation."""
     question = answer.question
     existing = Tip.objects.filter(question=question).first()
     if existing is not None:

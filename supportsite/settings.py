@@ -621,6 +621,20 @@ PUBLISHING_HTTP_TIMEOUT = env.float("PUBLISHING_HTTP_TIMEOUT", default=15.0)
 # session that sends traffic to a fake X/Facebook server on loopback.
 PUBLISHING_REQUESTS_SESSION_FACTORY = env.str("PUBLISHING_REQUESTS_SESSION_FACTORY", default="")
 
+# --- Conversations (listening, replies, follow-up) ----------------------------------------
+# A conversation waiting on the customer for this many days closes as expired
+# (seed 001: stop following a thread after one or two weeks of silence); a new
+# message from the customer reopens it. Checked by beat every hour.
+CONVERSATION_FOLLOW_UP_DAYS = env.int("CONVERSATION_FOLLOW_UP_DAYS", default=14)
+if CONVERSATION_FOLLOW_UP_DAYS < 1:
+    raise ImproperlyConfigured("CONVERSATION_FOLLOW_UP_DAYS must be at least 1.")
+CELERY_BEAT_SCHEDULE["conversations-expire"] = {
+    "task": "conversations.expire",
+    "schedule": 3600.0,
+    "options": {"expires": 3600.0},
+}
+# --- end of conversations ---
+
 # --- Logging -----------------------------------------------------------------------------------
 # Stdout only; JSON lines in production, a plain line in development (see supportsite/logging.py).
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

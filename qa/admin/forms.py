@@ -31,7 +31,17 @@ class QuestionAdminForm(forms.ModelForm):
 
     class Meta:
         model = Question
-        fields = ["status", "language", "category", "assignee"]
+        fields = ["status", "close_reason", "language", "category", "assignee"]
+
+    def clean(self):
+        cleaned = super().clean()
+        # A reason only when closed, and closing by hand without one means resolved.
+        if cleaned.get("status") == Question.Status.CLOSED:
+            if not cleaned.get("close_reason"):
+                cleaned["close_reason"] = Question.CloseReason.RESOLVED
+        elif "status" in cleaned:
+            cleaned["close_reason"] = Question.CloseReason.NONE
+        return cleaned
 
     def answer_requested(self) -> str | None:
         """Which answer button was pressed, if any."""

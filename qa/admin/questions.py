@@ -17,15 +17,21 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, StackedInline
 
+from conversations import services as conversation_services
+from conversations import states
 from qa import services
 from qa.admin.forms import ANSWER_PUBLICLY, QuestionAdminForm
-from qa.models import Answer, Question, SavedReply
+from qa.models import Message, Question, SavedReply
 from qa.waiting import answered_after_text, waiting_time_text
 
 # New questions first, oldest at the top: they are the ones waiting for staff.
 INBOX_ORDERING = [
-    Case(When(status=Question.Status.NEW, then=Value(0)), default=Value(1), output_field=IntegerField()).asc(),
-    "created_at",
+    Case(
+        When(status__in=[Question.Status.NEW, Question.Status.WAITING_US], then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    ).asc(),
+    "waiting_since",
 ]
 
 
@@ -89,12 +95,12 @@ def title(question):
 class AnswerInline(StackedInline):
     """Previous answers, read-only: an answer sent to a customer is not edited afterwards."""
 
-    model = Answer
+    model = Message
     extra = 0
     can_delete = False
-    fields = ["author", "answered_at", "visibility", "rendered_body"]
+    fields = ["kind", "author", "answered_at", "visibility", "rendered_body"]
     readonly_fields = fields
-    verbose_name_plural = _("previous answers")
+    verbose_name_plural = _("messages")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author")
@@ -126,13 +132,13 @@ class QuestionAdmin(ModelAdmin):
     # No category column: the inbox must fit a 1280 px screen, and the category
     # filter on the right already sorts questions by category.
     list_display = [title, "status", "waiting", "asker_email", "assignee"]
-    list_filter = ["status", "language", "category", AssigneeFilter, WaitingAgeFilter]
+    list_filter = ["status", "close_reason", "source", "language", "category", AssigneeFilter, WaitingAgeFilter]
     list_select_related = ["asker", "category", "assignee"]
     search_fields = ["title", "body", "asker__email"]
     ordering = INBOX_ORDERING
     list_per_page = 50
     actions = ["assign_to_me", "mark_as_spam"]
-    fieldsets = [(_("Handling"), {"fields": ["status", "language", "category", "assignee"]})]
+    fieldsets = [(_("Handling"), {"fields": ["status", "close_reason", "language", "category", "assignee"]})]
     inlines = [AnswerInline]
 
     def has_add_permission(self, request):
@@ -144,7 +150,7 @@ class QuestionAdmin(ModelAdmin):
 
     @admin.display(description=_("asker"), ordering="asker__email")
     def asker_email(self, question):
-        email = question.asker.email
+        email = question.asker.email if question.asker else str(question.person or "")
         return format_html('<span class="tipcast-ellipsis" title="{}">{}</span>', email, email)
 
     @admin.display(description=_("waiting"), ordering="created_at")
@@ -159,7 +165,7 @@ class QuestionAdmin(ModelAdmin):
     def assign_to_me(self, request, queryset):
         questions = list(queryset)
         for question in questions:
-            services.question_assign(question=question, assignee=request.user)
+            conversation_services.conversation_assign(question=question, assignee=request.user)
         self.message_user(
             request,
             ngettext("%(count)d question assigned to you.", "%(count)d questions assigned to you.", len(questions))
@@ -169,7 +175,7 @@ class QuestionAdmin(ModelAdmin):
 
     @admin.action(description=_("Mark as spam"))
     def mark_as_spam(self, request, queryset):
-        count = services.question_mark_spam(questions=queryset)
+        count = conversation_services.conversations_close(questions=queryset, reason=Question.CloseReason.SPAM)
         self.message_user(
             request,
             ngettext("%(count)d question marked as spam.", "%(count)d questions marked as spam.", count)
@@ -195,7 +201,7 @@ class QuestionAdmin(ModelAdmin):
         question = get_object_or_404(Question, pk=object_id)
         if not self.has_change_permission(request, question):
             raise PermissionDenied
-        services.question_assign(question=question, assignee=request.user)
+        conversation_services.conversation_assign(question=question, assignee=request.user)
         self.message_user(request, gettext("The question is assigned to you."), messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:qa_question_change", args=[question.pk]))
 
@@ -208,6 +214,8 @@ class QuestionAdmin(ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
+        if {"status", "close_reason"} & set(form.changed_data):
+            states.changed_by_hand(obj, at=timezone.now())
         super().save_model(request, obj, form, change)
         button = form.answer_requested()
         if not button:

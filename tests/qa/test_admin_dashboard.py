@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from conversations import services as conversation_services
 from publishing.models import Delivery
 from qa import selectors, services
 from qa.models import Question
@@ -34,14 +35,16 @@ def _inbox(make_question, staff, count: int) -> None:
     for n in range(count):
         question = make_question(title=f"届かない {n}")
         if n % 3 == 0:
-            services.question_assign(question=question, assignee=staff)
+            conversation_services.conversation_assign(question=question, assignee=staff)
 
 
 def test_inbox_counts_are_one_query(make_question, staff, django_assert_num_queries):
     _inbox(make_question, staff, 6)
     answered = make_question(title="答えた")
     services.question_answer(question=answered, author=staff, body="はい。", is_public=False)
-    services.question_mark_spam(questions=Question.objects.filter(pk=make_question(title="spam").pk))
+    conversation_services.conversations_close(
+        questions=Question.objects.filter(pk=make_question(title="spam").pk), reason=Question.CloseReason.SPAM
+    )
     oldest = make_question(title="一番古い")
     _age(oldest, days=3)
     with django_assert_num_queries(1):
@@ -157,13 +160,13 @@ def test_japanese_admin_reads_naturally(japanese_staff_client, make_question, ma
     dashboard = japanese_staff_client.get(reverse("admin:index")).content.decode()
     assert "件の質問が回答を待っています" in dashboard and "受信箱" in dashboard
     inbox = japanese_staff_client.get(reverse("admin:qa_question_changelist")).content.decode()
-    assert "3件の質問" in inbox and "3 質問" not in inbox
+    assert "3件の会話" in inbox and "3 会話" not in inbox
     assert "1分未満" in inbox
     question = Question.objects.first()
     services.question_answer(question=question, author=staff, body="はい。", is_public=False)
     page = japanese_staff_client.get(reverse("admin:qa_question_change", args=[question.pk])).content.decode()
-    assert "質問を削除" in page and "回答日時" in page
-    assert "Created at" not in page and "削除 質問" not in page
+    assert "会話を削除" in page and "回答日時" in page
+    assert "Created at" not in page and "削除 会話" not in page
     tags = japanese_staff_client.get(reverse("admin:taggit_tag_changelist")).content.decode()
     assert "TAGGIT" not in tags
     # The theme's own words (django-unfold ships no Japanese) come from supportsite/admin_locale.

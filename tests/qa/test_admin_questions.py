@@ -7,8 +7,9 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
+from conversations import services as conversation_services
 from qa import services
-from qa.models import Answer, Question, Tip
+from qa.models import Message, Question, Tip
 
 INBOX = reverse("admin:qa_question_changelist")
 
@@ -20,7 +21,8 @@ def staff_client(client, staff):
 
 
 def _age(question, **delta):
-    Question.objects.filter(pk=question.pk).update(created_at=timezone.now() - timedelta(**delta))
+    then = timezone.now() - timedelta(**delta)
+    Question.objects.filter(pk=question.pk).update(created_at=then, waiting_since=then)
     question.refresh_from_db()
     return question
 
@@ -71,14 +73,14 @@ def test_age_filter(staff_client, make_question, age, expected_titles):
 
 def test_status_category_and_assignee_filters(staff_client, make_question, staff, customer, category):
     mine = make_question(title="mine")
-    services.question_assign(question=mine, assignee=staff)
+    conversation_services.conversation_assign(question=mine, assignee=staff)
     unassigned = services.question_create(asker=customer, title="nobody's", body="…")
     spam = make_question(title="spam")
-    services.question_mark_spam(questions=[spam])
+    conversation_services.conversations_close(questions=[spam], reason=Question.CloseReason.SPAM)
 
     assert _inbox_ids(staff_client.get(INBOX, {"assignee": "me"})) == [mine.pk]
     assert set(_inbox_ids(staff_client.get(INBOX, {"assignee": "none"}))) == {unassigned.pk, spam.pk}
-    assert _inbox_ids(staff_client.get(INBOX, {"status__exact": "spam"})) == [spam.pk]
+    assert _inbox_ids(staff_client.get(INBOX, {"close_reason__exact": "spam"})) == [spam.pk]
     assert set(_inbox_ids(staff_client.get(INBOX, {"category__id__exact": category.pk}))) == {mine.pk, spam.pk}
 
 
@@ -100,7 +102,7 @@ def test_inbox_query_count_does_not_grow_with_questions(
         asker = User.objects.create_user(username=f"asker{index}", email=f"asker{index}@example.com")
         assignee = User.objects.create_user(username=f"agent{index}", email=f"agent{index}@example.com", is_staff=True)
         question = make_question(title=f"質問 {index}", asker=asker)
-        services.question_assign(question=question, assignee=assignee)
+        conversation_services.conversation_assign(question=question, assignee=assignee)
 
     with django_assert_max_num_queries(12):
         response = staff_client.get(INBOX)
@@ -143,7 +145,7 @@ def test_mark_as_spam_action(staff_client, make_question):
 
     spam.refresh_from_db()
     keep.refresh_from_db()
-    assert spam.status == Question.Status.SPAM
+    assert (spam.status, spam.close_reason) == (Question.Status.CLOSED, Question.CloseReason.SPAM)
     assert keep.status == Question.Status.NEW
 
 
@@ -166,10 +168,10 @@ def _answer_post(question, body, button, **extra):
         "category": question.category_id or "",
         "assignee": question.assignee_id or "",
         "answer_body": body,
-        "answers-TOTAL_FORMS": "0",
-        "answers-INITIAL_FORMS": "0",
-        "answers-MIN_NUM_FORMS": "0",
-        "answers-MAX_NUM_FORMS": "1000",
+        "messages-TOTAL_FORMS": "0",
+        "messages-INITIAL_FORMS": "0",
+        "messages-MIN_NUM_FORMS": "0",
+        "messages-MAX_NUM_FORMS": "1000",
         button: "1",
     }
     data.update(extra)
@@ -202,10 +204,10 @@ def test_answer_privately(staff_client, make_question, staff):
 
     assert response.status_code == 302
     assert response["Location"] == INBOX
-    answer = Answer.objects.get(question=question)
+    answer = Message.objects.get(question=question, kind=Message.Kind.REPLY)
     assert (answer.body, answer.is_public, answer.author) == ("本日発送しました。", False, staff)
     question.refresh_from_db()
-    assert question.status == Question.Status.ANSWERED
+    assert question.status == Question.Status.WAITING_CUSTOMER
     assert not Tip.objects.exists()
 
 
@@ -218,7 +220,7 @@ def test_answer_publicly_creates_a_draft_tip_and_opens_it(staff_client, make_que
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:qa_tip_change", args=[tip.pk])
     assert tip.status == Tip.Status.DRAFT
-    assert Answer.objects.get(question=question).is_public is True
+    assert Message.objects.get(question=question, kind=Message.Kind.REPLY).is_public is True
 
 
 def test_answer_button_with_empty_answer_is_an_error(staff_client, make_question):
@@ -228,7 +230,7 @@ def test_answer_button_with_empty_answer_is_an_error(staff_client, make_question
 
     assert response.status_code == 200
     assert "Write an answer before sending it." in response.content.decode()
-    assert not Answer.objects.exists()
+    assert not Message.objects.filter(kind=Message.Kind.REPLY).exists()
 
 
 def test_saving_metadata_with_a_written_answer_does_not_drop_it_silently(staff_client, make_question):
@@ -238,7 +240,7 @@ def test_saving_metadata_with_a_written_answer_does_not_drop_it_silently(staff_c
 
     assert response.status_code == 200
     assert "send it with one of the answer buttons" in response.content.decode()
-    assert not Answer.objects.exists()
+    assert not Message.objects.filter(kind=Message.Kind.REPLY).exists()
 
 
 def test_saving_metadata_only(staff_client, make_question, staff):
@@ -250,5 +252,5 @@ def test_saving_metadata_only(staff_client, make_question, staff):
 
     assert response.status_code == 302
     question.refresh_from_db()
-    assert (question.assignee, question.status) == (staff, Question.Status.CLOSED)
-    assert not Answer.objects.exists()
+    assert (question.assignee, question.status, question.close_reason) == (staff, "closed", "resolved")
+    assert not Message.objects.filter(kind=Message.Kind.REPLY).exists()

@@ -4,6 +4,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from conversations import services as conversation_services
 from qa import services
 from qa.models import Question
 
@@ -20,7 +21,7 @@ def test_list_shows_own_questions_with_status_newest_first(customer_client, make
     services.question_answer(question=old, author=staff, body="回答です。", is_public=False)
     make_question(title="他人の質問", asker=other_customer)
     spam = make_question(title="Spam question")
-    services.question_mark_spam(questions=[spam])
+    conversation_services.conversations_close(questions=[spam], reason=Question.CloseReason.SPAM)
 
     response = customer_client.get(reverse("qa:my_questions"))
     html = response.content.decode()
@@ -28,7 +29,7 @@ def test_list_shows_own_questions_with_status_newest_first(customer_client, make
     assert [q.pk for q in response.context["questions"]] == [new.pk, old.pk]
     assert "他人の質問" not in html and "Spam question" not in html
     assert html.index("新しい質問") < html.index("古い質問")
-    assert "Answered" in html and "New" in html
+    assert "Answered" in html and "Waiting for an answer" in html
     assert reverse("qa:my_question", args=[old.pk]) in html
 
 
@@ -78,7 +79,7 @@ def test_answer_emails_the_customer_with_a_link_to_the_question(
     assert "はい、30日以内なら返品できます。" in message.body
     assert reverse("qa:my_question", args=[question.pk]) in message.body
     question.refresh_from_db()
-    assert question.status == Question.Status.ANSWERED
+    assert question.status == Question.Status.WAITING_CUSTOMER
 
 
 def test_pages_run_a_fixed_number_of_queries(customer_client, make_question, staff, django_assert_max_num_queries):

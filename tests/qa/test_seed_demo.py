@@ -9,7 +9,7 @@ from django.core.management import call_command
 from taggit.models import Tag
 
 from qa import selectors, services
-from qa.models import Answer, Category, Question, SavedReply, Tip
+from qa.models import Category, Message, Question, SavedReply, Tip
 
 
 def seed():
@@ -21,7 +21,7 @@ def seed():
 def counts():
     return {
         model.__name__: model.objects.count()
-        for model in (get_user_model(), EmailAddress, Category, Tip, Tag, Question, Answer, SavedReply)
+        for model in (get_user_model(), EmailAddress, Category, Tip, Tag, Question, Message, SavedReply)
     }
 
 
@@ -67,8 +67,8 @@ def test_seed_demo_adds_customer_questions_one_answered_and_saved_replies():
 
     questions = Question.objects.filter(asker__email="customer@example.com")
     assert questions.count() == 2
-    answered = questions.get(status=Question.Status.ANSWERED)
-    assert answered.answers.get().author.email == "staff@example.com"
+    answered = questions.get(status=Question.Status.WAITING_CUSTOMER)
+    assert answered.messages.get(kind=Message.Kind.REPLY).author.email == "staff@example.com"
     assert questions.filter(status=Question.Status.NEW).count() == 1
     assert 2 <= SavedReply.objects.count() <= 3
 

@@ -27,7 +27,7 @@ def test_question_answer_marks_answered_and_emails_asker(make_question, staff, c
     mail.outbox.clear()
     answer = services.question_answer(question=question, author=staff, body="It ships today.", is_public=False)
     question.refresh_from_db()
-    assert question.status == Question.Status.ANSWERED
+    assert question.status == Question.Status.WAITING_CUSTOMER
     assert question.first_answered_at == answer.created_at or question.first_answered_at is not None
     assert [m.to for m in mail.outbox] == [[customer.email]]
 

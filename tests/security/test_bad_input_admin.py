@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from qa.admin.forms import ANSWER_BODY_MAX_LENGTH
-from qa.models import Answer, ImportJob, Tip
+from qa.models import ImportJob, Message, Tip
 from qa.tasks import run_import_job
 from tests.security.bad_input import (
     EMOJI_BODY,
@@ -39,10 +39,10 @@ def answer_post(question, body):
         "category": "",
         "assignee": "",
         "answer_body": body,
-        "answers-TOTAL_FORMS": "0",
-        "answers-INITIAL_FORMS": "0",
-        "answers-MIN_NUM_FORMS": "0",
-        "answers-MAX_NUM_FORMS": "1000",
+        "messages-TOTAL_FORMS": "0",
+        "messages-INITIAL_FORMS": "0",
+        "messages-MIN_NUM_FORMS": "0",
+        "messages-MAX_NUM_FORMS": "1000",
         "_answer_private": "1",
     }
 
@@ -60,7 +60,7 @@ def test_admin_answer_with_bad_input_shows_a_message(staff_client, make_question
     response = staff_client.post(reverse("admin:qa_question_change", args=[question.pk]), answer_post(question, body))
     assert response.status_code == 200
     assert message in page(response)
-    assert not Answer.objects.exists()
+    assert not Message.objects.filter(kind=Message.Kind.REPLY).exists()
 
 
 @pytest.mark.parametrize(
@@ -70,7 +70,7 @@ def test_admin_answer_accepts_long_words_emoji_and_shows_them(staff_client, clie
     question = make_question()
     response = staff_client.post(reverse("admin:qa_question_change", args=[question.pk]), answer_post(question, body))
     assert response.status_code == 302
-    assert Answer.objects.get().body == body
+    assert Message.objects.get(kind=Message.Kind.REPLY).body == body
 
 
 # --- CSV import (the admin page) ------------------------------------------------------------------------

@@ -1,0 +1,177 @@
+"""Services for conversations: every change to a conversation's state, its
+messages, its people. Plain functions with keyword arguments.
+
+Web answers keep their own path in qa.services.question_answer (it e-mails
+the customer); conversation_reply is the one entry point staff use, whatever
+the channel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from conversations import states
+from conversations.models import Label, Person
+from qa import services as qa_services
+from qa.markup import markdown_render
+from qa.models import Message, Question
+
+Status = Question.Status
+CloseReason = Question.CloseReason
+
+# What staff may close a conversation as by hand (expired is the sweep's).
+CLOSE_REASONS_BY_HAND = (CloseReason.RESOLVED, CloseReason.IGNORED, CloseReason.SPAM)
+
+
+class ReplyRefused(Exception):
+    """A reply that must not be sent, with the reason staff read."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _require_text(body: str, *, field: str = "body") -> None:
+    if not body.strip():
+        raise ValidationError({field: _("A message cannot be empty.")})
+
+
+# --- Messages ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def conversation_reply(*, question: Question, author, body: str, is_public: bool = True) -> Message:
+    """Staff answer the customer where the conversation lives. On the web the
+    customer is e-mailed; on a network the reply goes out through the outbox."""
+    if question.source == Question.Source.WEB:
+        return qa_services.question_answer(question=question, author=author, body=body, is_public=is_public)
+    raise ReplyRefused(_("Replying on %(channel)s is not available yet.") % {"channel": question.get_source_display()})
+
+
+@transaction.atomic
+def conversation_note(*, question: Question, author, body: str) -> Message:
+    """An internal note between staff: never sent, never shown to the customer."""
+    _require_text(body)
+    note = Message(
+        question=question,
+        kind=Message.Kind.NOTE,
+        author=author,
+        body=body,
+        body_html=markdown_render(body).html,
+        channel=Message.Channel.WEB,
+        language=question.language,
+    )
+    note.full_clean()
+    note.save()
+    Question.objects.filter(pk=question.pk).update(updated_at=timezone.now())
+    return note
+
+
+@transaction.atomic
+def conversation_follow_up(*, question: Question, author, body: str) -> Message:
+    """The customer writes again on the site: the conversation waits on us again."""
+    if question.is_spam:
+        raise ValidationError(_("This conversation is closed."))
+    _require_text(body)
+    message = Message(
+        question=question,
+        kind=Message.Kind.CUSTOMER,
+        author=author,
+        body=body,
+        body_html=markdown_render(body).html,
+        channel=Message.Channel.WEB,
+        language=question.language,
+    )
+    message.full_clean()
+    message.save()
+    states.after_customer_message(question, at=message.created_at)
+    return message
+
+
+# --- State, assignment, labels -------------------------------------------------------
+
+
+def conversation_assign(*, question: Question, assignee) -> Question:
+    question.assignee = assignee
+    question.save(update_fields=["assignee", "updated_at"])
+    return question
+
+
+def conversations_close(*, questions, reason: str) -> int:
+    """Close conversations by hand (resolved, ignored, spam); returns how many changed."""
+    if reason not in CLOSE_REASONS_BY_HAND:
+        raise ValueError(f"cannot close a conversation as {reason!r} by hand")
+    now = timezone.now()
+    ids = [question.pk for question in questions]
+    return (
+        Question.objects.filter(pk__in=ids)
+        .exclude(status=Status.CLOSED, close_reason=reason)
+        .update(status=Status.CLOSED, close_reason=reason, waiting_since=now, updated_at=now)
+    )
+
+
+def conversation_set_labels(*, question: Question, names: list[str]) -> list[Label]:
+    labels = []
+    for name in dict.fromkeys(name.strip() for name in names if name.strip()):
+        label, _created = Label.objects.get_or_create(name=name[:100])
+        labels.append(label)
+    question.labels.set(labels)
+    return labels
+
+
+def conversations_expire(*, now: dt.datetime | None = None) -> int:
+    """Close as expired the conversations that waited on the customer for
+    CONVERSATION_FOLLOW_UP_DAYS (seed 001: stop following a thread after one or
+    two weeks of silence). A new message from the customer reopens one."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.CONVERSATION_FOLLOW_UP_DAYS)
+    return Question.objects.filter(status=Status.WAITING_CUSTOMER, waiting_since__lte=cutoff).update(
+        status=Status.CLOSED, close_reason=CloseReason.EXPIRED, waiting_since=now, updated_at=now
+    )
+
+
+# --- People ----------------------------------------------------------------------------
+
+
+def person_mark_do_not_contact(*, person: Person, by, reason: str) -> Person:
+    """The person declined: nothing is sent to them from now on."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"do_not_contact_reason": _("Say why (for example, what the person asked).")})
+    person.do_not_contact = True
+    person.do_not_contact_reason = reason
+    person.do_not_contact_since = timezone.now()
+    person.do_not_contact_by = by
+    person.save(
+        update_fields=[
+            "do_not_contact",
+            "do_not_contact_reason",
+            "do_not_contact_since",
+            "do_not_contact_by",
+            "updated_at",
+        ]
+    )
+    return person
+
+
+def person_clear_do_not_contact(*, person: Person) -> Person:
+    person.do_not_contact = False
+    person.do_not_contact_reason = ""
+    person.do_not_contact_since = None
+    person.do_not_contact_by = None
+    person.save(
+        update_fields=[
+            "do_not_contact",
+            "do_not_contact_reason",
+            "do_not_contact_since",
+            "do_not_contact_by",
+            "updated_at",
+        ]
+    )
+    return person
