@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class ConversationsConfig(AppConfig):
     name = "conversations"
     verbose_name = _("Conversations")
+
+    def ready(self):
+        # Links site accounts to people when customers sign in with X or Facebook.
+        from conversations import social_accounts  # noqa: F401

@@ -139,6 +139,24 @@ def conversations_expire(*, now: dt.datetime | None = None) -> int:
 # --- People ----------------------------------------------------------------------------
 
 
+def person_link_site_account(
+    *, network: str, remote_id: str, user, handle: str = "", name: str = "", profile_url: str = ""
+) -> Person:
+    """The customer proved (by signing in with the network) that this identity
+    is theirs: link it to their site account, creating the person if Tipcast
+    has not heard from them yet."""
+    person, _created = Person.objects.get_or_create(network=network, remote_id=remote_id)
+    fields = {"user": user}
+    # What the network says now wins over what a poll saw earlier; empty values keep the old.
+    fields.update(
+        {key: value for key, value in (("handle", handle), ("name", name), ("profile_url", profile_url)) if value}
+    )
+    for key, value in fields.items():
+        setattr(person, key, value)
+    person.save(update_fields=[*fields, "updated_at"])
+    return person
+
+
 def person_mark_do_not_contact(*, person: Person, by, reason: str) -> Person:
     """The person declined: nothing is sent to them from now on."""
     reason = reason.strip()
