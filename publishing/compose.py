@@ -29,17 +29,18 @@ class TooLong(ValueError):
 # --- Links ------------------------------------------------------------------------------
 
 
-def tip_link(tip, *, source: str) -> str:
+def tip_link(tip, *, source: str, medium: str = "") -> str:
     """The absolute tip URL a post links to, tagged with UTM parameters
     (unless PUBLISHING_UTM_ENABLED is off) so the site's analytics can tell
-    which network a visitor came from."""
+    which network a visitor came from. `medium` tells a reply ("reply") from
+    a post (PUBLISHING_UTM_MEDIUM)."""
     url = settings.SITE_URL + tip.get_absolute_url()
     if not settings.PUBLISHING_UTM_ENABLED:
         return url
     query = urlencode(
         {
             "utm_source": source,
-            "utm_medium": settings.PUBLISHING_UTM_MEDIUM,
+            "utm_medium": medium or settings.PUBLISHING_UTM_MEDIUM,
             "utm_campaign": settings.PUBLISHING_UTM_CAMPAIGN,
         }
     )
@@ -125,11 +126,16 @@ def fill_placeholders(template: str, values: dict[str, str]) -> str:
 _T_CO_LINK = "https://t.co/" + "x" * 10
 
 
-def x_weighted_length(text: str, *, link: str = "") -> int:
-    """X's weighted length of `text`, counting `link` as the t.co link X posts."""
+def x_weighted_length(text: str, *, link: str = "", site_links: bool = False) -> int:
+    """X's weighted length of `text`, counting `link` as the t.co link X posts.
+    With `site_links`, every link to this site (SITE_URL followed by anything
+    but white space) counts so too: staff's reply text may hold several.
+    static/conversations/x_count.js counts the same way in the browser."""
     text = nfc(text)
     if link:
         text = text.replace(nfc(link), _T_CO_LINK)
+    if site_links:
+        text = re.sub(re.escape(nfc(settings.SITE_URL)) + r"(?:/\S*)?", _T_CO_LINK, text)
     return parse_tweet(text).weightedLength
 
 
