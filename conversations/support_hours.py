@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from conversations.models import SupportHoliday, SupportHours
 
@@ -135,7 +136,8 @@ class SupportStatus:
         if self.back_at is None:
             return _("Off duty")
         local = self.back_at.astimezone(support_zone())
-        when = formats.date_format(local, "D j M H:i")
+        # A date format per language: "Tue 24 Nov 09:00", "11月24日(火) 09:00".
+        when = formats.date_format(local, pgettext("support hours: when the team is back", "D j M H:i"))
         return _("Off duty, back %(when)s (%(zone)s)") % {"when": when, "zone": local.tzname()}
 
 

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,39 +15,71 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Label',
+            name="Label",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="name")),
             ],
             options={
-                'verbose_name': 'label',
-                'verbose_name_plural': 'labels',
-                'ordering': ['name'],
+                "verbose_name": "label",
+                "verbose_name_plural": "labels",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('network', models.CharField(choices=[('web', 'Web'), ('x', 'X'), ('facebook', 'Facebook'), ('feed', 'Feed')], max_length=16, verbose_name='network')),
-                ('remote_id', models.CharField(max_length=200, verbose_name='remote id')),
-                ('handle', models.CharField(blank=True, max_length=200, verbose_name='handle')),
-                ('name', models.CharField(blank=True, max_length=200, verbose_name='name')),
-                ('profile_url', models.URLField(blank=True, max_length=500, verbose_name='profile URL')),
-                ('do_not_contact', models.BooleanField(default=False, verbose_name='do not contact')),
-                ('do_not_contact_reason', models.TextField(blank=True, verbose_name='why not to contact')),
-                ('do_not_contact_since', models.DateTimeField(blank=True, null=True, verbose_name='do not contact since')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='first seen at')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('do_not_contact_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='marked by')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='social_people', to=settings.AUTH_USER_MODEL, verbose_name='site account')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "network",
+                    models.CharField(
+                        choices=[("web", "Web"), ("x", "X"), ("facebook", "Facebook"), ("feed", "Feed")],
+                        max_length=16,
+                        verbose_name="network",
+                    ),
+                ),
+                ("remote_id", models.CharField(max_length=200, verbose_name="remote id")),
+                ("handle", models.CharField(blank=True, max_length=200, verbose_name="handle")),
+                ("name", models.CharField(blank=True, max_length=200, verbose_name="name")),
+                ("profile_url", models.URLField(blank=True, max_length=500, verbose_name="profile URL")),
+                ("do_not_contact", models.BooleanField(default=False, verbose_name="do not contact")),
+                ("do_not_contact_reason", models.TextField(blank=True, verbose_name="why not to contact")),
+                (
+                    "do_not_contact_since",
+                    models.DateTimeField(blank=True, null=True, verbose_name="do not contact since"),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="first seen at")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "do_not_contact_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="marked by",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="social_people",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="site account",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'person',
-                'verbose_name_plural': 'people',
-                'ordering': ['network', 'handle', 'remote_id'],
-                'constraints': [models.UniqueConstraint(fields=('network', 'remote_id'), name='one_person_per_network_identity')],
+                "verbose_name": "person",
+                "verbose_name_plural": "people",
+                "ordering": ["network", "handle", "remote_id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("network", "remote_id"), name="one_person_per_network_identity")
+                ],
             },
         ),
     ]
