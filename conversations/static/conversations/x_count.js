@@ -7,6 +7,9 @@
 // tests/conversations/test_x_count_js.py runs both on the same strings in node.
 (function (root) {
   "use strict";
+  if (root.TipcastXCount) {
+    return; // the composer included twice on one page
+  }
   var P = root.TipcastXPatterns;
   if (!P && typeof require === "function") {
     P = require("./x_count_patterns.js");
@@ -448,6 +451,6 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("form.tipcast-composer").forEach(setUp);
+    document.querySelectorAll(".tipcast-composer").forEach(setUp);
   });
 })(typeof window !== "undefined" ? window : globalThis);
