@@ -436,7 +436,7 @@
         if (body === undefined) {
           return;
         }
-        var at = textarea.selectionStart || textarea.value.length;
+        var at = typeof textarea.selectionStart === "number" ? textarea.selectionStart : textarea.value.length;
         textarea.value = textarea.value.slice(0, at) + body + textarea.value.slice(at);
         savedReply.value = "";
         textarea.focus();
