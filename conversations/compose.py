@@ -140,46 +140,53 @@ def _marker(index: int, count: int, language: str) -> str:
     return f" ({index + 1}/{count})"
 
 
-def _pieces(text: str, boundary) -> list[str]:
+def _units(text: str, level: str) -> list[str]:
+    if level == "grapheme":
+        return graphemes(text)
+    boundary = _SENTENCE_BOUNDARY if level == "sentence" else _WORD_BOUNDARY
     return [piece for piece in boundary.split(text) if piece]
 
 
-def _pack(text: str, *, prefix: str, language: str, rules: _Rules) -> list[str] | None:
-    """Greedy: sentences (and lines) while they fit, then words, then
-    graphemes for a unit longer than a post. None when it needs more than
-    REPLY_MAX_PARTS posts. Each post reserves room for its marker."""
+def _pack(units: list[str], *, fits) -> list[str] | None:
+    """Greedy: each post takes as many units as fit (found by bisection, so a
+    post costs a few measurements, not one per unit). None when a unit alone
+    does not fit or more than REPLY_MAX_PARTS posts are needed."""
+    parts: list[str] = []
+    start = 0
+    while start < len(units):
+        if not "".join(units[start:]).strip():
+            break
+        if len(parts) == REPLY_MAX_PARTS or not fits(len(parts), units[start]):
+            return None
+        low, high = 1, len(units) - start
+        while low < high:
+            middle = (low + high + 1) // 2
+            if fits(len(parts), "".join(units[start : start + middle])):
+                low = middle
+            else:
+                high = middle - 1
+        part = "".join(units[start : start + low]).strip()
+        if part:
+            parts.append(part)
+        start += low
+    return parts
+
+
+def _split(body: str, *, prefix: str, language: str, rules: _Rules) -> list[str] | None:
+    """At sentences and line breaks (Japanese 。！？ too); when that needs more
+    than REPLY_MAX_PARTS posts (or one sentence is longer than a post), at
+    words; then at graphemes, never inside one. Each post keeps room for its
+    marker."""
     worst_marker = _marker(0, REPLY_MAX_PARTS, language)
 
-    def fits(index: int, body: str) -> bool:
-        head = prefix if index == 0 else ""
-        return rules.measure(head + body.strip() + worst_marker) <= rules.limit
+    def fits(index: int, text: str) -> bool:
+        return rules.measure((prefix if index == 0 else "") + text.strip() + worst_marker) <= rules.limit
 
-    parts: list[str] = []
-    current = ""
-    units = _pieces(text, _SENTENCE_BOUNDARY)
-    units.reverse()  # a stack: pop() takes the next unit
-    while units:
-        unit = units.pop()
-        if fits(len(parts), current + unit):
-            current += unit
-            continue
-        if current.strip():
-            parts.append(current.strip())
-            current = ""
-            if len(parts) >= REPLY_MAX_PARTS:
-                return None
-            units.append(unit)
-            continue
-        # An empty post cannot hold this unit: break it into smaller ones.
-        smaller = _pieces(unit, _WORD_BOUNDARY)
-        if len(smaller) <= 1:
-            smaller = graphemes(unit)
-        if len(smaller) <= 1:
-            return None  # one grapheme longer than a post: nothing to split
-        units.extend(reversed(smaller))
-    if current.strip():
-        parts.append(current.strip())
-    return parts if len(parts) <= REPLY_MAX_PARTS else None
+    for level in ("sentence", "word", "grapheme"):
+        parts = _pack(_units(body, level), fits=fits)
+        if parts is not None:
+            return parts
+    return None
 
 
 def reply_parts(*, text: str, network: str, handle: str, language: str, signature: Signature | None) -> list[str]:
@@ -198,7 +205,7 @@ def reply_parts(*, text: str, network: str, handle: str, language: str, signatur
         return [whole]
     # Longer than every post together: no need to try (and bounded work for any input).
     packed = (
-        None if length > REPLY_MAX_PARTS * rules.limit else _pack(body, prefix=prefix, language=language, rules=rules)
+        None if length > REPLY_MAX_PARTS * rules.limit else _split(body, prefix=prefix, language=language, rules=rules)
     )
     if packed is None:
         raise ReplyTooLong(length=length, limit=rules.limit, network=network)

@@ -93,6 +93,40 @@ def idna_tables() -> dict:
     return result
 
 
+def emoji_source() -> str:
+    """twitter-text's emoji pattern, 2,563 literal sequences and a final
+    class, as a trie: the same matches, but V8 tries a flat alternation at
+    every position (0.5 ms per Japanese character), the trie at once."""
+    *literals, final_class = emoji.pattern.split("|")
+    trie: dict = {}
+    for index, literal in enumerate(literals):
+        node = trie
+        for char in _ESCAPE.sub(lambda m: chr(int(m.group(1)[1:], 16)), literal):
+            node = node.setdefault(char, {})
+        node.setdefault("", index)  # the first listed wins, as in the alternation
+
+    def emit(node: dict) -> tuple[str, int]:
+        choices = []
+        for char, child in node.items():
+            if char == "":
+                choices.append((child, ""))
+            else:
+                body, first = emit(child)
+                choices.append((first, _code_point(ord(char)) + body))
+        choices.sort()
+        # The alternation lists longer sequences first; a shorter one that
+        # came first would change which match wins: refuse to guess.
+        if node.get("", -1) >= 0 and choices[-1][1] != "":
+            raise ValueError("emoji pattern is not longest-first; update emoji_source")
+        if len(choices) == 1:
+            first, body = choices[0]
+            return body, first
+        return "(?:" + "|".join(body for _first, body in choices) + ")", choices[0][0]
+
+    body, _first = emit(trie)
+    return body + "|" + javascript_source(final_class)
+
+
 def _flags(pattern: re.Pattern) -> str:
     return "u" + ("i" if pattern.flags & re.IGNORECASE else "")
 
@@ -112,6 +146,7 @@ def patterns(*, with_idna: bool = True) -> dict:
         "validTcoUrl": valid_tco_url,
     }
     result = {name: [javascript_source(p.pattern), _flags(p)] for name, p in compiled.items()}
+    result["emoji"][0] = emoji_source()
     result["siteLinkTail"] = [javascript_source(X_SITE_LINK_TAIL), "u"]
     result["tCoLink"] = X_T_CO_LINK
     result["weights"] = config["defaults"]

@@ -205,3 +205,23 @@ def test_pii_findings_for_a_reply():
     findings = reply_pii_findings("Call 090-1234-5678 or mail a@example.com")
     assert {finding.kind for finding in findings} == {"phone", "email"}
     assert reply_pii_findings("Thanks, glad it worked!") == []
+
+
+def test_when_sentences_need_a_fourth_post_words_and_characters_fill_three():
+    # Ten 73-character sentences: three per post would need four posts; cut
+    # between words, they fit in three.
+    sentence = "Your parcel left our warehouse this morning and should arrive tomorrow. "
+    parts = x_parts(sentence * 10)
+    assert [part[-5:] for part in parts] == ["(1/3)", "(2/3)", "(3/3)"]
+    assert " ".join(part[:-6] for part in parts).split() == ("@customer " + sentence * 10).split()
+    # Japanese has no spaces: cut between characters, each post but the last says (続きます).
+    japanese = JA_SENTENCES * 4  # 416 characters, 832 weighted
+    with pytest.raises(ReplyTooLong):
+        x_parts(japanese, language="ja")
+    parts = x_parts(JA_SENTENCES * 3 + "よろしくお願いします。" * 3, language="ja")
+    assert len(parts) == 3 and parts[0].endswith(CONTINUED_JA) and parts[1].endswith(CONTINUED_JA)
+    assert (
+        "".join(part.removesuffix(CONTINUED_JA) for part in parts)
+        == "@customer " + JA_SENTENCES * 3 + "よろしくお願いします。" * 3
+    )
+    assert all(x_reply_length(part) <= X_MAX_WEIGHTED_LENGTH for part in parts)

@@ -303,48 +303,55 @@
     return " (" + (index + 1) + "/" + count + ")";
   }
 
-  function pieces(text, boundary) {
+  function units(text, level) {
+    if (level === "grapheme") {
+      return graphemes(text);
+    }
+    var boundary = level === "sentence" ? SENTENCE_BOUNDARY : WORD_BOUNDARY;
     return text.split(boundary).filter(function (piece) { return piece !== ""; });
   }
 
-  function pack(text, prefix, language, rules) {
-    var worst = marker(0, MAX_PARTS, language);
+  function pack(list, fits) {
     var parts = [];
-    var current = "";
-    var fits = function (index, body) {
-      return rules.measure((index === 0 ? prefix : "") + strip(body) + worst) <= rules.limit;
-    };
-    var units = pieces(text, SENTENCE_BOUNDARY).reverse();
-    while (units.length) {
-      var unit = units.pop();
-      if (fits(parts.length, current + unit)) {
-        current += unit;
-        continue;
+    var start = 0;
+    while (start < list.length) {
+      if (!strip(list.slice(start).join(""))) {
+        break;
       }
-      if (strip(current)) {
-        parts.push(strip(current));
-        current = "";
-        if (parts.length >= MAX_PARTS) {
-          return null;
-        }
-        units.push(unit);
-        continue;
-      }
-      var smaller = pieces(unit, WORD_BOUNDARY);
-      if (smaller.length <= 1) {
-        smaller = graphemes(unit);
-      }
-      if (smaller.length <= 1) {
+      if (parts.length === MAX_PARTS || !fits(parts.length, list[start])) {
         return null;
       }
-      for (var i = smaller.length - 1; i >= 0; i--) {
-        units.push(smaller[i]);
+      var low = 1, high = list.length - start;
+      while (low < high) {
+        var middle = Math.floor((low + high + 1) / 2);
+        if (fits(parts.length, list.slice(start, start + middle).join(""))) {
+          low = middle;
+        } else {
+          high = middle - 1;
+        }
+      }
+      var part = strip(list.slice(start, start + low).join(""));
+      if (part) {
+        parts.push(part);
+      }
+      start += low;
+    }
+    return parts;
+  }
+
+  function split(body, prefix, language, rules) {
+    var worst = marker(0, MAX_PARTS, language);
+    var fits = function (index, text) {
+      return rules.measure((index === 0 ? prefix : "") + strip(text) + worst) <= rules.limit;
+    };
+    var levels = ["sentence", "word", "grapheme"];
+    for (var i = 0; i < levels.length; i++) {
+      var parts = pack(units(body, levels[i]), fits);
+      if (parts !== null) {
+        return parts;
       }
     }
-    if (strip(current)) {
-      parts.push(strip(current));
-    }
-    return parts.length <= MAX_PARTS ? parts : null;
+    return null;
   }
 
   // {parts: [...], length, limit} or {parts: null, length, limit} when too long.
@@ -365,7 +372,7 @@
     if (length <= rules.limit) {
       return { parts: [whole], length: length, limit: rules.limit };
     }
-    var packed = length > MAX_PARTS * rules.limit ? null : pack(body, prefix, options.language, rules);
+    var packed = length > MAX_PARTS * rules.limit ? null : split(body, prefix, options.language, rules);
     if (!packed) {
       return { parts: null, length: length, limit: rules.limit };
     }
@@ -443,9 +450,15 @@
         update();
       });
     }
-    textarea.addEventListener("input", update);
+    // Counting a long text takes a few milliseconds: count once typing pauses.
+    var timer = null;
+    var later = function () {
+      clearTimeout(timer);
+      timer = setTimeout(update, 120);
+    };
+    textarea.addEventListener("input", later);
     if (tip) {
-      tip.addEventListener("input", update);
+      tip.addEventListener("input", later);
     }
     update();
   }
