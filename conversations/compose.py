@@ -15,6 +15,7 @@ none (the customer still sees them: they are in the thread they started).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import regex
@@ -117,7 +118,7 @@ def x_reply_length(text: str) -> int:
 
 @dataclass(frozen=True)
 class _Rules:
-    measure: object  # callable(str) -> int
+    measure: Callable[[str], int]
     limit: int
 
 
