@@ -83,3 +83,105 @@ class Label(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# --- The reply composer: who is speaking ------------------------------------------------
+
+
+class StaffProfile(models.Model):
+    """How a staff member signs replies on networks (seed 001: say who you
+    are, "○○会社の××です"): a name customers may see, never the account's
+    username or e-mail address."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile", verbose_name=_("user")
+    )
+    display_name = models.CharField(
+        _("display name"), max_length=50, help_text=_("The name customers see in your replies, e.g. “Watanabe”.")
+    )
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+
+    def __str__(self):
+        return self.display_name
+
+
+class SignatureTemplate(models.Model):
+    """The site-wide signature for replies in one language. {company} is
+    SITE_NAME and {name} the staff member's display name. A language without
+    a row uses conversations.compose.DEFAULT_SIGNATURES."""
+
+    class Position(models.TextChoices):
+        # Japanese replies open with the introduction ("Tipcastの山田です。…",
+        # seed 001); English ones sign off at the end.
+        START = "start", _("Before the text")
+        END = "end", _("After the text")
+
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, unique=True)
+    template = models.CharField(
+        _("template"), max_length=100, help_text=_("{company} is the site's name and {name} the staff member's name.")
+    )
+    position = models.CharField(_("position"), max_length=8, choices=Position.choices, default=Position.END)
+
+    class Meta:
+        ordering = ["language"]
+        verbose_name = _("signature template")
+        verbose_name_plural = _("signature templates")
+
+    def __str__(self):
+        return f"{self.get_language_display()}: {self.template}"
+
+
+# --- Support hours ----------------------------------------------------------------------
+
+
+class SupportHours(models.Model):
+    """One opening period on one weekday, in SUPPORT_TIME_ZONE (seed 001: the
+    call centre's hours). Several rows per day allowed (a lunch break is two
+    rows). Closing at 00:00 means midnight at the end of the day; a shift past
+    midnight is two rows. No rows at all means around the clock."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"), help_text=_("00:00 means midnight at the end of the day."))
+
+    class Meta:
+        ordering = ["weekday", "opens"]
+        verbose_name = _("support hours")
+        verbose_name_plural = _("support hours")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closes__gt=models.F("opens")) | models.Q(closes="00:00"),
+                name="support_hours_close_after_opening",
+                violation_error_message=_("Closing time must be after opening time (00:00 means midnight)."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+
+class SupportHoliday(models.Model):
+    """A day the team is off whatever the weekly schedule says."""
+
+    date = models.DateField(_("date"), unique=True)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("support holiday")
+        verbose_name_plural = _("support holidays")
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.name}".strip()

@@ -29,17 +29,18 @@ class TooLong(ValueError):
 # --- Links ------------------------------------------------------------------------------
 
 
-def tip_link(tip, *, source: str) -> str:
+def tip_link(tip, *, source: str, medium: str = "") -> str:
     """The absolute tip URL a post links to, tagged with UTM parameters
     (unless PUBLISHING_UTM_ENABLED is off) so the site's analytics can tell
-    which network a visitor came from."""
+    which network a visitor came from. `medium` tells a reply ("reply") from
+    a post (PUBLISHING_UTM_MEDIUM)."""
     url = settings.SITE_URL + tip.get_absolute_url()
     if not settings.PUBLISHING_UTM_ENABLED:
         return url
     query = urlencode(
         {
             "utm_source": source,
-            "utm_medium": settings.PUBLISHING_UTM_MEDIUM,
+            "utm_medium": medium or settings.PUBLISHING_UTM_MEDIUM,
             "utm_campaign": settings.PUBLISHING_UTM_CAMPAIGN,
         }
     )
@@ -122,14 +123,22 @@ def fill_placeholders(template: str, values: dict[str, str]) -> str:
 # development SITE_URL such as http://127.0.0.1:8000: counted at full length,
 # the tip link would leave a Japanese title one character. So the link is
 # counted as this stand-in, which is what X will post.
-_T_CO_LINK = "https://t.co/" + "x" * 10
+X_T_CO_LINK = "https://t.co/" + "x" * 10
+# What ends a link to this site in staff's text: white space as Python's str
+# counts it, spelt out so that the browser's count (x_count.js) reads the same.
+X_SITE_LINK_TAIL = "(?:/[^\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*)?"
 
 
-def x_weighted_length(text: str, *, link: str = "") -> int:
-    """X's weighted length of `text`, counting `link` as the t.co link X posts."""
+def x_weighted_length(text: str, *, link: str = "", site_links: bool = False) -> int:
+    """X's weighted length of `text`, counting `link` as the t.co link X posts.
+    With `site_links`, every link to this site (SITE_URL followed by anything
+    but white space) counts so too: staff's reply text may hold several.
+    static/conversations/x_count.js counts the same way in the browser."""
     text = nfc(text)
     if link:
-        text = text.replace(nfc(link), _T_CO_LINK)
+        text = text.replace(nfc(link), X_T_CO_LINK)
+    if site_links:
+        text = re.sub(re.escape(nfc(settings.SITE_URL)) + X_SITE_LINK_TAIL, X_T_CO_LINK, text)
     return parse_tweet(text).weightedLength
 
 

@@ -23,6 +23,24 @@ SIDEBAR_GROUPS = [
         [
             (_("Questions"), "inbox", "admin:qa_question_changelist", "qa.view_question"),
             (_("Saved replies"), "quickreply", "admin:qa_savedreply_changelist", "qa.view_savedreply"),
+            (
+                _("Signatures"),
+                "signature",
+                "admin:conversations_signaturetemplate_changelist",
+                "conversations.view_signaturetemplate",
+            ),
+            (
+                _("Support hours"),
+                "schedule",
+                "admin:conversations_supporthours_changelist",
+                "conversations.view_supporthours",
+            ),
+            (
+                _("Support holidays"),
+                "event_busy",
+                "admin:conversations_supportholiday_changelist",
+                "conversations.view_supportholiday",
+            ),
         ],
     ),
     (
@@ -60,6 +78,12 @@ SIDEBAR_GROUPS = [
         [
             (_("Users"), "person", "admin:auth_user_changelist", "auth.view_user"),
             (_("Groups"), "group", "admin:auth_group_changelist", "auth.view_group"),
+            (
+                _("Staff display names"),
+                "badge",
+                "admin:conversations_staffprofile_changelist",
+                "conversations.view_staffprofile",
+            ),
             (
                 _("E-mail addresses"),
                 "alternate_email",
@@ -128,6 +152,9 @@ def account_links(request) -> list[dict]:
     links = [{"title": _("Two-factor authentication"), "link": reverse_lazy("mfa_index")}]
     if request.user.is_authenticated and request.user.has_usable_password():
         links.append({"title": _("Change password"), "link": reverse_lazy("admin:password_change")})
+    if request.user.is_authenticated and request.user.is_staff:
+        # The name this staff member signs replies with (conversations.compose).
+        links.append({"title": _("My reply signature"), "link": reverse_lazy("admin:conversations_staffprofile_mine")})
     return links
 
 

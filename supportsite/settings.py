@@ -634,6 +634,11 @@ CELERY_BEAT_SCHEDULE["conversations-expire"] = {
     "options": {"expires": 3600.0},
 }
 # --- end of conversations ---
+# --- Conversations: support hours and the reply composer ---
+# The weekly support hours and holidays (conversations admin) are read in this
+# zone; the inbox says whether the team is on duty (seed 001: the call centre's hours).
+SUPPORT_TIME_ZONE = env.str("SUPPORT_TIME_ZONE", default=TIME_ZONE)
+# --- end of support hours and the reply composer ---
 
 # --- Logging -----------------------------------------------------------------------------------
 # Stdout only; JSON lines in production, a plain line in development (see supportsite/logging.py).

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 from django.contrib.sites.models import Site
 from taggit.models import Tag
 
+from conversations.models import SignatureTemplate, StaffProfile, SupportHoliday, SupportHours
 from publishing.models import ChannelState, Delivery
 from qa import services
 from qa.models import ImportJob, SearchMiss, SearchSynonym
@@ -55,6 +56,12 @@ def world(customer, other_customer, staff, category, make_tip):
         "qa.importjob": ImportJob.objects.create(file_name="faq.csv", encoding="utf-8", started_by=staff),
         "publishing.delivery": world.delivery,
         "publishing.channelstate": ChannelState.objects.get_or_create(kind="console")[0],
+        "conversations.staffprofile": StaffProfile.objects.create(user=staff, display_name="ワタナベ"),
+        "conversations.signaturetemplate": SignatureTemplate.objects.create(
+            language="ja", template="{company}の{name}です。"
+        ),
+        "conversations.supporthours": SupportHours.objects.create(weekday=0, opens="09:00", closes="18:00"),
+        "conversations.supportholiday": SupportHoliday.objects.create(date="2026-11-23", name="勤労感謝の日"),
     }
     return world
 

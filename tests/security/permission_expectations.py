@@ -236,6 +236,8 @@ ROUTES: dict[str, list[Case]] = {
     # The preview shows drafts: staff only.
     "admin/qa/tip/<int:object_id>/preview/": [Case(lambda w: f"/admin/qa/tip/{w.draft_tip.pk}/preview/", STAFF_ONLY)],
     "admin/qa/tip/import/": [Case("/admin/qa/tip/import/", STAFF_ONLY)],
+    # Opens (creating on first use) the staff member's own display name for reply signatures.
+    "admin/conversations/staffprofile/mine/": [Case("/admin/conversations/staffprofile/mine/", staff_only(REDIRECT))],
     # An import's progress page: staff only, like the import.
     "admin/qa/tip/import/<int:job_id>/": [
         Case(lambda w: f"/admin/qa/tip/import/{w.objects['qa.importjob'].pk}/", STAFF_ONLY),
@@ -310,6 +312,11 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "mfa.authenticator": AdminModel(add=403),
     "qa.category": AdminModel(),
     "qa.savedreply": AdminModel(),
+    # The reply composer's signatures and the support hours (conversations.admin_composer).
+    "conversations.staffprofile": AdminModel(),
+    "conversations.signaturetemplate": AdminModel(),
+    "conversations.supporthours": AdminModel(),
+    "conversations.supportholiday": AdminModel(),
     "qa.searchsynonym": AdminModel(),
     # Searches without results are recorded by the search page: staff read them and delete them, never add.
     "qa.searchmiss": AdminModel(add=403),
