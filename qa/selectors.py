@@ -37,7 +37,7 @@ _NOT_ON_CARDS = (*_NEVER_SHOWN, "question_html", "answer_html", "question_plain"
 
 
 def tip_cards(*, language: str | None = None) -> QuerySet[Tip]:
-    """Published tips (in `language`) with what a tip card shows (templates/includes/tip_card.html)."""
+    """Published tips (in `language`) with what a tip card shows (qa.templatetags.public_tags.tip_card)."""
     return tip_list_published(language=language).defer(*_NOT_ON_CARDS)
 
 
@@ -72,10 +72,13 @@ def tip_language_shown(*, visitor_language: str, all_languages: bool) -> str | N
     return None
 
 
-def tip_get_published(*, pk: int) -> Tip:
-    """A published tip, or 404: drafts and unpublished tips do not exist publicly."""
+def tip_get_published(*, pk: int, tags: bool = True) -> Tip:
+    """A published tip, or 404: drafts and unpublished tips do not exist publicly.
+    `tags=False` leaves its tags to tip_related, which reads them with the
+    related tips' in one query."""
+    tips = tip_list_published() if tags else Tip.objects.published().select_related("category")
     try:
-        return tip_list_published().defer(*_NEVER_SHOWN).get(pk=pk)
+        return tips.defer(*_NEVER_SHOWN).get(pk=pk)
     except Tip.DoesNotExist:
         raise Http404("No such tip") from None
 
@@ -226,7 +229,9 @@ def tip_related(*, tip: Tip, limit: int = 5) -> list[Tip]:
             .exclude(pk__in=[tip.pk, *(other.pk for other in related)])
             .order_by("-published_at", "-id")[: limit - len(related)]
         )
-    prefetch_related_objects(related, _TAG_LIST)
+    # The tip's own tags too, in the same query, unless it has them already.
+    own = [] if hasattr(tip, TIP_TAG_LIST_ATTRIBUTE) else [tip]
+    prefetch_related_objects([*own, *related], _TAG_LIST)
     return related
 
 

@@ -141,7 +141,7 @@ def _search_page(request):
 @require_safe
 @public_page(tip_kwarg="pk")
 def tip_detail(request, pk, slug=None):
-    tip = selectors.tip_get_published(pk=pk)
+    tip = selectors.tip_get_published(pk=pk, tags=False)
     if (slug or "") != tip.slug:
         # One canonical address per tip; keep the query string so UTM tags survive.
         target = tip.get_absolute_url()
@@ -150,12 +150,13 @@ def tip_detail(request, pk, slug=None):
         return HttpResponsePermanentRedirect(target)
     voted = request.session.get(VOTED_TIPS_SESSION_KEY, {}) if request.session.session_key else {}
     share_image_url = tip_share_image_url(tip)
+    related_tips = selectors.tip_related(tip=tip, limit=5)  # reads the tip's own tags too
     return render(
         request,
         "qa/tip_detail.html",
         {
             "tip": tip,
-            "related_tips": selectors.tip_related(tip=tip, limit=5),
+            "related_tips": related_tips,
             "description": tip.excerpt,
             "json_ld": _tip_structured_data(tip),
             "my_vote": voted.get(str(tip.pk)),
