@@ -51,3 +51,13 @@ def category_path(slug: str) -> str:
 
 def tag_path(slug: str) -> str:
     return _template("tag").format(slug=quote(slug, safe=_SAFE))
+
+
+@lru_cache(maxsize=256)
+def _fixed(urlconf: str, script_prefix: str, name: str) -> str:
+    return reverse(name, urlconf=urlconf)
+
+
+def fixed_path(name: str) -> str:
+    """reverse(name) for a URL that takes no arguments, looked up once."""
+    return _fixed(get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), name)

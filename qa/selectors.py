@@ -227,7 +227,8 @@ def tip_related(*, tip: Tip, limit: int = 5) -> list[Tip]:
             tip_cards(language=tip.language)
             .filter(category_id=tip.category_id)
             .exclude(pk__in=[tip.pk, *(other.pk for other in related)])
-            .order_by("-published_at", "-id")[: limit - len(related)]
+            .order_by("-published_at", "-id")
+            .prefetch_related(None)[: limit - len(related)]  # tags below, with the others'
         )
     # The tip's own tags too, in the same query, unless it has them already.
     own = [] if hasattr(tip, TIP_TAG_LIST_ATTRIBUTE) else [tip]

@@ -118,6 +118,13 @@ def _tags_html(tip) -> str:
 
 
 @register.simple_tag
+def fixed_url(name: str) -> str:
+    """{% url name %} for a URL without arguments (the header's and footer's
+    links), reversed once per process rather than on every page."""
+    return public_urls.fixed_path(name)
+
+
+@register.simple_tag
 def tip_tags(tip) -> str:
     """The tip's tags, each a link to its tag page."""
     return mark_safe(_tags_html(tip))
