@@ -10,7 +10,10 @@ from supportsite.logging import default_log_format, logging_config
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
-threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+# Threads are cheap and a burst needs them: a request waiting for another one to
+# render the same page (qa/page_cache.py) sleeps in its thread; 8 per worker
+# doubled the mix's throughput over 2 on the 2-core bench machine (bench/TRAFFIC_RESULTS.md).
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 # Longer than any request should take, shorter than a proxy's own timeout.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
