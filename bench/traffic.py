@@ -18,7 +18,8 @@ Runs (each bounded in time, loopback only):
    15% home, 15% search (10 queries), starting from an empty cache (wrk: a
    closed loop, each connection sends again as soon as it is answered);
 4. the sitemap index and each tips section, cold, timed one by one;
-5. the same mix from 200 visitors who think between pages (bench/open_loop.py);
+5. the same mix from 200 visitors who think between pages (bench/open_loop.py),
+   from an empty cache, then again after each of the mix's 31 pages was requested once;
 6. the same mix at fixed arrival rates (open loop, latency from when a request was due).
 Environment: BENCH_DATABASE_URL, BENCH_REDIS_URL (a database number of its own:
 it is flushed), BENCH_PORT (two ports from it), BENCH_TIME_SCALE,
@@ -246,6 +247,14 @@ def main() -> int:
             report["mix_users"] = open_loop.users(base, mix, users=200, think=THINK_SECONDS, seconds=seconds)
             report["mix_users"]["load_average"] = os.getloadavg()[0]
         _save(report)
+        print("5b. the same visitors after each of the mix's pages was requested once ...", file=sys.stderr)
+        flush_cache()
+        with Server(warm_env, PORT):
+            for path in sorted(set(mix)):
+                get(PORT, path)
+            warm_users = open_loop.users(base, mix, users=200, think=THINK_SECONDS, seconds=seconds)
+            report["mix_users_warm"] = {**warm_users, "load_average": os.getloadavg()[0]}
+        _save(report)
         for offered in OPEN_RATES:
             print(f"6. the mix at {offered} arrivals/s (open loop), 60 s ...", file=sys.stderr)
             flush_cache()
@@ -302,6 +311,8 @@ def markdown(report: dict) -> str:
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     open_rows = [(f"200 visitors, think {report['mix_users']['think_s']:g} s", report["mix_users"])]
+    if "mix_users_warm" in report:
+        open_rows.append(("the same, each page requested once first", report["mix_users_warm"]))
     open_rows += [(f"{row['offered_per_s']:g} arrivals/s (open loop)", row) for row in report["mix_rate"]]
     for label, row in open_rows:
         lines.append(
