@@ -187,7 +187,7 @@ def public_page(view=None, *, params=(), tip_kwarg=None):
 
     `params`: the query parameters the page depends on (e.g. "page");
     `tip_kwarg`: the URL argument naming the tip the page belongs to, whose
-    own version (votes) is part of the key."""
+    own version (votes) the page depends on too."""
 
     def decorator(view):
         @wraps(view)
