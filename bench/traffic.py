@@ -18,7 +18,8 @@ Runs (each bounded in time, loopback only):
    15% home, 15% search (10 queries), starting from an empty cache (wrk: a
    closed loop, each connection sends again as soon as it is answered);
 4. the sitemap index and each tips section, cold, timed one by one;
-5. the same mix from 200 visitors who think between pages (bench/open_loop.py);
+5. the same mix from 200 visitors who think between pages (bench/open_loop.py),
+   from an empty cache, then again after each of the mix's 31 pages was requested once;
 6. the same mix at fixed arrival rates (open loop, latency from when a request was due).
 Environment: BENCH_DATABASE_URL, BENCH_REDIS_URL (a database number of its own:
 it is flushed), BENCH_PORT (two ports from it), BENCH_TIME_SCALE,
@@ -148,6 +149,7 @@ def wrk(port: int, paths: list[str], *, connections: int, seconds: int, threads:
     line = next(line for line in result.stdout.splitlines() if line.startswith("JSON "))
     stats = json.loads(line[5:])
     stats["req_per_s"] = stats["requests"] / stats["seconds"]
+    stats["load_average"] = os.getloadavg()[0]  # at the end of the run: the machine is shared
     stats["errors"] = sum(stats[k] for k in ("connect_errors", "read_errors", "write_errors", "non_2xx_3xx"))
     return stats
 
@@ -243,12 +245,22 @@ def main() -> int:
         flush_cache()
         with Server(warm_env, PORT):
             report["mix_users"] = open_loop.users(base, mix, users=200, think=THINK_SECONDS, seconds=seconds)
+            report["mix_users"]["load_average"] = os.getloadavg()[0]
+        _save(report)
+        print("5b. the same visitors after each of the mix's pages was requested once ...", file=sys.stderr)
+        flush_cache()
+        with Server(warm_env, PORT):
+            for path in sorted(set(mix)):
+                get(PORT, path)
+            warm_users = open_loop.users(base, mix, users=200, think=THINK_SECONDS, seconds=seconds)
+            report["mix_users_warm"] = {**warm_users, "load_average": os.getloadavg()[0]}
         _save(report)
         for offered in OPEN_RATES:
             print(f"6. the mix at {offered} arrivals/s (open loop), 60 s ...", file=sys.stderr)
             flush_cache()
             with Server(warm_env, PORT):
-                report.setdefault("mix_rate", []).append(open_loop.rate(base, mix, rate=offered, seconds=seconds))
+                row = open_loop.rate(base, mix, rate=offered, seconds=seconds)
+                report.setdefault("mix_rate", []).append({**row, "load_average": os.getloadavg()[0]})
             _save(report)
     finally:
         shutil.rmtree(static_root, ignore_errors=True)
@@ -265,33 +277,48 @@ def _save(report: dict) -> None:
 
 def markdown(report: dict) -> str:
     lines = [f"{report['tips']:,} published tips; {report['machine']}; tip page {report['tip_page_bytes']:,} bytes", ""]
-    lines += ["| Warm cache, 32 connections, 15 s | req/s | p50 ms | p95 ms | errors |", "|---|---:|---:|---:|---:|"]
+    lines += [
+        "| Warm cache, 32 connections, 15 s | req/s | p50 ms | p95 ms | errors | load |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for label, row in report["warm"].items():
         lines.append(
-            f"| {label} | {row['req_per_s']:.0f} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {row['errors']} |"
+            f"| {label} | {row['req_per_s']:.0f} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {row['errors']} "
+            f"| {row.get('load_average', 0):.1f} |"
         )
-    lines += ["", "| Cold cache, 1 connection, 15 s | req/s | mean ms | p95 ms |", "|---|---:|---:|---:|"]
+    lines += [
+        "",
+        "| Cold cache, 1 connection, 15 s | req/s | mean ms | p50 ms | p95 ms | load |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for label, row in report["cold"].items():
-        lines.append(f"| {label} | {row['req_per_s']:.0f} | {row['mean_ms']:.1f} | {row['p95_ms']:.1f} |")
+        lines.append(
+            f"| {label} | {row['req_per_s']:.0f} | {row['mean_ms']:.1f} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} "
+            f"| {row.get('load_average', 0):.1f} |"
+        )
     row = report["mix"]
     lines += [
         "",
         "| Mix 70/15/15, 200 connections, 60 s | requests | req/s | p50 ms | p95 ms | p99 ms | max ms "
-        "| errors | timeouts |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| errors | timeouts | load |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         f"| tip pages / home / search | {row['requests']} | {row['req_per_s']:.0f} | {row['p50_ms']:.1f} "
-        f"| {row['p95_ms']:.1f} | {row['p99_ms']:.1f} | {row['max_ms']:.1f} | {row['errors']} | {row['timeouts']} |",
+        f"| {row['p95_ms']:.1f} | {row['p99_ms']:.1f} | {row['max_ms']:.1f} | {row['errors']} | {row['timeouts']} "
+        f"| {row.get('load_average', 0):.1f} |",
         "",
         "| Mix 70/15/15, open models, 60 s | requests | req/s | p50 ms | p95 ms | p99 ms | max ms "
-        "| errors | timeouts |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| errors | timeouts | load |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     open_rows = [(f"200 visitors, think {report['mix_users']['think_s']:g} s", report["mix_users"])]
+    if "mix_users_warm" in report:
+        open_rows.append(("the same, each page requested once first", report["mix_users_warm"]))
     open_rows += [(f"{row['offered_per_s']:g} arrivals/s (open loop)", row) for row in report["mix_rate"]]
     for label, row in open_rows:
         lines.append(
             f"| {label} | {row['requests']} | {row['req_per_s']:.0f} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} "
-            f"| {row['p99_ms']:.1f} | {row['max_ms']:.1f} | {row['errors']} | {row['timeouts']} |"
+            f"| {row['p99_ms']:.1f} | {row['max_ms']:.1f} | {row['errors']} | {row['timeouts']} "
+            f"| {row.get('load_average', 0):.1f} |"
         )
     lines += [
         "",

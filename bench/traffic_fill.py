@@ -162,6 +162,7 @@ def fill(tip_count: int, seed: int = 9) -> None:
             answer_plain=model.answer_plain,
             excerpt=model.excerpt,
             search_title=normalize(title),
+            language=model.language,  # detected from the text by the services (_tip_refresh_derived)
             search_body=model.search_body,
             category=rng.choice(categories),
             status=Tip.Status.PUBLISHED,

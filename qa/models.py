@@ -10,12 +10,13 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
+
+from qa import public_urls
 
 # The conversation models (Question, Message) live in their own module.
 from qa.conversation_models import Message, Question
@@ -64,7 +65,7 @@ class Category(models.Model):
         return self.published_tip_counts.get(language, 0)
 
     def get_absolute_url(self):
-        return reverse("qa:category", kwargs={"slug": self.slug})
+        return public_urls.category_path(self.slug)
 
 
 # Characters in a tip's stored excerpt (cards, meta and OpenGraph descriptions):
@@ -159,9 +160,7 @@ class Tip(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        if not self.slug:
-            return reverse("qa:tip_detail_short", kwargs={"pk": self.pk})
-        return reverse("qa:tip_detail", kwargs={"pk": self.pk, "slug": self.slug})
+        return public_urls.tip_path(self.pk, self.slug)
 
     @property
     def tag_list(self) -> list:

@@ -18,9 +18,10 @@ in, or with a session) gets a page rendered for them, with tokens, marked
 
 Invalidation is explicit, by version numbers kept in the cache: one for every
 public page (a tip, category or tag changed) and one per tip (a vote changed
-its counts). A page's key holds the versions it was rendered under, so bumping
-a version makes every page rendered before it unreachable; old entries expire
-on their own. Versions are bumped at once and again after commit, so a request
+its counts). A cached page holds the versions it was rendered under and is
+served only while they are current, so bumping a version makes every page
+rendered before it a miss (the next render replaces it; a hit is one cache
+round trip: the versions and the page in one read). Versions are bumped at once and again after commit, so a request
 that read the old rows between the two cannot leave a stale page behind.
 """
 
@@ -33,6 +34,7 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.cache import add_never_cache_headers, get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 
@@ -41,6 +43,7 @@ TIP_VERSION_KEY = "public-pages:tip:{pk}"
 
 
 def _bump(key: str) -> None:
+    _local_versions.pop(key, None)  # this process sees its own change at once
     try:
         cache.incr(key)
     except ValueError:
@@ -74,9 +77,11 @@ def is_shared_request(request) -> bool:
     )
 
 
-def _versions(tip_id) -> str:
-    keys = [ALL_PAGES_VERSION_KEY] + ([TIP_VERSION_KEY.format(pk=tip_id)] if tip_id is not None else [])
-    found = cache.get_many(keys)
+def _version_keys(tip_id) -> list[str]:
+    return [ALL_PAGES_VERSION_KEY] + ([TIP_VERSION_KEY.format(pk=tip_id)] if tip_id is not None else [])
+
+
+def _versions_from(found: dict, keys: list[str]) -> str:
     versions = []
     for key in keys:
         if key not in found:
@@ -86,12 +91,61 @@ def _versions(tip_id) -> str:
     return ".".join(versions)
 
 
-def _page_key(request, *, params, tip_id) -> str:
+def _page_key(request, *, params) -> str:
     # Only the parameters the view reads: UTM tags and fbclid, which every
     # visitor from a post brings, must not make each visit a cache miss.
     query = "&".join(f"{name}={value}" for name in params for value in request.GET.getlist(name))
     address = hashlib.sha256(f"{request.path}?{query}".encode()).hexdigest()
-    return f"public-page:{_versions(tip_id)}:{request.LANGUAGE_CODE}:{address}"
+    return f"public-page:{request.LANGUAGE_CODE}:{address}"
+
+
+# This process's copies (PUBLIC_PAGE_LOCAL_SECONDS > 0): version key -> (value,
+# recheck after), and page key -> entry, the most recently stored LOCAL_PAGES.
+# Shared by the process's threads; each dict operation is atomic.
+_local_versions: dict[str, tuple[str, float]] = {}
+_local_pages: dict[str, dict] = {}
+LOCAL_PAGES = 256
+
+
+def _lookup(page_key: str, tip_id) -> tuple[str, dict | None]:
+    """The versions the page depends on now, and its cached entry if it was
+    rendered under exactly those: at most one cache round trip for a hit, none
+    while this process's copies are fresh. (An entry holds the versions it was
+    rendered under; a bumped version makes it a miss, and the next render
+    replaces it.)"""
+    keys = _version_keys(tip_id)
+    local_seconds = settings.PUBLIC_PAGE_LOCAL_SECONDS
+    now = time.monotonic()
+    if local_seconds > 0:
+        known = [_local_versions.get(key) for key in keys]
+        if all(version is not None and version[1] > now for version in known):
+            versions = ".".join(version[0] for version in known)
+            entry = _local_pages.get(page_key)
+            if entry is not None and entry["versions"] == versions:
+                return versions, entry
+    found = cache.get_many([*keys, page_key])
+    entry = found.pop(page_key, None)
+    versions = _versions_from(found, keys)
+    if entry is not None and entry.get("versions") != versions:
+        entry = None
+    if local_seconds > 0:
+        for key, value in zip(keys, versions.split("."), strict=True):
+            _local_versions[key] = (value, now + local_seconds)
+        if entry is not None:
+            _remember(page_key, entry)
+    return versions, entry
+
+
+def _remember(page_key: str, entry: dict) -> None:
+    if settings.PUBLIC_PAGE_LOCAL_SECONDS <= 0:
+        return
+    _local_pages.pop(page_key, None)
+    _local_pages[page_key] = entry
+    while len(_local_pages) > LOCAL_PAGES:
+        try:
+            del _local_pages[next(iter(_local_pages))]
+        except (KeyError, RuntimeError, StopIteration):  # another thread evicted it first
+            break
 
 
 # A view may leave a note on its response (`response.public_page_note`) for the
@@ -133,7 +187,7 @@ def public_page(view=None, *, params=(), tip_kwarg=None):
 
     `params`: the query parameters the page depends on (e.g. "page");
     `tip_kwarg`: the URL argument naming the tip the page belongs to, whose
-    own version (votes) is part of the key."""
+    own version (votes) the page depends on too."""
 
     def decorator(view):
         @wraps(view)
@@ -143,19 +197,71 @@ def public_page(view=None, *, params=(), tip_kwarg=None):
                 add_never_cache_headers(response)
                 return response
             request.public_page_shared = True
-            key = _page_key(request, params=params, tip_id=kwargs.get(tip_kwarg) if tip_kwarg else None)
-            entry = cache.get(key)
+            if settings.PUBLIC_PAGE_CACHE_SECONDS <= 0:  # the cache is off: every visitor's page is rendered
+                response = _rendered(view(request, *args, **kwargs))
+                return response if _not_shareable(response) else _shared_response(request, _entry(response))
+            key = _page_key(request, params=params)
+            versions, entry = _lookup(key, kwargs.get(tip_kwarg) if tip_kwarg else None)
             if entry is None:
-                response = view(request, *args, **kwargs)
-                if hasattr(response, "render") and not response.is_rendered:
-                    response = response.render()  # a TemplateResponse (the sitemaps)
-                # Redirects, 404s and anything that sets a cookie go out as they are.
-                if response.status_code != 200 or response.streaming or response.cookies:
-                    return response
-                entry = _entry(response)
-                cache.set(key, entry, settings.PUBLIC_PAGE_CACHE_SECONDS)
+                entry = _render_once(key, versions, lambda: _rendered(view(request, *args, **kwargs)))
+                if isinstance(entry, HttpResponseBase):
+                    return entry
             return _shared_response(request, entry)
 
         return wrapper
 
     return decorator(view) if view is not None else decorator
+
+
+def _rendered(response):
+    if hasattr(response, "render") and not response.is_rendered:
+        response = response.render()  # a TemplateResponse (the sitemaps)
+    return response
+
+
+def _not_shareable(response) -> bool:
+    # Redirects, 404s and anything that sets a cookie go out as they are.
+    return response.status_code != 200 or response.streaming or bool(response.cookies)
+
+
+# A page missing from the cache is rendered by one request at a time ("dogpile"
+# protection): when a post sends hundreds of visitors to a tip at once, the
+# first renders it while the others wait for its copy, instead of every worker
+# rendering the same page at the same moment. A waiter renders the page
+# itself if the lock frees without a copy (a 404 or a redirect is not cached)
+# or after RENDER_WAIT_SECONDS (a renderer that died; its lock expires after
+# RENDER_LOCK_SECONDS).
+RENDER_LOCK_SECONDS = 10
+RENDER_WAIT_SECONDS = 3.0
+_FIRST_POLL_SECONDS, _LAST_POLL_SECONDS = 0.005, 0.05
+
+
+def _render_once(key: str, versions: str, render):
+    """The cache entry for `key` under `versions`, rendered by this request or
+    another one; or the response itself when it is not to be shared."""
+    lock_key = f"{key}:rendering:{versions}"
+    deadline = time.monotonic() + RENDER_WAIT_SECONDS
+    poll = _FIRST_POLL_SECONDS
+    while not cache.add(lock_key, 1, RENDER_LOCK_SECONDS):
+        if time.monotonic() >= deadline:
+            return _render_and_store(key, versions, render)
+        time.sleep(poll)
+        poll = min(poll * 2, _LAST_POLL_SECONDS)
+        entry = cache.get(key)
+        if entry is not None and entry.get("versions") == versions:
+            _remember(key, entry)
+            return entry
+    try:
+        return _render_and_store(key, versions, render)
+    finally:
+        cache.delete(lock_key)
+
+
+def _render_and_store(key: str, versions: str, render):
+    response = render()
+    if _not_shareable(response):
+        return response
+    entry = {**_entry(response), "versions": versions}
+    cache.set(key, entry, settings.PUBLIC_PAGE_CACHE_SECONDS)
+    _remember(key, entry)
+    return entry

@@ -37,7 +37,7 @@ _NOT_ON_CARDS = (*_NEVER_SHOWN, "question_html", "answer_html", "question_plain"
 
 
 def tip_cards(*, language: str | None = None) -> QuerySet[Tip]:
-    """Published tips (in `language`) with what a tip card shows (templates/includes/tip_card.html)."""
+    """Published tips (in `language`) with what a tip card shows (qa.templatetags.public_tags.tip_card)."""
     return tip_list_published(language=language).defer(*_NOT_ON_CARDS)
 
 
@@ -57,25 +57,33 @@ def tip_count_published(*, language: str | None = None) -> int:
     return in_categories + uncategorised.count()
 
 
-def tip_language_shown(*, visitor_language: str, all_languages: bool) -> str | None:
+def tip_language_shown(
+    *, visitor_language: str, all_languages: bool, categories: list[Category] | None = None
+) -> str | None:
     """The tip language public lists show this visitor: theirs, or None (every
     language) when they asked for all, or when no tip is in their language
     yet (a site whose tips are all Japanese shows them to English visitors
-    rather than nothing)."""
+    rather than nothing). `categories`: every category, when the page has
+    read them already (the home page), so that they are not read twice."""
     if all_languages or visitor_language not in language_codes():
         return None
-    in_categories = any(
-        counts.get(visitor_language) for counts in Category.objects.values_list("published_tip_counts", flat=True)
-    )
+    if categories is None:
+        counts_per_category = Category.objects.values_list("published_tip_counts", flat=True)
+    else:
+        counts_per_category = [category.published_tip_counts for category in categories]
+    in_categories = any(counts.get(visitor_language) for counts in counts_per_category)
     if in_categories or Tip.objects.published().filter(category__isnull=True, language=visitor_language).exists():
         return visitor_language
     return None
 
 
-def tip_get_published(*, pk: int) -> Tip:
-    """A published tip, or 404: drafts and unpublished tips do not exist publicly."""
+def tip_get_published(*, pk: int, tags: bool = True) -> Tip:
+    """A published tip, or 404: drafts and unpublished tips do not exist publicly.
+    `tags=False` leaves its tags to tip_related, which reads them with the
+    related tips' in one query."""
+    tips = tip_list_published() if tags else Tip.objects.published().select_related("category")
     try:
-        return tip_list_published().defer(*_NEVER_SHOWN).get(pk=pk)
+        return tips.defer(*_NEVER_SHOWN).get(pk=pk)
     except Tip.DoesNotExist:
         raise Http404("No such tip") from None
 
@@ -224,18 +232,23 @@ def tip_related(*, tip: Tip, limit: int = 5) -> list[Tip]:
             tip_cards(language=tip.language)
             .filter(category_id=tip.category_id)
             .exclude(pk__in=[tip.pk, *(other.pk for other in related)])
-            .order_by("-published_at", "-id")[: limit - len(related)]
+            .order_by("-published_at", "-id")
+            .prefetch_related(None)[: limit - len(related)]  # tags below, with the others'
         )
-    prefetch_related_objects(related, _TAG_LIST)
+    # The tip's own tags too, in the same query, unless it has them already.
+    own = [] if hasattr(tip, TIP_TAG_LIST_ATTRIBUTE) else [tip]
+    prefetch_related_objects([*own, *related], _TAG_LIST)
     return related
 
 
-def category_list(*, with_tips_only: bool = False, language: str | None = None) -> list[Category]:
+def category_list(
+    *, with_tips_only: bool = False, language: str | None = None, categories: list[Category] | None = None
+) -> list[Category]:
     """Categories with their number of published tips (`tip_count`) in
     `language` (None: in every language), counters the services keep: nothing
     is counted here. Categories are few, so the language's count is read from
-    each row's stored counts."""
-    categories = list(Category.objects.order_by("order", "name"))
+    each row's stored counts. `categories`: every category, already read."""
+    categories = list(Category.objects.order_by("order", "name")) if categories is None else list(categories)
     for category in categories:
         category.tip_count = category.tip_count_in(language)
     if with_tips_only:

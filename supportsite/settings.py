@@ -189,6 +189,11 @@ PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=600)
 # How long a CDN or reverse proxy may serve those pages without asking again
 # (Cache-Control s-maxage); it cannot hear about changes, so keep it short.
 PUBLIC_PAGE_SHARED_MAX_AGE = env.int("PUBLIC_PAGE_SHARED_MAX_AGE", default=60)
+# Each web process also keeps the pages it served and the cache's version numbers
+# in its own memory, rechecking the versions in the shared cache at most this
+# often: a warm page then costs no cache round trip, and a change reaches other
+# processes' visitors within this many seconds (0: every request asks the cache).
+PUBLIC_PAGE_LOCAL_SECONDS = env.float("PUBLIC_PAGE_LOCAL_SECONDS", default=1.0 if IS_PRODUCTION else 0.0)
 
 # --- Auth (django-allauth) ----------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

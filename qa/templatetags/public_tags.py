@@ -9,10 +9,14 @@ import json
 from django import template
 from django.conf import settings
 from django.templatetags.static import static
+from django.utils import dateformat, formats
 from django.utils.encoding import iri_to_uri
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.timezone import localtime
+from django.utils.translation import get_language, gettext
 
+from qa import public_urls
 from qa.content_language import language_codes
 from qa.search import excerpt, highlight
 from supportsite.locale import LANGUAGE_PARAM
@@ -93,3 +97,62 @@ def page_alternates(context, page_number=1):
 def language_param() -> str:
     """`?lang=xx` for the page's language: feed and sitemap links name it."""
     return f"?{LANGUAGE_PARAM}={get_language()}"
+
+
+# Tip cards and tag lists are written here in Python, not by an {% include %}
+# per card: a list page shows up to 20 cards with a few tags each, and the
+# template engine's include, filters and {% url %} per link were about half
+# of a cold page's server time. The markup is the one the templates had.
+
+
+def _tags_html(tip) -> str:
+    tags = tip.tag_list
+    if not tags:
+        return ""
+    items = []
+    for tag in tags:
+        name = escape(tag.name)
+        link = f'<a href="{public_urls.tag_path(tag.slug)}">{name}</a>' if tag.slug else name
+        items.append(f'<li class="tag" title="{name}">{link}</li>')
+    return f'\n<ul class="tags" aria-label="{escape(gettext("Tags"))}">{"".join(items)}</ul>\n'
+
+
+@register.simple_tag
+def fixed_url(name: str) -> str:
+    """{% url name %} for a URL without arguments (the header's and footer's
+    links), reversed once per process rather than on every page."""
+    return public_urls.fixed_path(name)
+
+
+@register.simple_tag
+def tip_tags(tip) -> str:
+    """The tip's tags, each a link to its tag page."""
+    return mark_safe(_tags_html(tip))
+
+
+@register.simple_tag
+def tip_card(tip, terms=None) -> str:
+    """A tip's card in a list: title, excerpt (or, with search `terms`, the
+    highlighted passage that matched), date, category and tags."""
+    lang = f' lang="{escape(tip.language)}"' if tip.language else ""
+    title = highlight_terms(tip.title, terms) if terms else escape(tip.title)
+    text = search_excerpt(tip, terms) if terms else escape(tip.excerpt)
+    meta = []
+    if tip.published_at:
+        published = localtime(tip.published_at)
+        meta.append(
+            f'<time datetime="{dateformat.format(published, "c")}">'
+            f"{escape(formats.date_format(published, 'DATE_FORMAT'))}</time>"
+        )
+    if tip.category_id:
+        category = tip.category
+        meta.append(
+            f'<span aria-hidden="true">·</span> <a href="{public_urls.category_path(category.slug)}">'
+            f"{escape(category.display_name)}</a>"
+        )
+    return mark_safe(
+        f'<article class="card tip-card">\n'
+        f'  <h3 dir="auto"{lang} class="tip-card__title"><a href="{tip.get_absolute_url()}">{title}</a></h3>\n'
+        f'  <p{lang} class="tip-card__excerpt">{text}</p>\n'
+        f'  <p class="tip-card__meta muted">\n    {" ".join(meta)}\n  </p>{_tags_html(tip)}\n</article>'
+    )

@@ -34,18 +34,21 @@ def _page(request, object_list, *, count: int | None = None):
     return paginator.get_page(request.GET.get("page"))
 
 
-def _shown_language(request) -> tuple[str | None, dict]:
+def _shown_language(request, categories=None) -> tuple[str | None, dict]:
     """The tip language this list shows (None: every language), and what the
     templates need to say so and offer the other choice."""
     all_languages = wants_all_languages(request)
-    language = selectors.tip_language_shown(visitor_language=request.LANGUAGE_CODE, all_languages=all_languages)
+    language = selectors.tip_language_shown(
+        visitor_language=request.LANGUAGE_CODE, all_languages=all_languages, categories=categories
+    )
     return language, {"shown_language": language, "all_languages": all_languages}
 
 
 @require_safe
 @public_page(params=[ALL_LANGUAGES_PARAM])
 def home(request):
-    language, context = _shown_language(request)
+    every_category = selectors.category_list()  # read once: the shown language and the list need them
+    language, context = _shown_language(request, categories=every_category)
     return render(
         request,
         "qa/home.html",
@@ -53,7 +56,7 @@ def home(request):
             **context,
             "popular_tips": selectors.tip_list_popular(limit=HOME_POPULAR_TIPS, language=language),
             "latest_tips": selectors.tip_list_latest(limit=HOME_LATEST_TIPS, language=language),
-            "categories": selectors.category_list(with_tips_only=True, language=language),
+            "categories": selectors.category_list(with_tips_only=True, language=language, categories=every_category),
         },
     )
 
@@ -141,7 +144,7 @@ def _search_page(request):
 @require_safe
 @public_page(tip_kwarg="pk")
 def tip_detail(request, pk, slug=None):
-    tip = selectors.tip_get_published(pk=pk)
+    tip = selectors.tip_get_published(pk=pk, tags=False)
     if (slug or "") != tip.slug:
         # One canonical address per tip; keep the query string so UTM tags survive.
         target = tip.get_absolute_url()
@@ -150,12 +153,13 @@ def tip_detail(request, pk, slug=None):
         return HttpResponsePermanentRedirect(target)
     voted = request.session.get(VOTED_TIPS_SESSION_KEY, {}) if request.session.session_key else {}
     share_image_url = tip_share_image_url(tip)
+    related_tips = selectors.tip_related(tip=tip, limit=5)  # reads the tip's own tags too
     return render(
         request,
         "qa/tip_detail.html",
         {
             "tip": tip,
-            "related_tips": selectors.tip_related(tip=tip, limit=5),
+            "related_tips": related_tips,
             "description": tip.excerpt,
             "json_ld": _tip_structured_data(tip),
             "my_vote": voted.get(str(tip.pk)),
