@@ -19,6 +19,8 @@ from django_ratelimit import ALL
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.exceptions import Ratelimited
 
+from conversations.handover import PARAMETER as handover_parameter
+from conversations.handover import Handover, handover_question_create, handover_read
 from qa import selectors, services
 from qa.forms import QuestionForm
 from qa.markup import render_markdown
@@ -106,8 +108,14 @@ def _suggestions_already_seen(request, title: str) -> bool:
     return bool(seen.strip()) and seen.strip() == title.strip()
 
 
+def _handover_of(form) -> Handover | None:
+    """The hand-over the form was opened through (a signed link staff posted publicly), if any."""
+    return handover_read(str(form["handover"].value() or ""))
+
+
 def _render_ask(request, form, *, preview_html="", status=200):
-    return render(request, "qa/ask.html", {"form": form, "preview_html": preview_html}, status=status)
+    context = {"form": form, "preview_html": preview_html, "handover": _handover_of(form)}
+    return render(request, "qa/ask.html", context, status=status)
 
 
 @login_required
@@ -115,7 +123,10 @@ def _render_ask(request, form, *, preview_html="", status=200):
 @body_at_most(_ask_body_max_bytes)
 def ask(request):
     if request.method in ("GET", "HEAD"):
-        return _render_ask(request, QuestionForm())
+        token = request.GET.get(handover_parameter, "")[:2000]
+        handover = handover_read(token)
+        initial = {"title": handover.title, "handover": token} if handover else {}
+        return _render_ask(request, QuestionForm(initial=initial))
 
     form = QuestionForm(request.POST)
     action = request.POST.get("action", ACTION_SUBMIT)
@@ -138,14 +149,19 @@ def ask(request):
             return render(request, "qa/ask_confirm.html", {"form": form, "suggestions": suggestions})
 
     _check_ask_rate(request)
+    fields = {
+        "asker": request.user,
+        "title": data["title"],
+        "body": data["body"],
+        "category": data["category"],
+        "language": translation.get_language() or "",
+    }
+    handover = handover_read(data["handover"])
     try:
-        question = services.question_create(
-            asker=request.user,
-            title=data["title"],
-            body=data["body"],
-            category=data["category"],
-            language=translation.get_language() or "",
-        )
+        if handover:
+            question = handover_question_create(handover=handover, **fields)
+        else:
+            question = services.question_create(**fields)
     except ValidationError as error:
         for field, field_errors in error.message_dict.items():
             form.add_error(field if field in form.fields else None, field_errors)
