@@ -100,7 +100,10 @@ class MultipleImageField(forms.FileField):
 
     def clean(self, data, initial=None):
         files = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
-        return attachments_clean(super().clean(item, initial) for item in files)
+        checked = []
+        for item in files:
+            checked.append(super().clean(item, initial))
+        return attachments_clean(checked)
 
 
 class FollowUpForm(forms.Form):

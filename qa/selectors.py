@@ -270,7 +270,12 @@ def question_list_for_user(*, user) -> QuerySet[Question]:
         Question.objects.filter(asker=user)
         .exclude(status=Question.Status.CLOSED, close_reason=Question.CloseReason.SPAM)
         .select_related("category")
-        .prefetch_related(Prefetch("messages", queryset=Message.objects.visible_to_customer().select_related("author")))
+        .prefetch_related(
+            Prefetch(
+                "messages",
+                queryset=Message.objects.visible_to_customer().select_related("author").prefetch_related("attachments"),
+            )
+        )
         .order_by("-created_at")
     )
 

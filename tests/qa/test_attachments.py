@@ -188,3 +188,61 @@ def test_the_private_storage_lives_outside_media_root_and_has_no_url(settings):
     assert not str(storage.location).startswith(str(settings.MEDIA_ROOT))
     with pytest.raises(ValueError):
         storage.url("x.png")
+
+
+# --- Served only through the permission check ---------------------------------------------------------
+
+
+@pytest.fixture
+def attachment(make_question, customer):
+    from conversations.services import conversation_follow_up
+
+    question = make_question()
+    message = conversation_follow_up(
+        question=question, author=customer, body="photo", attachments=[upload("IMG.JPG", photo_with_gps())]
+    )
+    return message.attachments.get()
+
+
+def test_the_asker_gets_the_image_with_safe_headers(client, customer, attachment):
+    client.force_login(customer)
+    response = client.get(attachment.get_absolute_url())
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content)
+    assert body == attachment.file.open("rb").read()
+    assert response["Content-Type"] == "image/jpeg"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Disposition"] == f'inline; filename="attachment-{attachment.pk}.jpg"'
+    assert response["Cache-Control"] == "private, no-store"
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert response["Cross-Origin-Resource-Policy"] == "same-origin"
+
+
+def test_staff_get_it_another_customer_and_staff_without_the_permission_do_not(
+    client, staff, other_customer, attachment, django_user_model
+):
+    client.force_login(staff)
+    assert client.get(attachment.get_absolute_url()).status_code == 200
+    client.force_login(other_customer)
+    assert client.get(attachment.get_absolute_url()).status_code == 404
+    helper = django_user_model.objects.create_user("helper", "helper@example.com", "pw-123456!", is_staff=True)
+    client.force_login(helper)
+    assert client.get(attachment.get_absolute_url()).status_code == 404
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client, attachment):
+    response = client.get(attachment.get_absolute_url())
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_file_is_not_reachable_under_media(client, customer, attachment, settings):
+    client.force_login(customer)
+    assert client.get(settings.MEDIA_URL + attachment.file.name).status_code == 404
+    with pytest.raises(ValueError):
+        attachment.file.url  # noqa: B018 (the property raises)
+
+
+def test_a_missing_file_is_a_404_not_an_error(client, customer, attachment):
+    attachment.file.storage.delete(attachment.file.name)
+    client.force_login(customer)
+    assert client.get(attachment.get_absolute_url()).status_code == 404
