@@ -43,8 +43,8 @@ RUN export DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_u
     CACHE_URL=redis://build-only:6379/0 \
     && python manage.py collectstatic --noinput \
     && python manage.py compilemessages --ignore=.venv \
-    && mkdir -p /app/var /app/media \
-    && chown tipcast:tipcast /app/var /app/media
+    && mkdir -p /app/var /app/media /app/private \
+    && chown tipcast:tipcast /app/var /app/media /app/private
 
 USER tipcast
 EXPOSE 8000

@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 
 from conversations import states
 from conversations.models import Label, Person
+from qa import notifications
 from qa import services as qa_services
+from qa.attachments import attachments_clean
 from qa.markup import markdown_render
 from qa.models import Message, Question
 
@@ -74,11 +76,22 @@ def conversation_note(*, question: Question, author, body: str) -> Message:
 
 
 @transaction.atomic
-def conversation_follow_up(*, question: Question, author, body: str) -> Message:
-    """The customer writes again on the site: the conversation waits on us again."""
+def conversation_follow_up(*, question: Question, author, body: str, attachments=()) -> Message:
+    """The customer writes again on the site (My questions), with up to
+    CONVERSATION_ATTACHMENTS_PER_MESSAGE images: the conversation waits on us
+    again (one closed as resolved, expired or handed over reopens), and the
+    assignee, or every staff member when nobody is assigned, is e-mailed.
+
+    `attachments` are uploads (checked and re-encoded here, so no caller can
+    store an unchecked file) or qa.attachments.CleanImage the form already made.
+    A conversation closed as spam takes nothing more. The view rate-limits.
+    """
     if question.is_spam:
-        raise ValidationError(_("This conversation is closed."))
+        raise ValidationError(_("This conversation is closed and cannot receive replies."), code="closed")
+    if author is None or question.asker_id != author.pk:
+        raise ValueError("Only the customer who asked writes follow-ups in a web conversation.")
     _require_text(body)
+    images = attachments_clean(attachments)
     message = Message(
         question=question,
         kind=Message.Kind.CUSTOMER,
@@ -90,7 +103,9 @@ def conversation_follow_up(*, question: Question, author, body: str) -> Message:
     )
     message.full_clean()
     message.save()
+    qa_services.message_attachments_add(message=message, images=images)
     states.after_customer_message(question, at=message.created_at)
+    transaction.on_commit(lambda: notifications.staff_customer_follow_up(message_id=message.pk))
     return message
 
 

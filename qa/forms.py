@@ -2,8 +2,11 @@
 
 from django import forms
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from qa.attachments import attachments_clean
 from qa.models import Category
 from qa.text_safety import validate_no_bidi_controls
 
@@ -57,6 +60,9 @@ class QuestionForm(forms.Form):
         empty_label=_("I am not sure"),
         error_messages={"invalid_choice": _("Choose one of the topics in the list.")},
     )
+    # A signed hand-over link's token (conversations.handover): files the
+    # question under the person a public conversation was handed over from.
+    handover = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
     # Honeypot: hidden from people by a CSS class (see customer.css), left
     # empty by them, and filled in by naive bots that complete every input.
     website = forms.CharField(
@@ -78,3 +84,54 @@ class QuestionForm(forms.Form):
         if self.data.get(self.add_prefix("website")):
             raise forms.ValidationError(REJECTED_MESSAGE, code="rejected")
         return cleaned
+
+
+class MultipleImageInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.FileField):
+    """Several files in one input; each is checked by qa.attachments (decoded,
+    never trusted by name or content type)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleImageInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
+        checked = []
+        for item in files:
+            checked.append(super().clean(item, initial))
+        return attachments_clean(checked)
+
+
+class FollowUpForm(forms.Form):
+    """The customer writes again in their conversation (My questions)."""
+
+    body = forms.CharField(
+        label=_("Your reply"),
+        max_length=settings.QUESTION_BODY_MAX_LENGTH,
+        strip=False,
+        help_text=_("You can use Markdown. Please do not include passwords or card numbers."),
+        error_messages={
+            "required": _("Please write your reply."),
+            "max_length": _("Keep your reply under %(limit_value)d characters (it has %(show_value)d)."),
+        },
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    attachments = MultipleImageField(label=_("Images"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Built per form: the limits are settings, and the text must follow the request's language.
+        self.fields["attachments"].help_text = gettext(
+            "Up to %(count)d JPEG, PNG or WebP images, %(size)s each. We remove location and camera "
+            "data before storing them; only you and our support team can see them."
+        ) % {
+            "count": settings.CONVERSATION_ATTACHMENTS_PER_MESSAGE,
+            "size": filesizeformat(settings.CONVERSATION_ATTACHMENT_MAX_BYTES),
+        }
+
+    def clean_body(self):
+        return _reject_blank(self.cleaned_data["body"], blank_message=_("Your reply cannot be only spaces."))

@@ -19,6 +19,7 @@ from taggit.managers import TaggableManager
 from qa import public_urls
 
 # The conversation models (Question, Message) live in their own module.
+from qa.attachment_models import MessageAttachment  # noqa: F401 (a model of this app)
 from qa.conversation_models import Message, Question
 from qa.validators import MARKDOWN_LENGTH_VALIDATORS
 

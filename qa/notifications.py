@@ -46,6 +46,29 @@ def staff_new_question(*, question_id: int) -> None:
     send_templated_mail(template="qa/email/staff_new_question", context=context, recipients=staff_recipients())
 
 
+def staff_customer_follow_up(*, message_id: int) -> None:
+    """The customer wrote again: tell the assignee, or every staff member when
+    nobody is assigned. Staff read it in the site's language (settings.LANGUAGE_CODE),
+    never in the language the customer happened to browse in."""
+    from qa.models import Message
+
+    message = Message.objects.select_related("question__asker", "question__assignee").get(pk=message_id)
+    question = message.question
+    assignee = question.assignee
+    if assignee is not None and assignee.is_active and assignee.email:
+        recipients = [assignee.email]
+    else:
+        recipients = staff_recipients()
+    context = {
+        "question": question,
+        "message": message,
+        "attachment_count": message.attachments.count(),
+        "conversation_url": settings.SITE_URL + reverse("admin:qa_question_change", args=[question.pk]),
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        send_templated_mail(template="qa/email/staff_follow_up", context=context, recipients=recipients)
+
+
 def asker_question_answered(*, answer_id: int) -> None:
     from qa.models import Message
 

@@ -270,7 +270,12 @@ def question_list_for_user(*, user) -> QuerySet[Question]:
         Question.objects.filter(asker=user)
         .exclude(status=Question.Status.CLOSED, close_reason=Question.CloseReason.SPAM)
         .select_related("category")
-        .prefetch_related(Prefetch("messages", queryset=Message.objects.visible_to_customer().select_related("author")))
+        .prefetch_related(
+            Prefetch(
+                "messages",
+                queryset=Message.objects.visible_to_customer().select_related("author").prefetch_related("attachments"),
+            )
+        )
         .order_by("-created_at")
     )
 
@@ -304,3 +309,25 @@ def tip_suggest(*, text: str, limit: int = 5) -> TipSearchResults:
 def tip_share_image_is_public(*, pk: int, name: str) -> bool:
     """Whether `name` is the share image of a published tip (drafts' images are not served)."""
     return Tip.objects.published().filter(pk=pk, share_image=name).exists()
+
+
+# --- Attachments ----------------------------------------------------------------------------------
+
+
+def user_sees_every_conversation(user) -> bool:
+    """Staff who may read conversations (the admin's view permission); the asker sees their own only."""
+    return user.is_active and user.is_staff and user.has_perm("qa.view_question")
+
+
+def attachment_get_for_user(*, user, pk: int):
+    """An image attached to a message the user may see, or 404: the asker's own
+    conversation (never a staff note's), or any for staff who read conversations."""
+    from qa.models import Message, MessageAttachment
+
+    attachments = MessageAttachment.objects.select_related("message__question")
+    if not user_sees_every_conversation(user):
+        attachments = attachments.filter(message__question__asker=user).exclude(message__kind=Message.Kind.NOTE)
+    try:
+        return attachments.get(pk=pk)
+    except MessageAttachment.DoesNotExist:
+        raise Http404("No such attachment") from None

@@ -5,8 +5,10 @@ admin, management commands and tasks call them and hold no logic of their own.
 """
 
 import hashlib
+import secrets
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F
 from django.utils import timezone
@@ -15,9 +17,19 @@ from django.utils.translation import gettext as _
 
 from conversations import states
 from qa import notifications, page_cache, related, share_image_store
+from qa.attachments import CleanImage
 from qa.content_language import language_detect
 from qa.markup import markdown_render, render_markdown
-from qa.models import TIP_EXCERPT_LENGTH, Category, Message, Question, SavedReply, Tip, TipVote
+from qa.models import (
+    TIP_EXCERPT_LENGTH,
+    Category,
+    Message,
+    MessageAttachment,
+    Question,
+    SavedReply,
+    Tip,
+    TipVote,
+)
 from qa.phrases import truncate
 from qa.pii import PiiFinding, pii_find
 from qa.search import normalize
@@ -85,6 +97,30 @@ def question_answer(*, question: Question, author, body: str, is_public: bool) -
     states.after_staff_reply(question, at=answer.created_at)
     transaction.on_commit(lambda: notifications.asker_question_answered(answer_id=answer.pk))
     return answer
+
+
+def message_attachments_add(*, message: Message, images: list[CleanImage]) -> list[MessageAttachment]:
+    """Store the cleaned images (qa.attachments) of a customer's message in the
+    private storage. Files written before a failure are removed again."""
+    attachments = []
+    try:
+        for image in images:
+            attachment = MessageAttachment(
+                message=message,
+                content_type=image.content_type,
+                width=image.width,
+                height=image.height,
+                bytes=len(image.content),
+            )
+            # A random name: the customer's file name says nothing we need and may say too much.
+            attachment.file.save(f"{secrets.token_hex(16)}.{image.extension}", ContentFile(image.content), save=False)
+            attachments.append(attachment)
+            attachment.save()
+    except BaseException:
+        for attachment in attachments:
+            attachment.file.delete(save=False)
+        raise
+    return attachments
 
 
 # --- Tips ------------------------------------------------------------------------------

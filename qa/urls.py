@@ -7,7 +7,7 @@ from django.views.generic import RedirectView
 
 from qa import feeds, sitemaps
 from qa.page_cache import public_page
-from qa.views import customer, public, share_images, voting
+from qa.views import attachments, customer, public, share_images, voting
 
 app_name = "qa"
 
@@ -52,4 +52,6 @@ urlpatterns = [
     path("ask/suggest/", customer.suggest, name="suggest"),
     path("my/questions/", customer.my_questions, name="my_questions"),
     path("my/questions/<int:pk>/", customer.my_question, name="my_question"),
+    # Images attached to messages: the asker and staff only, never from a public media URL.
+    path("my/attachments/<int:pk>/", attachments.message_attachment, name="message_attachment"),
 ]

@@ -313,6 +313,11 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Images customers attach to their messages: private, so never under MEDIA_ROOT (a
+# proxy may serve /media/ itself). Read only through qa.views.attachments.
+CONVERSATION_ATTACHMENT_ROOT = Path(
+    env.str("CONVERSATION_ATTACHMENT_ROOT", default=str(VAR_DIR / "private" / "attachments"))
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -389,6 +394,16 @@ PREVIEW_RATE_PER_USER = env.str("PREVIEW_RATE_PER_USER", default="20/m")
 PREVIEW_RATE_PER_IP = env.str("PREVIEW_RATE_PER_IP", default="60/m")
 # First votes on one tip from anonymous visitors on one IP address (best effort: qa.views.voting).
 VOTE_ANONYMOUS_RATE_PER_IP_PER_TIP = env.str("VOTE_ANONYMOUS_RATE_PER_IP_PER_TIP", default="3/d")
+# Follow-ups a customer may write in their conversations (My questions) per user and per IP.
+FOLLOW_UP_RATE_PER_USER = env.str("FOLLOW_UP_RATE_PER_USER", default="20/h")
+FOLLOW_UP_RATE_PER_IP = env.str("FOLLOW_UP_RATE_PER_IP", default="60/h")
+# Images on a customer's message (qa.attachments): bytes per file, pixels per image
+# (a small file can decode to gigabytes), files per message.
+CONVERSATION_ATTACHMENT_MAX_BYTES = env.int("CONVERSATION_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
+CONVERSATION_ATTACHMENT_MAX_PIXELS = env.int("CONVERSATION_ATTACHMENT_MAX_PIXELS", default=25_000_000)
+CONVERSATION_ATTACHMENTS_PER_MESSAGE = env.int("CONVERSATION_ATTACHMENTS_PER_MESSAGE", default=4)
+# How long a "continue in private" link (conversations.handover) stays valid.
+CONVERSATION_HANDOVER_LINK_DAYS = env.int("CONVERSATION_HANDOVER_LINK_DAYS", default=30)
 QUESTION_TITLE_MAX_LENGTH = 200
 QUESTION_BODY_MAX_LENGTH = env.int("QUESTION_BODY_MAX_LENGTH", default=10000)
 # Staff are warned before publishing text that matches this order/membership

@@ -56,8 +56,9 @@ def _default_language():
 
 @pytest.fixture(autouse=True)
 def _private_media_root(settings, tmp_path_factory):
-    """Files a test stores (tips' share images) go to a temporary folder, never var/media."""
+    """Files a test stores (tips' share images, attachments) go to temporary folders, never var/."""
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+    settings.CONVERSATION_ATTACHMENT_ROOT = tmp_path_factory.mktemp("attachments")
 
 
 @pytest.fixture(autouse=True)

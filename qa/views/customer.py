@@ -19,11 +19,14 @@ from django_ratelimit import ALL
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.exceptions import Ratelimited
 
+from conversations.handover import PARAMETER as handover_parameter
+from conversations.handover import Handover, handover_question_create, handover_read
+from conversations.services import conversation_follow_up
 from qa import selectors, services
-from qa.forms import QuestionForm
+from qa.forms import FollowUpForm, QuestionForm
 from qa.markup import render_markdown
 from qa.search import excerpt
-from supportsite.request_size import body_at_most, form_body_max_bytes
+from supportsite.request_size import FORM_OVERHEAD_BYTES, body_at_most, form_body_max_bytes
 
 SUGGESTION_LIMIT = 5
 SUGGESTION_EXCERPT_LENGTH = 120
@@ -106,8 +109,14 @@ def _suggestions_already_seen(request, title: str) -> bool:
     return bool(seen.strip()) and seen.strip() == title.strip()
 
 
+def _handover_of(form) -> Handover | None:
+    """The hand-over the form was opened through (a signed link staff posted publicly), if any."""
+    return handover_read(str(form["handover"].value() or ""))
+
+
 def _render_ask(request, form, *, preview_html="", status=200):
-    return render(request, "qa/ask.html", {"form": form, "preview_html": preview_html}, status=status)
+    context = {"form": form, "preview_html": preview_html, "handover": _handover_of(form)}
+    return render(request, "qa/ask.html", context, status=status)
 
 
 @login_required
@@ -115,7 +124,10 @@ def _render_ask(request, form, *, preview_html="", status=200):
 @body_at_most(_ask_body_max_bytes)
 def ask(request):
     if request.method in ("GET", "HEAD"):
-        return _render_ask(request, QuestionForm())
+        token = request.GET.get(handover_parameter, "")[:2000]
+        handover = handover_read(token)
+        initial = {"title": handover.title, "handover": token} if handover else {}
+        return _render_ask(request, QuestionForm(initial=initial))
 
     form = QuestionForm(request.POST)
     action = request.POST.get("action", ACTION_SUBMIT)
@@ -138,14 +150,19 @@ def ask(request):
             return render(request, "qa/ask_confirm.html", {"form": form, "suggestions": suggestions})
 
     _check_ask_rate(request)
+    fields = {
+        "asker": request.user,
+        "title": data["title"],
+        "body": data["body"],
+        "category": data["category"],
+        "language": translation.get_language() or "",
+    }
+    handover = handover_read(data["handover"])
     try:
-        question = services.question_create(
-            asker=request.user,
-            title=data["title"],
-            body=data["body"],
-            category=data["category"],
-            language=translation.get_language() or "",
-        )
+        if handover:
+            question = handover_question_create(handover=handover, **fields)
+        else:
+            question = services.question_create(**fields)
     except ValidationError as error:
         for field, field_errors in error.message_dict.items():
             form.add_error(field if field in form.fields else None, field_errors)
@@ -181,7 +198,55 @@ def my_questions(request):
     return render(request, "qa/my_questions.html", {"page_obj": page, "questions": page.object_list})
 
 
+def _check_follow_up_rate(request) -> None:
+    """Count one follow-up against the per-user and the per-IP limit. Every
+    post counts, valid or not: checking its images is the costly part."""
+    _check_rates(
+        request,
+        [
+            ("qa.follow_up.user", "user", settings.FOLLOW_UP_RATE_PER_USER),
+            ("qa.follow_up.ip", "ip", settings.FOLLOW_UP_RATE_PER_IP),
+        ],
+    )
+
+
+def _follow_up_body_max_bytes() -> int:
+    """The text plus one file more than allowed at the largest size, so that
+    choosing one image too many gets the form's message rather than a 413."""
+    files = settings.CONVERSATION_ATTACHMENTS_PER_MESSAGE + 1
+    return form_body_max_bytes(settings.QUESTION_BODY_MAX_LENGTH) + files * (
+        settings.CONVERSATION_ATTACHMENT_MAX_BYTES + FORM_OVERHEAD_BYTES
+    )
+
+
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+@body_at_most(_follow_up_body_max_bytes)
 def my_question(request, pk: int):
+    """The customer's conversation: every message they may read, and their reply form."""
     question = selectors.question_get_for_user(user=request.user, pk=pk)
-    return render(request, "qa/my_question.html", {"question": question})
+    form, status = FollowUpForm(), 200
+    if request.method == "POST":
+        _check_follow_up_rate(request)
+        form = FollowUpForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                message = conversation_follow_up(
+                    question=question,
+                    author=request.user,
+                    body=form.cleaned_data["body"],
+                    attachments=form.cleaned_data["attachments"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+                status = 400
+            else:
+                messages.success(request, _("Your reply was sent. We will e-mail you when our support team answers."))
+                return redirect(f"{question.get_absolute_url()}#message-{message.pk}")
+    context = {
+        "question": question,
+        "thread": question.messages.all(),  # prefetched by the selector: never staff notes
+        "form": form,
+        "files_dropped": bool(request.FILES) and form.is_bound and bool(form.errors),
+    }
+    return render(request, "qa/my_question.html", context, status=status)

@@ -93,7 +93,7 @@ def test_pages_run_a_fixed_number_of_queries(customer_client, make_question, sta
     assert response.context["page_obj"].paginator.num_pages == 2
     with django_assert_max_num_queries(8):
         response = customer_client.get(reverse("qa:my_question", args=[questions[0].pk]))
-    assert response.content.decode().count('class="card answer stack"') == 3
+    assert response.content.decode().count('thread-message--reply stack"') == 3
 
 
 def test_anonymous_visitor_is_sent_to_login_and_comes_back(client, make_question):

@@ -10,10 +10,12 @@ from django.contrib.sites.models import Site
 from taggit.models import Tag
 
 from conversations.models import SignatureTemplate, StaffProfile, SupportHoliday, SupportHours
+from conversations.services import conversation_follow_up
 from publishing.models import ChannelState, Delivery
 from qa import services
 from qa.models import ImportJob, SearchMiss, SearchSynonym
 from qa.search import services as search_services
+from tests.qa.images import image_bytes, upload
 from tests.security.permission_expectations import World
 
 
@@ -24,6 +26,9 @@ def world(customer, other_customer, staff, category, make_tip):
     draft = make_tip(title="Draft: returns after 30 days", publish=False)
     question = services.question_create(asker=customer, title="荷物が届きません", body="注文したのに届きません。")
     answer = services.question_answer(question=question, author=staff, body="調べます。", is_public=False)
+    follow_up = conversation_follow_up(
+        question=question, author=customer, body="写真です。", attachments=[upload("box.png", image_bytes("PNG"))]
+    )
     social_app = SocialApp.objects.create(provider="google", name="Google", client_id="id", secret="secret")
     social_app.sites.add(Site.objects.get_current())  # Google is configured; X and Facebook are not
     social_account = SocialAccount.objects.create(user=other_customer, provider="google", uid="1234")
@@ -36,6 +41,7 @@ def world(customer, other_customer, staff, category, make_tip):
         question=question,
         answer=answer,
         delivery=Delivery.objects.get(tip=published),
+        attachment=follow_up.attachments.get(),
     )
     world.objects = {
         "auth.group": Group.objects.create(name="Support"),

@@ -32,6 +32,12 @@ def everyone(outcome):
 
 
 SIGNED_IN_ONLY = (LOGIN, 200, 200, 200)
+
+
+def everyone_but_anonymous(outcome):
+    return (LOGIN, outcome, outcome, outcome)
+
+
 STAFF_ONLY = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200)
 
 
@@ -52,6 +58,7 @@ class World:
     question: object
     answer: object
     delivery: Delivery
+    attachment: object = None  # an image the customer attached to a follow-up
     objects: dict = field(default_factory=dict)  # "app_label.model" -> an instance, for the admin
 
 
@@ -140,10 +147,20 @@ ROUTES: dict[str, list[Case]] = {
     "ask/preview/": [Case("/ask/preview/", (LOGIN, 405, 405, 405), SIGNED_IN_ONLY, {"body": "**太字**"})],
     "ask/suggest/": [Case("/ask/suggest/?q=parcel", everyone(200), everyone(405))],
     "my/questions/": [Case("/my/questions/", SIGNED_IN_ONLY)],
-    # Only the asker sees their question: anyone else (staff too, who use the admin) gets 404.
+    # Only the asker sees their question and replies in it: anyone else (staff too, who use the admin) gets 404.
     "my/questions/<int:pk>/": [
-        Case(lambda w: f"/my/questions/{w.question.pk}/", (LOGIN, 200, 404, 404)),
+        Case(
+            lambda w: f"/my/questions/{w.question.pk}/",
+            (LOGIN, 200, 404, 404),
+            (LOGIN, REDIRECT, 404, 404),
+            {"body": "追加の情報です。"},
+        ),
         Case("/my/questions/999999/", (LOGIN, 404, 404, 404), label="missing"),
+    ],
+    # An image the customer attached: the asker and staff; anyone else the same 404 as a missing one.
+    "my/attachments/<int:pk>/": [
+        Case(lambda w: f"/my/attachments/{w.attachment.pk}/", (LOGIN, 200, 404, 200), everyone_but_anonymous(405)),
+        Case("/my/attachments/999999/", (LOGIN, 404, 404, 404), label="missing"),
     ],
     "i18n/setlang/": [Case("/i18n/setlang/", everyone(REDIRECT), everyone(REDIRECT), {"language": "ja", "next": "/"})],
     # --- django-allauth: each route listed, none skipped ---
