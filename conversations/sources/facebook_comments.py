@@ -123,7 +123,8 @@ class FacebookCommentsSource(Source):
             for comment in comments
             if comment["_created"] >= start and not (comment["_created"] == start and comment["id"] in seen)
         ]
-        fresh.sort(key=lambda comment: (comment["_created"], comment["id"]))
+        # Stable: within one second, the order Graph gave (its own chronological order).
+        fresh.sort(key=lambda comment: comment["_created"])
         items = [self._incoming(comment, page_id=channel.page_id) for comment in fresh]
         newest = max((comment["_created"] for comment in comments), default=start)
         new_start = max(start, min(newest, stop_at) if stop_at else newest)
