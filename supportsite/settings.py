@@ -666,8 +666,8 @@ SUPPORT_TIME_ZONE = env.str("SUPPORT_TIME_ZONE", default=TIME_ZONE)
 # --- Conversations: Facebook Page comments (conversations.sources.facebook_comments) ---
 # The Page's comments are read through FACEBOOK_PAGE_ID / FACEBOOK_PAGE_ACCESS_TOKEN
 # (the publishing channel's credentials; the token needs pages_read_user_content
-# and pages_manage_engagement to read comments, reply and like).
-CONVERSATION_FACEBOOK_POLL_SECONDS = env.int("CONVERSATION_FACEBOOK_POLL_SECONDS", default=300)
+# and pages_manage_engagement to read comments, reply and like). How often it is
+# polled is CONVERSATION_FACEBOOK_POLL_SECONDS (listening).
 # A poll looks at the Page's posts created in the last N days, at most this many
 # posts (the newest), and reads at most this many pages of 100 comments a post;
 # what a capped post did not give is read by the next poll (the cursor stops there).
@@ -675,7 +675,6 @@ CONVERSATION_FACEBOOK_POST_MAX_AGE_DAYS = env.int("CONVERSATION_FACEBOOK_POST_MA
 CONVERSATION_FACEBOOK_MAX_POSTS = env.int("CONVERSATION_FACEBOOK_MAX_POSTS", default=100)
 CONVERSATION_FACEBOOK_MAX_COMMENT_PAGES = env.int("CONVERSATION_FACEBOOK_MAX_COMMENT_PAGES", default=5)
 for _name in (
-    "CONVERSATION_FACEBOOK_POLL_SECONDS",
     "CONVERSATION_FACEBOOK_POST_MAX_AGE_DAYS",
     "CONVERSATION_FACEBOOK_MAX_POSTS",
     "CONVERSATION_FACEBOOK_MAX_COMMENT_PAGES",
