@@ -2,10 +2,12 @@
 check on the raw body, the size bound, and comment events turned into Incoming
 items handed to ingestion."""
 
+import dataclasses
 import datetime as dt
 import hashlib
 import hmac
 import json
+import time
 
 import pytest
 from django.test import Client
@@ -13,8 +15,8 @@ from django.urls import reverse
 
 from conversations import facebook_webhook
 from conversations.sources.facebook_comments import HIDDEN_AUTHOR_PREFIX
+from tests.conversations.facebook_graph import PAGE, comment, graph, page, page_post  # noqa: F401 - fixtures
 
-PAGE = "4242"
 SECRET = "app-secret"
 TOKEN = "verify-me"
 
@@ -61,8 +63,8 @@ def change(verb="add", item="comment", **value):
     }
 
 
-def delivery(*changes, page=PAGE) -> bytes:
-    payload = {"object": "page", "entry": [{"id": page, "time": 1795000001, "changes": list(changes)}]}
+def delivery(*changes, page_id=PAGE) -> bytes:
+    payload = {"object": "page", "entry": [{"id": page_id, "time": 1795000001, "changes": list(changes)}]}
     return json.dumps(payload).encode()
 
 
@@ -147,7 +149,7 @@ def test_other_events_and_other_pages_are_acknowledged_and_left_out(configured, 
         "not a change",
     )
     assert post(client, body).json() == {"received": 0}
-    assert post(client, delivery(change(), page="999")).json() == {"received": 0}
+    assert post(client, delivery(change(), page_id="999")).json() == {"received": 0}
     assert ingested == []
 
 
@@ -193,3 +195,33 @@ def test_signed_garbage_is_a_bad_request(configured, client, ingested):
 
 def test_other_methods_are_not_allowed(configured, client):
     assert client.put(reverse("facebook_webhook")).status_code == 405
+
+
+def test_the_webhook_and_the_poller_say_the_same_about_one_comment(configured, client, ingested, graph, page):  # noqa: F811
+    from conversations.sources.facebook_comments import FacebookCommentsSource
+
+    post_id = page_post(page, "Tip")
+    at = int(time.time())
+    first = comment(graph, post_id, "Question", at=at)
+    answer = comment(graph, post_id, "Follow-up", at=at + 1, parent=first)
+    polled = FacebookCommentsSource().poll(cursor="").items
+    # What Meta sends for those two comments (its parent_id is the post for a top-level one).
+    changes = [
+        change(
+            comment_id=stored["id"],
+            post_id=post_id,
+            parent_id=stored["parent"] or post_id,
+            message=stored["message"],
+            created_time=int(stored["created_at"]),
+            **{"from": stored["from"]},
+        )
+        for stored in graph.state.facebook_comments
+    ]
+    body = json.dumps({"object": "page", "entry": [{"id": PAGE, "changes": changes}]}).encode()
+    assert post(client, body).json() == {"received": 2}
+
+    def comparable(item):
+        return dataclasses.replace(item, url="")  # the webhook carries no permalink
+
+    assert [item.remote_id for item in ingested] == [first, answer]
+    assert [comparable(item) for item in ingested] == [comparable(item) for item in polled]
