@@ -152,14 +152,13 @@ class FacebookChannel(Channel):
             matches, since=since, listing=self.pages(post.in_reply_to, "comments", args, item=_comment_item)
         )
 
-    def like(self, remote_id: str) -> Remote:
+    def like(self, remote_id: str) -> None:
         """Like a post or comment as the Page. Liking one twice is no error on
         Graph, so a retried like cannot do harm."""
         with errors_mapped():
             result = self.client().put_object(remote_id, "likes") or {}
         if result.get("success") is False:
             raise PublishError(f"Facebook did not like {remote_id}: {result!r}", code="not_liked")
-        return Remote(id=remote_id, url=POST_URL.format(id=remote_id))
 
     def timeline(self, *, since: dt.datetime) -> Iterator[TimelinePage]:
         """The Page's posts since `since` (Graph's `since`, Unix seconds), newest first."""
