@@ -653,12 +653,42 @@ CELERY_BEAT_SCHEDULE["conversations-expire"] = {
     "schedule": 3600.0,
     "options": {"expires": 3600.0},
 }
+# Listening sources by kind (conversations/sources/), like PUBLISHING_CHANNEL_CLASSES.
+CONVERSATION_SOURCE_CLASSES = {
+    "facebook_comments": "conversations.sources.facebook_comments.FacebookCommentsSource",
+}
 # --- end of conversations ---
 # --- Conversations: support hours and the reply composer ---
 # The weekly support hours and holidays (conversations admin) are read in this
 # zone; the inbox says whether the team is on duty (seed 001: the call centre's hours).
 SUPPORT_TIME_ZONE = env.str("SUPPORT_TIME_ZONE", default=TIME_ZONE)
 # --- end of support hours and the reply composer ---
+# --- Conversations: Facebook Page comments (conversations.sources.facebook_comments) ---
+# The Page's comments are read through FACEBOOK_PAGE_ID / FACEBOOK_PAGE_ACCESS_TOKEN
+# (the publishing channel's credentials; the token needs pages_read_user_content
+# and pages_manage_engagement to read comments, reply and like). How often it is
+# polled is CONVERSATION_FACEBOOK_POLL_SECONDS (listening).
+# A poll looks at the Page's posts created in the last N days, at most this many
+# posts (the newest), and reads at most this many pages of 100 comments a post;
+# what a capped post did not give is read by the next poll (the cursor stops there).
+CONVERSATION_FACEBOOK_POST_MAX_AGE_DAYS = env.int("CONVERSATION_FACEBOOK_POST_MAX_AGE_DAYS", default=30)
+CONVERSATION_FACEBOOK_MAX_POSTS = env.int("CONVERSATION_FACEBOOK_MAX_POSTS", default=100)
+CONVERSATION_FACEBOOK_MAX_COMMENT_PAGES = env.int("CONVERSATION_FACEBOOK_MAX_COMMENT_PAGES", default=5)
+for _name in (
+    "CONVERSATION_FACEBOOK_POST_MAX_AGE_DAYS",
+    "CONVERSATION_FACEBOOK_MAX_POSTS",
+    "CONVERSATION_FACEBOOK_MAX_COMMENT_PAGES",
+):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1.")
+# The Page webhook (/webhooks/facebook/): Meta signs each delivery with the app
+# secret (X-Hub-Signature-256); the verify token is the one typed into the app's
+# webhook settings. Both empty: the webhook answers 404 and polling does the work.
+FACEBOOK_APP_SECRET = env.str("FACEBOOK_APP_SECRET", default="")
+FACEBOOK_WEBHOOK_VERIFY_TOKEN = env.str("FACEBOOK_WEBHOOK_VERIFY_TOKEN", default="")
+# Largest webhook body accepted (Meta batches up to 1,000 changes; each is small).
+FACEBOOK_WEBHOOK_MAX_BYTES = env.int("FACEBOOK_WEBHOOK_MAX_BYTES", default=1024 * 1024)
+# --- end of Conversations: Facebook ---
 
 # --- Logging -----------------------------------------------------------------------------------
 # Stdout only; JSON lines in production, a plain line in development (see supportsite/logging.py).

@@ -112,6 +112,8 @@ class TimelineItem:
     text: str = ""
     # The remote id of the post this one replies to ("" for a post of its own).
     in_reply_to: str = ""
+    # Who wrote it, where a listing mixes authors (the comments under a post).
+    author_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -189,15 +191,22 @@ class Channel:
 
         return self.find_post(lambda item: any(link_points_to_tip(url, tip) for url in item.urls), since=since)
 
-    def find_post(self, matches: Callable[[TimelineItem], bool], *, since: dt.datetime) -> FindResult:
-        """Page back through timeline(since) until a post `matches`, or the
-        timeline has nothing older within the window (proof of absence), or
-        PUBLISHING_FIND_MAX_PAGES pages were read without getting there (no
-        proof: the caller must not send again)."""
+    def find_post(
+        self,
+        matches: Callable[[TimelineItem], bool],
+        *,
+        since: dt.datetime,
+        listing: Iterator[TimelinePage] | None = None,
+    ) -> FindResult:
+        """Page back through timeline(since) (or `listing`, another one
+        newest first, such as the comments under a post) until an item
+        `matches`, or the listing has nothing older within the window (proof
+        of absence), or PUBLISHING_FIND_MAX_PAGES pages were read without
+        getting there (no proof: the caller must not send again)."""
         max_pages = settings.PUBLISHING_FIND_MAX_PAGES
         pages = 0
         try:
-            for page in self.timeline(since=since):
+            for page in listing if listing is not None else self.timeline(since=since):
                 pages += 1
                 for item in page.items:
                     if matches(item):

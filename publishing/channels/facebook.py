@@ -1,11 +1,17 @@
 """A Facebook Page through facebook-sdk's GraphAPI, with a Page access token
 (one obtained from a long-lived user token does not expire).
 
+The same channel answers customers: a reply (Post.in_reply_to) is a comment
+under the Page's post or under a customer's comment, and like() likes one.
+conversations.sources.facebook_comments reads the comments through this
+module's client, pages() and errors_mapped().
+
 facebook-sdk has had no release since 2018. It is imported here and nowhere
-else: client() builds it, three calls use it (put_object, get_connections,
-delete_object) and _errors_mapped turns its GraphAPIError into PublishError, so
-replacing it by plain HTTP calls through publishing.http's session changes
-this module only (the tests assert the requests at the HTTP edge)."""
+else: client() builds it, four calls use it (put_object, get_object,
+get_connections, delete_object) and errors_mapped turns its GraphAPIError into
+PublishError, so replacing it by plain HTTP calls through publishing.http's
+session changes this module only (the tests assert the requests at the HTTP
+edge)."""
 
 from __future__ import annotations
 
@@ -23,7 +29,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from publishing import compose
-from publishing.channels.base import Channel, Post, PublishError, Remote, TimelineItem, TimelinePage
+from publishing.channels.base import Channel, FindResult, Post, PublishError, Remote, TimelineItem, TimelinePage
 from publishing.http import session_build
 
 POST_URL = "https://www.facebook.com/{id}"
@@ -33,6 +39,11 @@ PAGE_SIZE = 100
 # higher"); the shared link is in the attachment, unshimmed_url being the URL
 # as posted and url Facebook's l.facebook.com redirect to it.
 FEED_FIELDS = "id,created_time,message,permalink_url,attachments{unshimmed_url,url}"
+# What find_reply() and the comments source read of a comment.
+COMMENT_FIELDS = "id,message,created_time,from,parent,permalink_url"
+# A comment holds up to 8,000 characters; a reply to a reply is put under the
+# top-level comment by Facebook, so a reply is never split into a thread.
+REPLY_MAX_LENGTH = 8000
 _SHIM_HOSTS = {"l.facebook.com", "lm.facebook.com"}
 _URL_IN_TEXT = re.compile(r"https?://\S+")
 # facebook-sdk only accepts the versions it knows (up to 3.1, one digit
@@ -41,7 +52,9 @@ _URL_IN_TEXT = re.compile(r"https?://\S+")
 _SDK_ACCEPTED_VERSION = "3.1"
 _GRAPH_VERSION = re.compile(r"^v?(\d+\.\d+)$")
 
-_TRANSIENT_CODES = {1, 2, 4, 17, 32, 341, 613}
+# Graph's rate limits (application, user, Page, custom): wait, then try again.
+RATE_LIMIT_CODES = {4, 17, 32, 613}
+_TRANSIENT_CODES = {1, 2, 341} | RATE_LIMIT_CODES
 _REAUTH_CODES = {190}
 _DUPLICATE_CODES = {506}
 _LINK_NOT_FETCHED_CODE = 1609005
@@ -58,6 +71,10 @@ def graph_api_version(value: str) -> str:
 class FacebookChannel(Channel):
     kind = "facebook"
     label = _("Facebook Page")
+    supports_replies = True
+    supports_likes = True
+    reply_max_parts = 1
+    reply_max_length = REPLY_MAX_LENGTH
 
     @property
     def enabled(self) -> bool:
@@ -83,7 +100,9 @@ class FacebookChannel(Channel):
         return Post(text=text, link=link, details={"length": len(compose.graphemes(text))})
 
     def send(self, post: Post) -> Remote:
-        with _errors_mapped(sending=True):
+        if post.in_reply_to:
+            return self._send_reply(post)
+        with errors_mapped(sending=True):
             result = self.client().put_object(self.page_id, "feed", message=post.text, link=post.link)
         post_id = str((result or {}).get("id") or "")
         if not post_id:
@@ -94,16 +113,69 @@ class FacebookChannel(Channel):
             )
         return Remote(id=post_id, url=POST_URL.format(id=post_id))
 
+    def _send_reply(self, post: Post) -> Remote:
+        """A comment under the post or comment `post.in_reply_to` answers."""
+        with errors_mapped(sending=True):
+            result = self.client().put_object(post.in_reply_to, "comments", message=post.text)
+        comment_id = str((result or {}).get("id") or "")
+        if not comment_id:
+            raise PublishError(
+                f"Facebook accepted the reply but gave no comment id: {result!r}", permanent=True, code="no_id"
+            )
+        return Remote(id=comment_id, url=self._permalink(comment_id))
+
+    def _permalink(self, object_id: str) -> str:
+        """The object's permalink_url; the reply exists already, so a failed
+        look-up only costs the nicer URL."""
+        try:
+            with errors_mapped():
+                found = self.client().get_object(object_id, fields="permalink_url") or {}
+        except PublishError:
+            found = {}
+        return found.get("permalink_url") or POST_URL.format(id=object_id)
+
+    def find_reply(self, post: Post, *, since: dt.datetime) -> FindResult:
+        """A comment by the Page with exactly `post.text` directly under
+        `post.in_reply_to`, made since `since`: the newest comments first
+        (Graph's `since` filters them), so reading every page is proof of absence."""
+        args = {
+            "fields": COMMENT_FIELDS,
+            "order": "reverse_chronological",
+            "limit": PAGE_SIZE,
+            "since": int(since.timestamp()) - 1,
+        }
+
+        def matches(item: TimelineItem) -> bool:
+            return item.author_id == self.page_id and item.text == post.text
+
+        return self.find_post(
+            matches, since=since, listing=self.pages(post.in_reply_to, "comments", args, item=_comment_item)
+        )
+
+    def like(self, remote_id: str) -> None:
+        """Like a post or comment as the Page. Liking one twice is no error on
+        Graph, so a retried like cannot do harm."""
+        with errors_mapped():
+            result = self.client().put_object(remote_id, "likes") or {}
+        if result.get("success") is False:
+            raise PublishError(f"Facebook did not like {remote_id}: {result!r}", code="not_liked")
+
     def timeline(self, *, since: dt.datetime) -> Iterator[TimelinePage]:
-        """The Page's posts since `since` (Graph's `since`, Unix seconds),
-        newest first, following paging.next (cursor or time based, whichever
-        Graph hands out) as facebook-sdk's get_all_connections does."""
-        graph = self.client()
+        """The Page's posts since `since` (Graph's `since`, Unix seconds), newest first."""
         args = {"fields": FEED_FIELDS, "limit": PAGE_SIZE, "since": int(since.timestamp())}
+        return self.pages(self.page_id, "feed", args, item=_timeline_item)
+
+    def pages(self, object_id: str, connection: str, args: dict, *, item=None) -> Iterator[TimelinePage]:
+        """One connection of a Graph object (a Page's feed, a post's comments),
+        page after page, following paging.next (cursor or time based,
+        whichever Graph hands out) as facebook-sdk's get_all_connections does.
+        Each page's items are `item(data)` (the raw dicts without it); raises PublishError."""
+        graph = self.client()
         while True:
-            with _errors_mapped():
-                result = graph.get_connections(self.page_id, "feed", **args) or {}
-            items = [_timeline_item(post) for post in result.get("data") or []]
+            with errors_mapped():
+                result = graph.get_connections(object_id, connection, **args) or {}
+                data = result.get("data") or []
+                items = [item(entry) for entry in data] if item else list(data)
             next_url = (result.get("paging") or {}).get("next")
             yield TimelinePage(items=items, more=bool(next_url and items))
             if not (next_url and items):
@@ -112,11 +184,27 @@ class FacebookChannel(Channel):
 
     def delete(self, remote: Remote) -> None:
         try:
-            with _errors_mapped():
+            with errors_mapped():
                 self.client().delete_object(remote.id)
         except PublishError as error:
             if not _already_gone(error):
                 raise
+
+
+def graph_time(value: str | None) -> dt.datetime | None:
+    """Graph writes times as "2026-11-25T16:50:00+0000"."""
+    return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z") if value else None
+
+
+def _comment_item(comment: dict) -> TimelineItem:
+    comment_id = str(comment["id"])
+    return TimelineItem(
+        remote=Remote(id=comment_id, url=comment.get("permalink_url") or POST_URL.format(id=comment_id)),
+        created_at=graph_time(comment.get("created_time")),
+        text=comment.get("message") or "",
+        in_reply_to=str((comment.get("parent") or {}).get("id") or ""),
+        author_id=str((comment.get("from") or {}).get("id") or ""),
+    )
 
 
 def _timeline_item(post: dict) -> TimelineItem:
@@ -125,11 +213,9 @@ def _timeline_item(post: dict) -> TimelineItem:
         urls += [_unshimmed(attachment.get(name)) for name in ("unshimmed_url", "url") if attachment.get(name)]
     urls += _URL_IN_TEXT.findall(post.get("message") or "")
     post_id = str(post["id"])
-    created = post.get("created_time")
     return TimelineItem(
         remote=Remote(id=post_id, url=post.get("permalink_url") or POST_URL.format(id=post_id)),
-        # Graph writes "2026-11-25T16:50:00+0000".
-        created_at=dt.datetime.strptime(created, "%Y-%m-%dT%H:%M:%S%z") if created else None,
+        created_at=graph_time(post.get("created_time")),
         urls=tuple(urls),
         text=post.get("message") or "",
     )
@@ -153,7 +239,7 @@ def _already_gone(error: PublishError) -> bool:
 
 
 @contextmanager
-def _errors_mapped(*, sending: bool = False):
+def errors_mapped(*, sending: bool = False):
     """Turn facebook-sdk's and requests' exceptions into PublishError. While
     `sending`, a timeout or a dropped connection may come after Facebook
     created the post, so it is flagged ambiguous (a refused connection is not)."""

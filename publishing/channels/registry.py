@@ -29,9 +29,9 @@ def _channel_class(kind: str, dotted_path: str) -> type[Channel]:
     return channel_class
 
 
-def _network_config(kind: str) -> dict:
-    """The settings a network's channel needs, read at call time so tests can
-    override them."""
+def network_config(kind: str) -> dict:
+    """The settings a network's channel (and a listening source on the same
+    account) needs, read at call time so tests can override them."""
     if kind == "x":
         return {
             "api_key": settings.X_API_KEY,
@@ -65,7 +65,7 @@ def get_channel(kind: str) -> Channel:
         raise ImproperlyConfigured(
             f"Unknown publishing channel {kind!r}; PUBLISHING_CHANNEL_CLASSES has {', '.join(classes)}."
         )
-    channel = _channel_class(kind, classes[kind])(_network_config(kind))
+    channel = _channel_class(kind, classes[kind])(network_config(kind))
     channel.kind = kind
     return channel
 

@@ -4,7 +4,8 @@ Mastodon server on loopback, for cross-process tests.
 Just enough of each API for tweepy, facebook-sdk, atproto and Mastodon.py to post, list and delete:
 
     X:        POST /2/tweets, GET /2/users/me, GET /2/users/<id>/tweets, DELETE /2/tweets/<id>
-    Graph:    POST /vNN.N/<page>/feed, GET /vNN.N/<page>/feed, DELETE /vNN.N/<post-id>
+    Graph:    POST /vNN.N/<page>/feed, GET /vNN.N/<page>/feed, DELETE /vNN.N/<post-id>,
+              GET/POST /vNN.N/<id>/comments, POST /vNN.N/<id>/likes, GET /vNN.N/<id>
     Bluesky:  /xrpc/com.atproto.* (fake_social_bluesky)
     Mastodon: /api/v1/statuses, /api/v1/accounts/..., /api/v2/instance (fake_social_mastodon)
 
@@ -40,6 +41,10 @@ Control endpoints (JSON):
                         post we send twice shows up as two posts.
     POST /_fake/line    {"quota": 1000 or null, "usage": 0, "friends": 1}: the LINE account's
                         monthly quota, messages used, and friends per broadcast.
+    POST /_fake/facebook/comments {"post": "<post id>", "message": "...", "from": {"id", "name"}
+                        or null (hidden author), "parent": "<comment id>", "created_at": unix}:
+                        a comment someone made on the Page's post -> {"id": ...}
+    GET  /_fake/facebook/likes -> {"likes": {object id: times liked}}
     POST /_fake/reset   forget posts and scripts.
 
 LINE's routes (fake_social_line) need no redirecting session: point
@@ -155,6 +160,9 @@ class FakeSocialState:
         self.mastodon_instance_reads = 0
         self.mastodon_idempotency: dict[str, dict] = {}
         self.mastodon_idempotent_replays = 0
+        # Facebook: comments on the Page's posts (fake_social_graph), and likes per object id.
+        self.facebook_comments: list[dict] = []
+        self.facebook_likes: dict[str, int] = {}
 
     def record(self, event: dict) -> None:
         if self.state_file:
@@ -286,6 +294,10 @@ class FakeSocialHandler(XRoutes, GraphRoutes, LineRoutes, BlueskyRoutes, Mastodo
                     if name in account:
                         setattr(self.state, f"line_{name}", account[name])
                 return self._json(200, {"ok": True})
+            if method == "POST" and self.route == "/_fake/facebook/comments":
+                return self._json(*self._graph_inject_comment(json.loads(self.raw_body or b"{}"))[:2])
+            if method == "GET" and self.route == "/_fake/facebook/likes":
+                return self._json(200, {"likes": dict(self.state.facebook_likes)})
             if method == "POST" and self.route == "/_fake/script":
                 script = json.loads(self.raw_body or b"{}")
                 for network in NETWORKS:
