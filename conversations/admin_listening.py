@@ -25,6 +25,8 @@ from qa.models import Question
 
 
 class FeedSubscriptionForm(forms.ModelForm):
+    url = forms.URLField(label=_("feed URL"), max_length=1000, assume_scheme="https")
+
     class Meta:
         model = FeedSubscription
         fields = ["url", "title", "enabled"]

@@ -223,8 +223,13 @@ def test_the_health_page_shows_each_source_and_xs_reads_with_their_cost(staff_cl
     assert "Fake X mentions" in html and "X answered 503" in html
     assert "1500 (about 1.50 USD)" in html
     assert "Blog search" in html
-    channels = staff_client.get(reverse("admin:publishing_channelstate_changelist")).content.decode()
-    assert reverse("admin:conversations_listeningstate_changelist") in channels
+
+
+def test_the_channel_health_page_links_to_the_listening_health_page():
+    from django.template.loader import get_template
+
+    source = get_template("admin/publishing/channel_health.html").template.source
+    assert "{% url 'admin:conversations_listeningstate_changelist' %}" in source
 
 
 def test_staff_add_a_feed_and_a_private_address_is_refused(staff_client, settings, monkeypatch):
