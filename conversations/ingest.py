@@ -57,16 +57,23 @@ def incoming_ingest(*, item: Incoming) -> Message | None:
         # Still one id per item, in the column's size.
         digest = hashlib.sha256(item.remote_id.encode("utf-8", "surrogatepass")).hexdigest()
         item = dataclasses.replace(item, remote_id=f"sha256:{digest}")
-    if Message.objects.filter(channel=channel, remote_id=item.remote_id).exists():
+    if _stored(channel, item.remote_id).exists():
         return None
     try:
         with transaction.atomic():
             return _store(item, channel)
     except IntegrityError:
         # Another worker stored the same item between the check and the insert.
-        if Message.objects.filter(channel=channel, remote_id=item.remote_id).exists():
+        if _stored(channel, item.remote_id).exists():
             return None
         raise
+
+
+def _stored(channel: str, remote_id: str):
+    """The message stored for this remote post. The exclude repeats the unique
+    index's condition, so that SQLite uses the partial index (PostgreSQL
+    would anyway) instead of reading the whole table."""
+    return Message.objects.filter(channel=channel, remote_id=remote_id).exclude(remote_id="")
 
 
 def person_for_author(author: Author) -> Person:
@@ -92,7 +99,7 @@ def _conversation_answered(item: Incoming, channel: str) -> Question | None:
     for remote_id in (item.in_reply_to, item.thread_id):
         if not remote_id:
             continue
-        message = Message.objects.filter(channel=channel, remote_id=remote_id).select_related("question").first()
+        message = _stored(channel, remote_id).select_related("question").first()
         if message is not None:
             return message.question
         # Our reply in several posts: the message holds the first post's
