@@ -175,12 +175,6 @@ def _download(url: str, *, etag: str, modified: str) -> _Document:
             _("The feed did not arrive within %(seconds)s seconds.") % {"seconds": f"{timeout:g}"}, code="timeout"
         ) from None
     except requests.RequestException as error:
-        cause = error.__context__ if isinstance(error.__context__, AddressRefused) else None
-        if cause is not None:
-            raise ListenError(
-                _("The feed's address is on a private network; feeds are read from the public web only."),
-                code="private_address",
-            ) from None
         raise ListenError(
             _("The feed could not be read: %(error)s") % {"error": type(error).__name__}, code="network"
         ) from None

@@ -47,6 +47,7 @@ class FeedServer:
         self.etag = '"v1"'
         self.requests: list[dict] = []
         self.slow_seconds = 3.0
+        self.custom_body = b""
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -102,6 +103,9 @@ class FeedServer:
 
     def route_atom(self, handler):
         self._send(handler, ATOM.encode(), content_type="application/atom+xml")
+
+    def route_custom(self, handler):
+        self._send(handler, self.custom_body)
 
     def route_not_xml(self, handler):
         self._send(handler, b"<html><body>Hello, this is a web page</body></html>", content_type="text/html")

@@ -165,3 +165,29 @@ def test_a_public_address_is_a_possible_feed(settings):
     settings.CONVERSATION_FEED_ALLOW_PRIVATE_ADDRESSES = False
     assert feed_url_problem("https://blogs.example/search.rss") == ""
     assert feed_url_problem("http://93.184.215.14/feed") == ""
+
+
+def test_an_external_entity_is_never_read(server):
+    server.custom_body = (
+        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b'<rss version="2.0"><channel><title>t</title><item><title>a&x;</title><guid>1</guid>'
+        b"<description>b&x;</description></item></channel></rss>"
+    )
+    items = source(server, "/custom").poll(cursor="").items
+    assert all("root:" not in item.title + item.text + item.html for item in items)
+
+
+def test_nested_entities_do_not_expand_a_feed_a_billion_times(server):
+    entities = '<!ENTITY a0 "lollollollol">' + "".join(
+        f'<!ENTITY a{n} "{f"&a{n - 1};" * 10}">' for n in range(1, 10)
+    )
+    server.custom_body = (
+        f'<?xml version="1.0"?><!DOCTYPE r [{entities}]><rss version="2.0"><channel><title>&a9;</title>'
+        "<item><title>&a9;</title><guid>1</guid></item></channel></rss>"
+    ).encode()
+    try:
+        items = source(server, "/custom").poll(cursor="").items
+    except ListenError as error:
+        assert error.code == "not_a_feed"
+    else:
+        assert all(len(item.title) < 10_000 for item in items)
