@@ -42,7 +42,9 @@ POLL_LEASE = dt.timedelta(minutes=10)
 @dataclass(frozen=True)
 class PollOutcome:
     kind: str
-    status: str  # "ok", "failed", "busy" (another poll holds it or it waits on Retry-After), "disabled"
+    # "ok", "failed", "busy" (another poll holds it, or it waits on Retry-After),
+    # "disabled" (no credentials, feed turned off), "unknown" (no such source registered).
+    status: str
     stored: int = 0
     error: str = ""
 
@@ -89,7 +91,10 @@ def source_poll(*, kind: str) -> list[PollOutcome]:
         return [_poll_one(kind, feed_source(subscription), subscription)]
     classes = source_classes()
     if kind not in classes:
-        raise ValueError(f"No listening source of kind {kind!r} (settings.CONVERSATION_SOURCE_CLASSES).")
+        # Beat polls every kind the product knows; a network not built or not
+        # registered in this deployment is simply not listened to.
+        logger.info("listening.unknown_source", extra={"source": kind})
+        return [PollOutcome(kind, "unknown")]
     return [_poll_one(kind, classes[kind]())]
 
 

@@ -140,9 +140,9 @@ def test_a_poll_running_elsewhere_keeps_a_second_one_away():
     assert listening.source_poll(kind="fake_x")[0].status == "busy"
 
 
-def test_an_unknown_kind_is_an_error():
-    with pytest.raises(ValueError):
-        listening.source_poll(kind="myspace")
+def test_a_kind_not_registered_here_is_not_polled():
+    assert listening.source_poll(kind="facebook_comments")[0].status == "unknown"
+    assert not ListeningState.objects.exists()
 
 
 def test_reads_are_counted_per_utc_month():
