@@ -178,9 +178,7 @@ def test_an_external_entity_is_never_read(server):
 
 
 def test_nested_entities_do_not_expand_a_feed_a_billion_times(server):
-    entities = '<!ENTITY a0 "lollollollol">' + "".join(
-        f'<!ENTITY a{n} "{f"&a{n - 1};" * 10}">' for n in range(1, 10)
-    )
+    entities = '<!ENTITY a0 "lollollollol">' + "".join(f'<!ENTITY a{n} "{f"&a{n - 1};" * 10}">' for n in range(1, 10))
     server.custom_body = (
         f'<?xml version="1.0"?><!DOCTYPE r [{entities}]><rss version="2.0"><channel><title>&a9;</title>'
         "<item><title>&a9;</title><guid>1</guid></item></channel></rss>"
