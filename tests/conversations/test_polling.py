@@ -262,6 +262,18 @@ def test_staff_record_an_answer_on_the_blog(staff_client):
     assert question.messages.last().remote_url == "https://blogs.example/p#c1"
 
 
+def test_a_feed_conversation_offers_to_record_our_answer_on_the_blog(staff_client):
+    from conversations.services import incoming_ingest
+
+    feed_question = incoming_ingest(item=mention(1, network="feed")).question
+    x_question = incoming_ingest(item=mention(2)).question
+    answered = reverse("admin:conversations_feedsubscription_answered", args=[feed_question.pk])
+    page = staff_client.get(reverse("admin:qa_question_change", args=[feed_question.pk]))
+    assert page.status_code == 200 and answered in page.content.decode()
+    other = staff_client.get(reverse("admin:qa_question_change", args=[x_question.pk])).content.decode()
+    assert "/answered/" not in other
+
+
 def test_customers_cannot_see_the_listening_pages(client, customer):
     client.force_login(customer)
     page = client.get(reverse("admin:conversations_listeningstate_changelist"))
