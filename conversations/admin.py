@@ -1,3 +1,3 @@
 """Admin pages of the conversations app, one module per part."""
 
-from conversations import admin_composer  # noqa: F401
+from conversations import admin_composer, admin_listening  # noqa: F401

@@ -185,3 +185,81 @@ class SupportHoliday(models.Model):
 
     def __str__(self):
         return f"{self.date:%Y-%m-%d} {self.name}".strip()
+
+
+# --- Listening -------------------------------------------------------------------------------------
+
+
+class FeedSubscription(models.Model):
+    """An RSS or Atom feed staff follow (a blog search, an alert feed): each new
+    item becomes a conversation (conversations.sources.feeds)."""
+
+    url = models.URLField(_("feed URL"), max_length=1000, unique=True)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
+    created_at = models.DateTimeField(_("added at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["title", "url"]
+        verbose_name = _("feed subscription")
+        verbose_name_plural = _("feed subscriptions")
+
+    def __str__(self):
+        return self.title or self.url
+
+    @property
+    def source_kind(self) -> str:
+        """Its ListeningState's kind."""
+        return f"feed:{self.pk}"
+
+
+class ListeningState(models.Model):
+    """Where one source stands: its cursor and its health. One row per source
+    kind ("x_mentions", "facebook_comments") or feed ("feed:<subscription id>")."""
+
+    kind = models.CharField(_("source"), max_length=100, unique=True)
+    # The source's own cursor (X: the newest post id; a feed: JSON with its
+    # ETag and the entries seen). Saved only after the items it covers are stored.
+    cursor = models.TextField(_("cursor"), blank=True)
+    last_polled_at = models.DateTimeField(_("last polled at"), null=True, blank=True)
+    last_success_at = models.DateTimeField(_("last success"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(_("failures in a row"), default=0)
+    needs_reauth = models.BooleanField(_("needs re-authorisation"), default=False)
+    # After a failure, no poll before this (backoff, or the network's Retry-After).
+    next_poll_at = models.DateTimeField(_("next poll not before"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["kind"]
+        verbose_name = _("listening state")
+        verbose_name_plural = _("listening health")
+
+    def __str__(self):
+        return self.kind
+
+
+class ListeningReadMonth(models.Model):
+    """Reads a source made in one month (UTC), as the network bills them (X
+    charges each post a poll returns)."""
+
+    kind = models.CharField(_("source"), max_length=100)
+    month = models.DateField(_("month"))  # its first day
+    reads = models.PositiveIntegerField(_("reads"), default=0)
+
+    class Meta:
+        ordering = ["-month", "kind"]
+        verbose_name = _("reads in a month")
+        verbose_name_plural = _("reads by month")
+        constraints = [models.UniqueConstraint(fields=["kind", "month"], name="one_read_count_per_source_month")]
+
+    def __str__(self):
+        return f"{self.kind} {self.month:%Y-%m}: {self.reads}"

@@ -208,3 +208,8 @@ def person_clear_do_not_contact(*, person: Person) -> Person:
         ]
     )
     return person
+
+
+# --- Listening (conversations.ingest, conversations.listening) ------------------------------------
+from conversations.ingest import conversation_record_external_reply, incoming_ingest  # noqa: E402, F401
+from conversations.listening import source_poll  # noqa: E402, F401

@@ -653,10 +653,50 @@ CELERY_BEAT_SCHEDULE["conversations-expire"] = {
     "schedule": 3600.0,
     "options": {"expires": 3600.0},
 }
-# Listening sources by kind (conversations/sources/), like PUBLISHING_CHANNEL_CLASSES.
+
+# Listening (sources, feeds, polling):
+# Each network's listening source is one class, found by kind (conversations.sources);
+# feeds are one source per subscription staff add, so they are not listed here.
 CONVERSATION_SOURCE_CLASSES = {
     "facebook_comments": "conversations.sources.facebook_comments.FacebookCommentsSource",
 }
+# Seconds between polls of each source kind (beat). X bills every post read,
+# so its poller asks only for what is new (since_id).
+CONVERSATION_X_MENTIONS_POLL_SECONDS = env.float("CONVERSATION_X_MENTIONS_POLL_SECONDS", default=120.0)
+CONVERSATION_FACEBOOK_POLL_SECONDS = env.float("CONVERSATION_FACEBOOK_POLL_SECONDS", default=300.0)
+CONVERSATION_FEED_POLL_SECONDS = env.float("CONVERSATION_FEED_POLL_SECONDS", default=900.0)
+for _name in ("X_MENTIONS", "FACEBOOK", "FEED"):
+    if globals()[f"CONVERSATION_{_name}_POLL_SECONDS"] < 10:
+        raise ImproperlyConfigured(f"CONVERSATION_{_name}_POLL_SECONDS must be at least 10.")
+# A feed larger than this is refused (read in a stream, never held whole), and
+# one whose server takes longer than the timeout (seconds, whole download) too.
+CONVERSATION_FEED_MAX_BYTES = env.int("CONVERSATION_FEED_MAX_BYTES", default=5 * 1024 * 1024)
+CONVERSATION_FEED_TIMEOUT_SECONDS = env.float("CONVERSATION_FEED_TIMEOUT_SECONDS", default=20.0)
+# Feed URLs that lead to a private, loopback or link-local address are refused
+# (staff must not be able to make the server read the internal network). Only
+# the tests' loopback feed server needs this on.
+CONVERSATION_FEED_ALLOW_PRIVATE_ADDRESSES = env.bool(
+    "CONVERSATION_FEED_ALLOW_PRIVATE_ADDRESSES", default=DJANGO_ENV == "test"
+)
+# Price of one read on X's pay-per-use plan (2026: about 0.001 USD a post), for
+# the month's estimate on the listening health page (currency: PUBLISHING_PRICE_CURRENCY).
+try:
+    CONVERSATION_X_READ_PRICE = Decimal(env.str("CONVERSATION_X_READ_PRICE", default="0.001"))
+except InvalidOperation:
+    raise ImproperlyConfigured("CONVERSATION_X_READ_PRICE must be a price such as 0.001.") from None
+_listening_beat = {
+    "x_mentions": CONVERSATION_X_MENTIONS_POLL_SECONDS,
+    "facebook_comments": CONVERSATION_FACEBOOK_POLL_SECONDS,
+    "feeds": CONVERSATION_FEED_POLL_SECONDS,
+}
+for _kind, _seconds in _listening_beat.items():
+    # A poll that waited a whole interval is dropped: the next one reads the same items.
+    CELERY_BEAT_SCHEDULE[f"conversations-poll-{_kind}"] = {
+        "task": "conversations.poll_source",
+        "schedule": _seconds,
+        "kwargs": {"kind": _kind},
+        "options": {"expires": _seconds},
+    }
 # --- end of conversations ---
 # --- Conversations: support hours and the reply composer ---
 # The weekly support hours and holidays (conversations admin) are read in this

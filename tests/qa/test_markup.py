@@ -188,3 +188,93 @@ def test_within_rendered_once_each_distinct_source_is_parsed_once(monkeypatch):
 def test_the_checker_itself_catches_unsafe_html(unsafe):
     with pytest.raises(AssertionError):
         assert_safe(unsafe)
+
+
+# --- Text from networks and feeds (plain_text_render, html_fragment_render) ---------------------
+
+
+@pytest.mark.parametrize("vector", VECTORS)
+def test_network_plain_text_shows_every_vector_as_text(vector):
+    rendered = markup.plain_text_render(vector)
+    assert_safe(rendered.html)
+    # Plain text is never markup: the only elements are paragraphs, breaks and found links.
+    assert {tag for tag, _ in _elements(rendered.html)} <= {"p", "br", "a"}
+
+
+@pytest.mark.parametrize("vector", VECTORS)
+def test_feed_html_loses_every_vector(vector):
+    rendered = markup.html_fragment_render(f"<div><p>Before</p>{vector}<p>after</p></div>")
+    assert_safe(rendered.html)
+    # What comes before is kept (an unclosed <style> or <math> takes what follows, as in a browser).
+    assert "Before" in rendered.text
+
+
+def test_feed_html_drops_scripts_styles_and_frames_with_their_content():
+    fragment = (
+        '<p onclick="alert(1)" style="color:red">Hello <b>world</b></p>'
+        "<script>alert('x')</script><style>p{display:none}</style>"
+        '<iframe src="https://evil.example/">inside</iframe><p>Bye <a href="https://blog.example/p">post</a></p>'
+    )
+    rendered = markup.html_fragment_render(fragment)
+    assert rendered.html == (
+        f'<p>Hello <b>world</b></p><p>Bye <a href="https://blog.example/p" rel="{LINK_REL}">post</a></p>'
+    )
+    assert rendered.text == "Hello world Bye post"
+
+
+def test_plain_text_keeps_line_breaks_and_paragraphs_and_links_urls():
+    rendered = markup.plain_text_render("@tipcast help <b>me</b>\nplease: https://example.com/a?b=1.\n\n2nd 返品")
+    assert rendered.html == (
+        "<p>@tipcast help &lt;b&gt;me&lt;/b&gt;<br>\nplease: "
+        f'<a href="https://example.com/a?b=1" rel="{LINK_REL}">https://example.com/a?b=1</a>.</p>\n<p>2nd 返品</p>'
+    )
+    assert rendered.text == "@tipcast help <b>me</b> please: https://example.com/a?b=1. 2nd 返品"
+
+
+def test_plain_text_strips_nul_and_keeps_right_to_left_text_and_emoji():
+    rendered = markup.plain_text_render("مرحبا\x00 שלום 👍🏽")
+    assert rendered.text == "مرحبا שלום 👍🏽"
+    assert rendered.html == "<p>مرحبا שלום 👍🏽</p>"
+
+
+def test_an_unclosed_right_to_left_override_is_closed_within_its_paragraph():
+    rendered = markup.plain_text_render("evil \u202etxt.exe\n\nnext paragraph")
+    first, second = rendered.html.split("\n<p>")
+    assert first == "<p>evil \u202etxt.exe\u202c</p>"
+    assert "\u202c" not in second and "\u202e" in rendered.text
+    isolate = markup.html_fragment_render("<p>a \u2067b</p>")
+    assert isolate.html.endswith("\u2069") and isolate.html.count("\u2069") == 1
+
+
+def test_feed_html_with_too_many_tags_keeps_only_its_text():
+    fragment = "<b>" * (markup.MAX_FRAGMENT_TAGS + 1) + "deep https://example.com/x" + "<<<"
+    rendered = markup.html_fragment_render(fragment)
+    assert_safe(rendered.html)
+    assert "<b>" not in rendered.html and "deep" in rendered.text
+    assert f'<a href="https://example.com/x" rel="{LINK_REL}">' in rendered.html
+
+
+def test_empty_network_text_renders_empty():
+    assert markup.plain_text_render(" \x00\n") == markup.Rendered("", "")
+    assert markup.html_fragment_render("") == markup.Rendered("", "")
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["http://a" + "(" * 3, "https://x.example/" + "a" * 5 + " ", "a@b" * 3 + " ", "\u202e<" * 3, "<b>" * 2 + "x\n"],
+)
+def test_network_text_costs_linear_work(unit):
+    import cProfile
+    import pstats
+
+    def calls(source):
+        profile = cProfile.Profile()
+        profile.enable()
+        markup.plain_text_render(source)
+        markup.html_fragment_render(source)
+        profile.disable()
+        return pstats.Stats(profile).total_calls
+
+    calls(unit * 10)  # compile what compiles on first use
+    small, large = calls(unit * 2500), calls(unit * 10000)
+    assert large / small < 4.6
