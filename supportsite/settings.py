@@ -654,7 +654,10 @@ CELERY_BEAT_SCHEDULE["conversations-expire"] = {
     "options": {"expires": 3600.0},
 }
 # Listening sources by kind (conversations/sources/), like PUBLISHING_CHANNEL_CLASSES.
+# X mentions use the X channel's credentials above (X_API_KEY...); the account's
+# user id is the numeric prefix of X_ACCESS_TOKEN, so no setting is needed for it.
 CONVERSATION_SOURCE_CLASSES = {
+    "x_mentions": "conversations.sources.x_mentions.XMentionsSource",
     "facebook_comments": "conversations.sources.facebook_comments.FacebookCommentsSource",
 }
 # --- end of conversations ---
