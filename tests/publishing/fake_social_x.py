@@ -119,7 +119,7 @@ class XRoutes:
 
     @staticmethod
     def _x_tweet(post: dict, *, with_created_at: bool = False) -> dict:
-        """A tweet as X returns it: links in the text are t.co URLs."""
+        """A tweet as X returns it: links in the text are t.co URLs, & < > escaped."""
         text, url_entities = post["text"], []
         for index, url in enumerate(post["urls"]):
             short = f"https://t.co/fake{post['id'][-6:]}{index}"
@@ -134,7 +134,7 @@ class XRoutes:
                     "display_url": url.split("://", 1)[-1][:25],
                 }
             )
-        tweet = {"id": post["id"], "text": text, "edit_history_tweet_ids": [post["id"]]}
+        tweet = {"id": post["id"], "text": _escaped(text), "edit_history_tweet_ids": [post["id"]]}
         if post.get("in_reply_to"):
             tweet["referenced_tweets"] = [{"type": "replied_to", "id": post["in_reply_to"]}]
         if with_created_at:
@@ -225,8 +225,7 @@ class XRoutes:
 
     @staticmethod
     def _x_foreign_tweet(post: dict, fields: set[str]) -> dict:
-        escaped = post["text"].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        tweet = {"id": post["id"], "text": escaped, "edit_history_tweet_ids": [post["id"]]}
+        tweet = {"id": post["id"], "text": _escaped(post["text"]), "edit_history_tweet_ids": [post["id"]]}
         created = dt.datetime.fromtimestamp(post["created_at"], dt.UTC)
         references = [{"type": "replied_to", "id": post["in_reply_to"]}] if post["in_reply_to"] else []
         if post["quote_of"]:
@@ -270,6 +269,11 @@ class XRoutes:
             },
             headers,
         )
+
+
+def _escaped(text: str) -> str:
+    """X's API escapes these three in a post's text (and only these)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def use_fake_x(settings, monkeypatch, server, *, access_token: str = "token") -> None:
