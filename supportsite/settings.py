@@ -654,10 +654,13 @@ CELERY_BEAT_SCHEDULE["conversations-expire"] = {
     "options": {"expires": 3600.0},
 }
 
-# Listening (sources, feeds, polling):
-# Each network's listening source is one class, found by kind (conversations.sources);
-# feeds are one source per subscription staff add, so they are not listed here.
+# Listening (sources, feeds, polling). Each network's listening source is one class,
+# found by kind (conversations/sources/), like PUBLISHING_CHANNEL_CLASSES; feeds are
+# one source per subscription staff add, so they are not listed here.
+# X mentions use the X channel's credentials above (X_API_KEY...); the account's
+# user id is the numeric prefix of X_ACCESS_TOKEN, so no setting is needed for it.
 CONVERSATION_SOURCE_CLASSES = {
+    "x_mentions": "conversations.sources.x_mentions.XMentionsSource",
     "facebook_comments": "conversations.sources.facebook_comments.FacebookCommentsSource",
 }
 # Seconds between polls of each source kind (beat). X bills every post read,

@@ -4,12 +4,22 @@ OAuth 1.0a tokens never expire, which suits an unattended worker. The client
 never waits on rate limits (wait_on_rate_limit=False): sleeping inside a worker
 blocks it, so a 429 becomes a PublishError with retry_after instead and the
 pipeline reschedules the delivery.
+
+The client, the account id and the error mapping are shared with the mentions
+source (conversations.sources.x_mentions): one way to talk to X.
+
+Replies: since February 2026 a self-serve app may reply only to posts that
+mention or quote the account; X answers anything else with a 403, which
+becomes a permanent PublishError with code "reply_not_allowed".
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 import time
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -18,42 +28,70 @@ import tweepy
 from django.utils.translation import gettext_lazy as _
 
 from publishing import compose
-from publishing.channels.base import Channel, Post, PublishError, Remote, TimelineItem, TimelinePage
+from publishing.channels.base import Channel, FindResult, Post, PublishError, Remote, TimelineItem, TimelinePage
 from publishing.http import session_build
 
 STATUS_URL = "https://x.com/i/web/status/{id}"
 # The most X returns per page of a user's posts.
 PAGE_SIZE = 100
+CREDENTIALS = ("api_key", "api_secret", "access_token", "access_token_secret")
+# A tweepy or requests exception from a call to X: what x_error() maps.
+X_ERRORS = (tweepy.TweepyException, requests.RequestException, KeyError, TypeError, ValueError)
+REPLY_NOT_ALLOWED = "reply_not_allowed"
+
+
+def x_client(config: dict) -> tweepy.Client:
+    """A tweepy v2 client with the account's OAuth 1.0a credentials from `config`."""
+    client = tweepy.Client(
+        consumer_key=config.get("api_key"),
+        consumer_secret=config.get("api_secret"),
+        access_token=config.get("access_token"),
+        access_token_secret=config.get("access_token_secret"),
+        return_type=dict,
+        wait_on_rate_limit=False,
+    )
+    # tweepy sends its own User-Agent on every request, so a replaced
+    # session needs nothing else; it brings the timeout tweepy lacks.
+    client.session = session_build()
+    return client
+
+
+def x_enabled(config: dict) -> bool:
+    return all(config.get(name) for name in CREDENTIALS)
+
+
+def x_account_id(client: tweepy.Client) -> str:
+    """The account's user id. An OAuth 1.0a access token begins with it
+    ("<user id>-<secret part>"), which saves a billed read of /2/users/me;
+    anything else is asked of X. Raises what tweepy raises."""
+    prefix = (client.access_token or "").partition("-")[0]
+    if prefix.isdigit():
+        return prefix
+    return str(client.get_me(user_auth=True)["data"]["id"])
 
 
 class XChannel(Channel):
     kind = "x"
     label = _("X (Twitter)")
+    supports_replies = True
+    supports_likes = True
 
     @property
     def enabled(self) -> bool:
-        return all(self.config.get(name) for name in ("api_key", "api_secret", "access_token", "access_token_secret"))
+        return x_enabled(self.config)
 
     def client(self) -> tweepy.Client:
-        client = tweepy.Client(
-            consumer_key=self.config.get("api_key"),
-            consumer_secret=self.config.get("api_secret"),
-            access_token=self.config.get("access_token"),
-            access_token_secret=self.config.get("access_token_secret"),
-            return_type=dict,
-            wait_on_rate_limit=False,
-        )
-        # tweepy sends its own User-Agent on every request, so a replaced
-        # session needs nothing else; it brings the timeout tweepy lacks.
-        client.session = session_build()
-        return client
+        return x_client(self.config)
 
     def compose(self, tip, *, text_override: str = "") -> Post:
         return compose.x_post(tip, source=self.kind, text_override=text_override)
 
     def send(self, post: Post) -> Remote:
-        with _errors_mapped(sending=True):
-            response = self.client().create_tweet(text=post.text, user_auth=True)
+        """Post `post`; a reply (post.in_reply_to set) goes into that post's thread."""
+        with _errors_mapped(sending=True, replying=bool(post.in_reply_to)):
+            response = self.client().create_tweet(
+                text=post.text, in_reply_to_tweet_id=post.in_reply_to or None, user_auth=True
+            )
         try:
             tweet_id = str(response["data"]["id"])
         except (KeyError, TypeError) as exc:
@@ -71,16 +109,16 @@ class XChannel(Channel):
         entities, never the text."""
         client = self.client()
         with _errors_mapped():
-            me = client.get_me(user_auth=True)
+            account_id = x_account_id(client)
         token = None
         while True:
             with _errors_mapped():
                 response = client.get_users_tweets(
-                    me["data"]["id"],
+                    account_id,
                     max_results=PAGE_SIZE,
                     start_time=since,
                     pagination_token=token,
-                    tweet_fields=["entities", "created_at"],
+                    tweet_fields=["entities", "created_at", "referenced_tweets"],
                     user_auth=True,
                 )
             token = (response.get("meta") or {}).get("next_token")
@@ -88,6 +126,22 @@ class XChannel(Channel):
             yield TimelinePage(items=items, more=bool(token))
             if not token:
                 return
+
+    def find_reply(self, post: Post, *, since: dt.datetime) -> FindResult:
+        """Reconciliation of a reply whose outcome is unknown: one of the
+        account's posts since `since` that answers post.in_reply_to with the
+        same text (as X shows it: links wrapped in t.co, & < > escaped, the
+        names it replies to possibly put in front)."""
+        wanted = _comparable_text(post.text)
+        return self.find_post(
+            lambda item: item.in_reply_to == post.in_reply_to and _comparable_text(item.text) == wanted, since=since
+        )
+
+    def like(self, remote_id: str) -> None:
+        """Like a post (POST /2/users/:id/likes). Liking a post the account
+        already likes is no error: X answers liked=true again."""
+        with _errors_mapped():
+            self.client().like(remote_id, user_auth=True)
 
     def delete(self, remote: Remote) -> None:
         try:
@@ -108,7 +162,35 @@ def _timeline_item(tweet: dict) -> TimelineItem:
         created_at=dt.datetime.fromisoformat(created.replace("Z", "+00:00")) if created else None,
         urls=tuple(urls),
         text=tweet.get("text", ""),
+        in_reply_to=replied_to_id(tweet),
     )
+
+
+def replied_to_id(tweet: dict) -> str:
+    """The id of the post `tweet` replies to, from its referenced_tweets ("" when none)."""
+    for reference in tweet.get("referenced_tweets") or []:
+        if reference.get("type") == "replied_to" and reference.get("id"):
+            return str(reference["id"])
+    return ""
+
+
+def x_text(text: str) -> str:
+    """A post's text as its author wrote it: X's API escapes & < and > as
+    HTML entities (unescaped here, once); NUL characters, which nothing
+    downstream can store, are removed."""
+    return html.unescape(text).replace("\x00", "")
+
+
+_LINK = re.compile(r"https?://\S+")
+_LEADING_MENTIONS = re.compile(r"^(?:@\w+\s+)+")
+
+
+def _comparable_text(text: str) -> str:
+    """Text reduced to what survives X's rewriting, to recognise our own reply."""
+    text = unicodedata.normalize("NFC", x_text(text))
+    text = _LINK.sub("<link>", text)
+    text = _LEADING_MENTIONS.sub("", text.strip())
+    return " ".join(text.split())
 
 
 class _AlreadyGone(Exception):
@@ -116,7 +198,7 @@ class _AlreadyGone(Exception):
 
 
 @contextmanager
-def _errors_mapped(*, missing_is_gone: bool = False, sending: bool = False):
+def _errors_mapped(*, missing_is_gone: bool = False, sending: bool = False, replying: bool = False):
     """Turn tweepy's and requests' exceptions into PublishError with the
     flags the pipeline acts on. While `sending`, a failure that may come after
     X created the post is flagged ambiguous."""
@@ -126,8 +208,8 @@ def _errors_mapped(*, missing_is_gone: bool = False, sending: bool = False):
         if missing_is_gone:
             raise _AlreadyGone from exc
         raise PublishError(f"X has no such resource: {_api_message(exc)}", permanent=True, code="404") from exc
-    except (tweepy.TweepyException, requests.RequestException, KeyError, TypeError, ValueError) as exc:
-        error = _publish_error(exc)
+    except X_ERRORS as exc:
+        error = x_error(exc, replying=replying)
         error.ambiguous = sending and _may_have_posted(exc)
         raise error from exc
 
@@ -140,11 +222,23 @@ def _may_have_posted(exc: BaseException) -> bool:
     return isinstance(exc, (requests.ConnectionError, requests.Timeout, tweepy.TwitterServerError))
 
 
+def _reply_refused(message: str) -> bool:
+    """X's 403 for a reply its rules forbid ("Reply to this conversation is
+    not allowed because you have not been mentioned or otherwise engaged by
+    the author...", or the author limiting who can reply), as opposed to a
+    reply to a post that is gone or hidden."""
+    lowered = message.lower()
+    if "deleted or not visible" in lowered:
+        return False
+    return "reply" in lowered and ("not allowed" in lowered or "mentioned" in lowered or "who can reply" in lowered)
+
+
 def _api_message(exc: tweepy.HTTPException) -> str:
     return "; ".join(str(message) for message in exc.api_messages) or str(exc)
 
 
-def _publish_error(exc: BaseException) -> PublishError:
+def x_error(exc: BaseException, *, replying: bool = False) -> PublishError:
+    """The PublishError for an exception from a call to X (one of X_ERRORS)."""
     if isinstance(exc, tweepy.TooManyRequests):
         reset = exc.reset_time
         retry_after = max(reset - time.time(), 1.0) if reset else None
@@ -157,6 +251,13 @@ def _publish_error(exc: BaseException) -> PublishError:
         message = _api_message(exc)
         if "duplicate content" in message.lower():
             return PublishError(f"X says this is a duplicate: {message}", duplicate=True, code="403-duplicate")
+        if replying and _reply_refused(message):
+            return PublishError(
+                "X refused the reply: since 2026 a self-serve app may reply only to posts that mention or quote "
+                f"the account, and this post does neither (X said: {message})",
+                permanent=True,
+                code=REPLY_NOT_ALLOWED,
+            )
         return PublishError(f"X refused: {message}", permanent=True, code="403")
     if isinstance(exc, tweepy.BadRequest):
         return PublishError(f"X refused the request: {_api_message(exc)}", permanent=True, code="400")

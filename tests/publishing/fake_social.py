@@ -3,7 +3,8 @@ Mastodon server on loopback, for cross-process tests.
 
 Just enough of each API for tweepy, facebook-sdk, atproto and Mastodon.py to post, list and delete:
 
-    X:        POST /2/tweets, GET /2/users/me, GET /2/users/<id>/tweets, DELETE /2/tweets/<id>
+    X:        POST /2/tweets, GET /2/users/me, GET /2/users/<id>/tweets, GET /2/users/<id>/mentions,
+              POST /2/users/<id>/likes, DELETE /2/tweets/<id>
     Graph:    POST /vNN.N/<page>/feed, GET /vNN.N/<page>/feed, DELETE /vNN.N/<post-id>,
               GET/POST /vNN.N/<id>/comments, POST /vNN.N/<id>/likes, GET /vNN.N/<id>
     Bluesky:  /xrpc/com.atproto.* (fake_social_bluesky)
@@ -45,6 +46,8 @@ Control endpoints (JSON):
                         or null (hidden author), "parent": "<comment id>", "created_at": unix}:
                         a comment someone made on the Page's post -> {"id": ...}
     GET  /_fake/facebook/likes -> {"likes": {object id: times liked}}
+    POST /_fake/x/posts {"posts": [...]}: posts by other people on X (mentions...), see fake_social_x.
+    GET  /_fake/x/likes -> {"likes": [ids], "requests": n}
     POST /_fake/reset   forget posts and scripts.
 
 LINE's routes (fake_social_line) need no redirecting session: point
@@ -163,6 +166,12 @@ class FakeSocialState:
         # Facebook: comments on the Page's posts (fake_social_graph), and likes per object id.
         self.facebook_comments: list[dict] = []
         self.facebook_likes: dict[str, int] = {}
+        # X conversations (fake_social_x): posts by other people, posts liked,
+        # like requests, and mentions served (X bills each one read).
+        self.x_foreign: list[dict] = []
+        self.x_likes: set[str] = set()
+        self.x_like_requests = 0
+        self.x_mention_reads = 0
 
     def record(self, event: dict) -> None:
         if self.state_file:
@@ -298,6 +307,8 @@ class FakeSocialHandler(XRoutes, GraphRoutes, LineRoutes, BlueskyRoutes, Mastodo
                 return self._json(*self._graph_inject_comment(json.loads(self.raw_body or b"{}"))[:2])
             if method == "GET" and self.route == "/_fake/facebook/likes":
                 return self._json(200, {"likes": dict(self.state.facebook_likes)})
+            if self.route.startswith("/_fake/x/"):
+                return self._x_control(method)
             if method == "POST" and self.route == "/_fake/script":
                 script = json.loads(self.raw_body or b"{}")
                 for network in NETWORKS:
