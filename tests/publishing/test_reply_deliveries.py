@@ -42,6 +42,9 @@ class ReplyingChannel(Channel):
     supports_replies = True
     supports_likes = True
 
+    def compose(self, tip, *, text_override: str = "") -> Post:
+        return Post(text=f"{tip.title} {tip.get_canonical_url()}", link=tip.get_canonical_url())
+
     def send(self, post: Post) -> Remote:
         failure = NETWORK.send_failures.pop(0) if NETWORK.send_failures else None
         if failure is None or failure[1]:
@@ -322,3 +325,29 @@ def test_a_sent_reply_is_never_taken_down_as_if_its_tip_were_unpublished(network
     first = refreshed([first])[0]
     assert first.status == Status.SENT and first.deleted_at is None and first.delete_error == ""
     assert first.tip_label == "Reply to m-1"
+
+
+# --- What staff see ---------------------------------------------------------------------------------------
+
+
+def test_the_delivery_list_names_replies_filters_by_purpose_and_the_tip_page_shows_only_its_posts(
+    client, staff, make_tip, network, settings, django_capture_on_commit_callbacks
+):
+    from qa import services as qa_services
+
+    tip = make_tip(title="配送の追跡", publish=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        qa_services.tip_publish(tip=tip)
+        services.reply_enqueue(channel="alpha", in_reply_to="target-77", parts=["hello (1/2)", "bye"])
+        services.like_enqueue(channel="alpha", remote_id="target-78")
+    client.force_login(staff)
+    url = "/admin/publishing/delivery/"
+    page = client.get(url).content.decode()
+    assert "Reply to target-77" in page and "Like of target-78" in page and "配送の追跡" in page
+    replies = client.get(url, {"purpose": "reply"}).content.decode()
+    assert "Reply to target-77" in replies and "配送の追跡" not in replies and "Like of target-78" not in replies
+    second = Delivery.objects.get(part=2)
+    detail = client.get(f"{url}{second.pk}/change/").content.decode()
+    assert f"Reply to {second.in_reply_to} (part 2)" in detail and second.in_reply_to.startswith("r-")
+    tip_page = client.get(f"/admin/qa/tip/{tip.pk}/change/").content.decode()
+    assert "配送の追跡" in tip_page and "target-77" not in tip_page and "Reply to" not in tip_page
