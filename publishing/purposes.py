@@ -21,16 +21,20 @@ replies and likes.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
+from publishing import signals
 from publishing.channels.base import FindResult, Post, PublishError, Remote
 from publishing.enqueue import delivery_enqueue_send, enqueue_task
 from publishing.models import Delivery, TipChannelSetting
 from qa.models import Tip
+
+logger = logging.getLogger("publishing.services")
 
 Purpose = Delivery.Purpose
 Status = Delivery.Status
@@ -141,8 +145,13 @@ def after_sent(delivery: Delivery, remote: Remote) -> None:
         if not tip_is_published(delivery.tip):
             # Unpublished while the post was in flight: take it down again.
             enqueue_task("delete_remote_post", delivery.pk)
-    elif delivery.purpose == Purpose.REPLY:
+        return
+    if delivery.purpose == Purpose.REPLY:
         _next_part_release(delivery, remote)
+    for receiver, result in signals.delivery_sent.send_robust(sender=Delivery, delivery=delivery, remote=remote):
+        if isinstance(result, Exception):
+            # The row is sent whatever a listener does; its failure is logged, not raised.
+            logger.error("delivery_sent receiver %r failed for delivery %s", receiver, delivery.pk, exc_info=result)
 
 
 def _next_part_release(delivery: Delivery, remote: Remote) -> None:
