@@ -117,6 +117,15 @@ def delivery_state_html(delivery: Delivery):
     if is_tip_post and delivery.status == Delivery.Status.SENT and delivery.remote_id and tip_gone:
         # Unpublished or deleted a moment ago: the worker is taking the post down.
         return format_html('{}<span class="tipcast-deleted">{}</span>', status, _("being removed from the network"))
+    if (
+        delivery.purpose == Delivery.Purpose.REPLY
+        and delivery.status == Delivery.Status.PENDING
+        and not delivery.in_reply_to
+    ):
+        # A later part of a thread: due once the part before it is sent.
+        return format_html(
+            '{}<span class="tipcast-deleted">{}</span>', status, _("waits until the part before it is sent")
+        )
     return status
 
 

@@ -344,7 +344,10 @@ def test_the_delivery_list_names_replies_filters_by_purpose_and_the_tip_page_sho
     url = "/admin/publishing/delivery/"
     page = client.get(url).content.decode()
     assert "Reply to target-77" in page and "Like of target-78" in page and "配送の追跡" in page
+    with django_capture_on_commit_callbacks(execute=False):
+        waiting = services.reply_enqueue(channel="alpha", in_reply_to="target-79", parts=["a", "b"])
     replies = client.get(url, {"purpose": "reply"}).content.decode()
+    assert "waits until the part before it is sent" in replies and waiting.pk
     assert "Reply to target-77" in replies and "配送の追跡" not in replies and "Like of target-78" not in replies
     second = Delivery.objects.get(part=2)
     detail = client.get(f"{url}{second.pk}/change/").content.decode()
