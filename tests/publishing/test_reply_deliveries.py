@@ -349,7 +349,7 @@ def test_the_delivery_list_names_replies_filters_by_purpose_and_the_tip_page_sho
     replies = client.get(url, {"purpose": "reply"}).content.decode()
     assert "waits until the part before it is sent" in replies and waiting.pk
     assert "Reply to target-77" in replies and "配送の追跡" not in replies and "Like of target-78" not in replies
-    second = Delivery.objects.get(part=2)
+    second = Delivery.objects.get(part=2, status=Status.SENT)
     detail = client.get(f"{url}{second.pk}/change/").content.decode()
     assert f"Reply to {second.in_reply_to} (part 2)" in detail and second.in_reply_to.startswith("r-")
     tip_page = client.get(f"/admin/qa/tip/{tip.pk}/change/").content.decode()
