@@ -161,10 +161,13 @@ def _language(question: Question) -> str:
 
 
 def _render(text: str) -> str:
-    """The message's HTML: network text is plain text, through the one sanitiser."""
+    """The message's HTML: a network reply is plain text, through the one
+    sanitiser (qa.markup.plain_text_render, from the listening branch; until it
+    is on main, the Markdown renderer every other message uses)."""
     from qa import markup
 
-    return markup.plain_text_render(text).html
+    render = getattr(markup, "plain_text_render", None) or markup.markdown_render
+    return render(text).html
 
 
 # --- Replying ----------------------------------------------------------------------------------

@@ -15,7 +15,8 @@ from conversations.models import Network, Person
 from publishing.models import Delivery
 from qa.models import Message, Question
 from supportsite.celery import app as celery_app
-from tests.publishing.test_reply_deliveries import NETWORK, Network as FakeNetwork
+from tests.publishing.test_reply_deliveries import NETWORK
+from tests.publishing.test_reply_deliveries import Network as FakeNetwork
 
 Status = Question.Status
 
@@ -85,7 +86,9 @@ def test_a_reply_on_x_answers_the_mention_once_and_waits_on_the_customer(
     staff, networks, django_capture_on_commit_callbacks
 ):
     question = conversation()
-    message = reply(question, staff, "Sorry about that: it leaves our warehouse today.", django_capture_on_commit_callbacks)
+    message = reply(
+        question, staff, "Sorry about that: it leaves our warehouse today.", django_capture_on_commit_callbacks
+    )
     assert (message.kind, message.channel, message.is_public, message.author) == ("reply", "x", True, staff)
     [post] = networks.posts
     assert post.in_reply_to == "m-1"
