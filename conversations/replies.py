@@ -118,8 +118,9 @@ def reply_refusal(question: Question) -> str:
     return ""
 
 
-def _reply_checks(question: Question) -> Message:
-    """Everything that refuses any reply to this conversation; returns the post to answer."""
+def _reply_checks(question: Question) -> tuple[Message, object]:
+    """Everything that refuses any reply to this conversation; returns the
+    post to answer and the channel that sends the reply."""
     if question.source not in NETWORKS:
         raise ReplyRefused(_("This conversation is not on X or Facebook."))
     target = reply_target(question)
@@ -133,19 +134,19 @@ def _reply_checks(question: Question) -> Message:
                 "post does not. Reply on X by hand, or wait for a post that mentions the account."
             )
         )
-    _channel_for(question.source)
-    return target
+    return target, _channel_for(question.source)
 
 
-def _split(*, question: Question, author, body: str, target: Message) -> list[str]:
+def _split(*, question: Question, author, body: str, target: Message, channel) -> list[str]:
     """The posts the reply becomes (signature, @handle on X, numbering):
-    conversations.compose.reply_parts, the one splitter."""
+    conversations.compose.reply_parts, the one splitter; refused beyond what
+    the channel threads (three posts on X, one comment on Facebook)."""
     from conversations.compose import ReplyTooLong, reply_parts, reply_signature
 
     language = _language(question)
     person = target.person or question.person
     try:
-        return reply_parts(
+        parts = reply_parts(
             text=body,
             network=question.source,
             handle=person.handle if person is not None else "",
@@ -154,6 +155,12 @@ def _split(*, question: Question, author, body: str, target: Message) -> list[st
         )
     except ReplyTooLong as error:
         raise ReplyRefused(str(error)) from error
+    if len(parts) > channel.reply_max_parts:
+        raise ReplyRefused(
+            _("This reply needs %(parts)d posts; %(network)s takes at most %(limit)d. Shorten it.")
+            % {"parts": len(parts), "network": Network(question.source).label, "limit": channel.reply_max_parts}
+        )
+    return parts
 
 
 def _language(question: Question) -> str:
@@ -178,8 +185,8 @@ def network_reply(*, question: Question, author, body: str, pii_confirmed: bool 
     network branch of conversations.services.conversation_reply)."""
     if not body.strip():
         raise ReplyRefused(_("A message cannot be empty."))
-    target = _reply_checks(question)
-    parts = _split(question=question, author=author, body=body, target=target)
+    target, channel = _reply_checks(question)
+    parts = _split(question=question, author=author, body=body, target=target, channel=channel)
     findings = pii_find(PART_SEPARATOR.join(parts))
     if findings and not pii_confirmed:
         raise ReplyNeedsPiiConfirmation(findings)
@@ -223,12 +230,12 @@ def conversation_hand_over(*, question: Question, author) -> Message:
     handed over. The customer's web question then joins the person's history."""
     from conversations.handover import handover_link
 
-    target = _reply_checks(question)
+    target, channel = _reply_checks(question)
     person = target.person or question.person
     if person is None:
         raise ReplyRefused(_("The customer on the network is unknown, so there is no one to hand over to."))
     body = _handover_text(question=question, link=handover_link(person=person, question=question))
-    parts = _split(question=question, author=author, body=body, target=target)
+    parts = _split(question=question, author=author, body=body, target=target, channel=channel)
     with transaction.atomic():
         message = _reply_record(question=question, author=author, parts=parts, target=target)
         states.close(question, reason=Question.CloseReason.HANDED_OVER, at=timezone.now())

@@ -156,6 +156,17 @@ def test_a_fourth_post_is_refused(staff, networks):
     assert nothing_created()
 
 
+def test_more_posts_than_the_channel_threads_is_refused(staff, networks, monkeypatch):
+    from tests.publishing.test_reply_deliveries import ReplyingChannel
+
+    # Facebook takes one comment (of up to 8,000 characters) per reply.
+    monkeypatch.setattr(ReplyingChannel, "reply_max_parts", 1)
+    question = conversation(network=Network.FACEBOOK)
+    with pytest.raises(services.ReplyRefused, match="takes at most 1"):
+        services.conversation_reply(question=question, author=staff, body="word " * 2000)
+    assert nothing_created()
+
+
 def test_personal_data_blocks_until_staff_confirm(staff, networks, django_capture_on_commit_callbacks):
     question = conversation()
     body = "Please write to hanako@example.com or call 090-1234-5678."
