@@ -30,6 +30,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from conversations import states
+from conversations.compose import ReplyTooLong, reply_parts, reply_signature
 from conversations.models import Network
 from publishing import services as publishing_services
 from publishing.channels import registry
@@ -141,8 +142,6 @@ def _split(*, question: Question, author, body: str, target: Message, channel) -
     """The posts the reply becomes (signature, @handle on X, numbering):
     conversations.compose.reply_parts, the one splitter; refused beyond what
     the channel threads (three posts on X, one comment on Facebook)."""
-    from conversations.compose import ReplyTooLong, reply_parts, reply_signature
-
     language = _language(question)
     person = target.person or question.person
     try:
@@ -228,12 +227,12 @@ def conversation_hand_over(*, question: Question, author) -> Message:
     """Post a short public reply pointing to the private ask form (pre-filled,
     signed for this person and conversation) and close the conversation as
     handed over. The customer's web question then joins the person's history."""
-    from conversations.handover import handover_link
-
     target, channel = _reply_checks(question)
     person = target.person or question.person
     if person is None:
         raise ReplyRefused(_("The customer on the network is unknown, so there is no one to hand over to."))
+    from conversations.handover import handover_link  # conv-web's signed link to the ask form
+
     body = _handover_text(question=question, link=handover_link(person=person, question=question))
     parts = _split(question=question, author=author, body=body, target=target, channel=channel)
     with transaction.atomic():
