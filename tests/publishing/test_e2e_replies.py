@@ -1,7 +1,8 @@
 """End to end: replies through a real Celery worker (with beat) on a real Redis
 broker, killed with SIGKILL while it is replying, restarted: every reply is on
-the network exactly once, a thread's parts answer each other in order, and a
-like is done. The network is a file every process shares (e2e_reply_network),
+the network exactly once, a thread's parts answer each other in order, a like
+is done, and a staff reply in a conversation (conversations.services) answers
+the mention once and its message records where it was posted. The network is a file every process shares (e2e_reply_network),
 so the reconcile's find_reply searches what the dead worker really posted.
 """
 
@@ -54,12 +55,30 @@ def stack(tmp_path, monkeypatch):
 
 ENQUEUE = """
 import json
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from conversations import services as conversations
+from conversations.models import Person
 from publishing import services
-for n in range(4):
-    services.reply_enqueue(channel="replies", in_reply_to=f"mention-{n}", parts=[f"返信 {n} 🙏"])
-services.reply_enqueue(channel="replies", in_reply_to="mention-t", parts=["one (1/3)", "two (2/3)", "three (3/3)"])
-services.like_enqueue(channel="replies", remote_id="mention-0")
-print(json.dumps(True))
+from qa.models import Message, Question
+for n in range(3):
+    services.reply_enqueue(channel="x", in_reply_to=f"mention-{n}", parts=[f"返信 {n} 🙏"])
+services.reply_enqueue(channel="x", in_reply_to="mention-t", parts=["one (1/3)", "two (2/3)", "three (3/3)"])
+services.like_enqueue(channel="x", remote_id="mention-0")
+staff = get_user_model().objects.create_user(username="staff", email="staff@example.com", is_staff=True)
+person = Person.objects.create(network="x", remote_id="u-1", handle="hanako")
+question = Question.objects.create(title="Parcel", body="@tipcast where is my parcel?", source="x", person=person,
+    language="en", status=Question.Status.WAITING_US, waiting_since=timezone.now())
+Message.objects.create(question=question, kind=Message.Kind.CUSTOMER, person=person, body=question.body,
+    channel="x", remote_id="mention-c", mentions_account=True)
+message = conversations.conversation_reply(question=question, author=staff, body="It leaves today, sorry!")
+print(json.dumps(message.pk))
+"""
+
+MESSAGE = """
+import json
+from qa.models import Message
+print(json.dumps(Message.objects.filter(pk={pk}).values("remote_id", "body", "question__status").get()))
 """
 
 ROWS = """
@@ -72,7 +91,7 @@ print(json.dumps(list(Delivery.objects.order_by("pk").values(
 
 def test_a_worker_killed_mid_reply_never_replies_twice(stack):
     stack.start_worker()
-    stack.shell(ENQUEUE)
+    message_id = stack.shell(ENQUEUE)
     # SIGKILL as soon as the first reply is on the network (its answer is slow, so it is unrecorded).
     wait_for(lambda: any("id" in entry for entry in network_entries()), timeout=60, what="the first reply")
     stack.kill_worker()
@@ -93,6 +112,11 @@ def test_a_worker_killed_mid_reply_never_replies_twice(stack):
         (row["in_reply_to"], row["post_text"]) for row in replies
     )
     assert len(posts) == len(replies) == 7
+    # The staff reply answered the mention once, and its message knows where it is.
+    [answer] = [post for post in posts if post["in_reply_to"] == "mention-c"]
+    message = stack.shell(MESSAGE.format(pk=message_id))
+    assert answer["text"] == message["body"] and answer["text"].startswith("@hanako It leaves today")
+    assert message["remote_id"] == answer["id"] and message["question__status"] == "waiting_customer"
     assert {row["remote_id"] for row in replies} == {post["id"] for post in posts}
     # The thread answers itself in order.
     thread = sorted((row for row in replies if row["post_text"].endswith("/3)")), key=lambda row: row["part"])
