@@ -194,8 +194,9 @@ def network_reply(*, question: Question, author, body: str, pii_confirmed: bool 
 
 @transaction.atomic
 def _reply_record(*, question: Question, author, parts: list[str], target: Message) -> Message:
-    # Locked, so two staff sending at once queue their replies one after the other.
-    question = Question.objects.select_for_update().get(pk=question.pk)
+    # Locked, so two staff sending at once queue their replies one after the other
+    # (the caller's instance is kept: the state change below is mirrored on it).
+    Question.objects.select_for_update().filter(pk=question.pk).first()
     text = PART_SEPARATOR.join(parts)
     delivery = publishing_services.reply_enqueue(channel=question.source, in_reply_to=target.remote_id, parts=parts)
     now = timezone.now()
