@@ -36,6 +36,7 @@ from publishing import services as publishing_services
 from publishing.channels import registry
 from publishing.models import Delivery
 from publishing.signals import delivery_sent
+from qa.markup import plain_text_render
 from qa.models import Message, Question
 from qa.pii import pii_find
 
@@ -167,13 +168,8 @@ def _language(question: Question) -> str:
 
 
 def _render(text: str) -> str:
-    """The message's HTML: a network reply is plain text, through the one
-    sanitiser (qa.markup.plain_text_render, from the listening branch; until it
-    is on main, the Markdown renderer every other message uses)."""
-    from qa import markup
-
-    render = getattr(markup, "plain_text_render", None) or markup.markdown_render
-    return render(text).html
+    """The message's HTML: a network reply is plain text, through the one sanitiser."""
+    return plain_text_render(text).html
 
 
 # --- Replying ----------------------------------------------------------------------------------
