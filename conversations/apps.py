@@ -7,5 +7,6 @@ class ConversationsConfig(AppConfig):
     verbose_name = _("Conversations")
 
     def ready(self):
-        # Links site accounts to people when customers sign in with X or Facebook.
-        from conversations import social_accounts  # noqa: F401
+        # social_accounts links site accounts to people when customers sign in
+        # with X or Facebook; replies records a sent reply's remote id on its message.
+        from conversations import replies, social_accounts  # noqa: F401

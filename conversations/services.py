@@ -16,8 +16,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from conversations import states
+from conversations import replies, states
 from conversations.models import Label, Person
+from conversations.replies import (  # noqa: F401  (re-exported)
+    ReplyNeedsPiiConfirmation,
+    ReplyRefused,
+    conversation_hand_over,
+    message_like,
+    reply_refusal,
+)
 from qa import notifications
 from qa import services as qa_services
 from qa.attachments import attachments_clean
@@ -31,14 +38,6 @@ CloseReason = Question.CloseReason
 CLOSE_REASONS_BY_HAND = (CloseReason.RESOLVED, CloseReason.IGNORED, CloseReason.SPAM)
 
 
-class ReplyRefused(Exception):
-    """A reply that must not be sent, with the reason staff read."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
 def _require_text(body: str, *, field: str = "body") -> None:
     if not body.strip():
         raise ValidationError({field: _("A message cannot be empty.")})
@@ -47,12 +46,17 @@ def _require_text(body: str, *, field: str = "body") -> None:
 # --- Messages ----------------------------------------------------------------------
 
 
-@transaction.atomic
-def conversation_reply(*, question: Question, author, body: str, is_public: bool = True) -> Message:
+def conversation_reply(
+    *, question: Question, author, body: str, is_public: bool = True, pii_confirmed: bool = False
+) -> Message:
     """Staff answer the customer where the conversation lives. On the web the
-    customer is e-mailed; on a network the reply goes out through the outbox."""
+    customer is e-mailed; on X and Facebook the reply goes out through the
+    outbox (conversations.replies: refused with ReplyRefused when it must not)."""
     if question.source == Question.Source.WEB:
-        return qa_services.question_answer(question=question, author=author, body=body, is_public=is_public)
+        with transaction.atomic():
+            return qa_services.question_answer(question=question, author=author, body=body, is_public=is_public)
+    if question.source in replies.NETWORKS:
+        return replies.network_reply(question=question, author=author, body=body, pii_confirmed=pii_confirmed)
     raise ReplyRefused(_("Replying on %(channel)s is not available yet.") % {"channel": question.get_source_display()})
 
 

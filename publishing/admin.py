@@ -113,9 +113,19 @@ def delivery_state_html(delivery: Delivery):
             delivery.delete_error[:160],
         )
     tip_gone = delivery.tip is None or not delivery.tip.is_published
-    if delivery.status == Delivery.Status.SENT and delivery.remote_id and tip_gone:
+    is_tip_post = delivery.purpose == Delivery.Purpose.POST
+    if is_tip_post and delivery.status == Delivery.Status.SENT and delivery.remote_id and tip_gone:
         # Unpublished or deleted a moment ago: the worker is taking the post down.
         return format_html('{}<span class="tipcast-deleted">{}</span>', status, _("being removed from the network"))
+    if (
+        delivery.purpose == Delivery.Purpose.REPLY
+        and delivery.status == Delivery.Status.PENDING
+        and not delivery.in_reply_to
+    ):
+        # A later part of a thread: due once the part before it is sent.
+        return format_html(
+            '{}<span class="tipcast-deleted">{}</span>', status, _("waits until the part before it is sent")
+        )
     return status
 
 
@@ -126,6 +136,7 @@ def delivery_state_html(delivery: Delivery):
 class DeliveryAdmin(ModelAdmin):
     list_display = [
         "tip_column",
+        "purpose",
         "channel",
         "state",
         "scheduled_for",
@@ -135,8 +146,8 @@ class DeliveryAdmin(ModelAdmin):
         "error_summary",
         "sent_at",
     ]
-    list_filter = ["status", "channel", "reconciliation", "error_kind"]
-    search_fields = ["tip__title", "tip_title", "remote_id"]
+    list_filter = ["purpose", "status", "channel", "reconciliation", "error_kind"]
+    search_fields = ["tip__title", "tip_title", "remote_id", "in_reply_to"]
     list_select_related = ["tip"]
     date_hierarchy = "scheduled_for"
     ordering = ["-scheduled_for", "-id"]
@@ -144,6 +155,10 @@ class DeliveryAdmin(ModelAdmin):
     readonly_fields = [
         "tip",
         "tip_title",
+        "purpose",
+        "in_reply_to",
+        "thread_root",
+        "part",
         "channel",
         "status",
         "scheduled_for",
@@ -191,8 +206,9 @@ class DeliveryAdmin(ModelAdmin):
         # Says whether a sent post was taken down (its tip unpublished or deleted).
         return delivery_state_html(delivery)
 
-    @admin.display(description=_("tip"), ordering="tip__title")
+    @admin.display(description=_("tip or reply"), ordering="tip__title")
     def tip_column(self, delivery):
+        # A reply or a like reads "Reply to …" / "Like of …" (Delivery.tip_label).
         return delivery.tip_label
 
     @admin.display(description=_("remote post"))
@@ -430,7 +446,8 @@ class DeliveryInline(TabularInline):
     ordering = ["channel"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("tip")
+        # The tip's own posts (a reply or a like never has a tip; said, not assumed).
+        return super().get_queryset(request).filter(purpose=Delivery.Purpose.POST).select_related("tip")
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -149,17 +149,20 @@ def deliveries_release_held(*, kind: str, retry_network_quota: bool = False) -> 
             Delivery.objects.filter(channel=kind, status=Status.HELD_BUDGET)
             .filter(eligible)
             .order_by("scheduled_for", "id")
-            .values_list("pk", flat=True)
+            .values_list("pk", "purpose")
         )
-        ids = list(held if room is None else held[:room])
+        rows = list(held if room is None else held[:room])
+        ids = [pk for pk, _purpose in rows]
         slot = Delivery.objects.last_post_time(kind)
-        for pk in ids:
-            # Oldest first, each in the next drip slot, so a released backlog
-            # does not burst onto the network.
-            slot = next_slot(kind=kind, now=now, last_post=slot)
+        for pk, purpose in rows:
+            # Oldest first, each tip post in the next drip slot, so a released
+            # backlog does not burst onto the network; a reply goes now (a
+            # customer is waiting, and it is never part of the drip).
+            if purpose == Delivery.Purpose.POST:
+                slot = next_slot(kind=kind, now=now, last_post=slot)
             Delivery.objects.filter(pk=pk, status=Status.HELD_BUDGET).update(
                 status=Status.PENDING,
-                scheduled_for=slot,
+                scheduled_for=slot if purpose == Delivery.Purpose.POST else now,
                 error_kind=Kind.NONE,
                 last_error="",
                 budget_month=None,

@@ -1,4 +1,4 @@
-"""Deliveries (the outbox), per-tip channel settings and channel health.
+"""Deliveries (the outbox: tip posts, replies and likes), per-tip channel settings and channel health.
 
 Models hold data and constraints only; publishing.services makes every change.
 """
@@ -14,7 +14,11 @@ from qa.models import Tip
 
 class DeliveryQuerySet(models.QuerySet):
     def due(self, *, now):
-        return self.filter(status=Delivery.Status.PENDING, scheduled_for__lte=now)
+        # A later part of a threaded reply waits for the part before it to be
+        # sent (which sets its in_reply_to).
+        return self.filter(status=Delivery.Status.PENDING, scheduled_for__lte=now).exclude(
+            purpose=Delivery.Purpose.REPLY, in_reply_to=""
+        )
 
     def backlog(self):
         """Rows staff may need to look at or wait for."""
@@ -30,7 +34,9 @@ class DeliveryQuerySet(models.QuerySet):
     def counted_in_month(self, *, kind: str, month: dt.date):
         """The posts a channel made (or may have made) in `month`: rows
         claimed in that month that are being sent, were sent, or may have
-        been (unknown). Retries, failures and cancels cost nothing."""
+        been (unknown). Retries, failures and cancels cost nothing. Replies
+        are posts (X bills them alike); a like is claimed without a month, so
+        it is not counted."""
         return self.filter(
             channel=kind,
             budget_month=month,
@@ -38,9 +44,10 @@ class DeliveryQuerySet(models.QuerySet):
         )
 
     def last_post_time(self, kind: str) -> dt.datetime | None:
-        """The channel's latest scheduled or sent post: the drip counts from here."""
+        """The channel's latest scheduled or sent tip post: the drip counts from
+        here (replies and likes go out when staff send them, outside the drip)."""
         times = (
-            self.filter(channel=kind)
+            self.filter(channel=kind, purpose=Delivery.Purpose.POST)
             .exclude(status=Delivery.Status.CANCELLED)
             .aggregate(scheduled=models.Max("scheduled_for"), sent=models.Max("sent_at"))
         )
@@ -49,7 +56,13 @@ class DeliveryQuerySet(models.QuerySet):
 
 
 class Delivery(models.Model):
-    """One tip on one channel: the audit trail of its post.
+    """One tip on one channel (or one reply post, or one like): the audit trail of its post.
+
+    purpose "post": a tip's post. "reply": one post of a staff reply, its exact
+    text in post_text from creation, answering in_reply_to; a reply longer than
+    one post is up to three rows (part 1..3, later parts point to part 1 with
+    thread_root) and part k>1 is not due until part k-1 is sent and gives it
+    in_reply_to. "like": a like of the post in_reply_to.
 
     pending -> sending -> sent | failed | unknown; pending -> cancelled.
     pending -> held_budget -> pending: the channel's monthly budget is spent
@@ -81,6 +94,11 @@ class Delivery(models.Model):
         BUDGET_CAP = "budget_cap", _("Monthly cap reached")
         NETWORK_QUOTA = "network_quota", _("Network quota share reached")
 
+    class Purpose(models.TextChoices):
+        POST = "post", _("Tip post")
+        REPLY = "reply", _("Reply")
+        LIKE = "like", _("Like")
+
     class Reconciliation(models.TextChoices):
         """What a look-up on the network concluded when a send's outcome was
         not known (its worker died, or the network did not answer)."""
@@ -98,6 +116,19 @@ class Delivery(models.Model):
     # The tip's title, kept when the tip is deleted so the admin still names it.
     tip_title = models.CharField(_("title of the deleted tip"), max_length=200, blank=True)
     channel = models.CharField(_("channel"), max_length=32)
+    purpose = models.CharField(_("purpose"), max_length=8, choices=Purpose.choices, default=Purpose.POST)
+    # A reply: the remote post or comment it answers; a like: the post liked.
+    in_reply_to = models.CharField(_("in reply to"), max_length=200, blank=True)
+    # Parts 2 and 3 of a threaded reply point to part 1 (which points nowhere).
+    thread_root = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="later_parts",
+        verbose_name=_("first part of the thread"),
+    )
+    part = models.PositiveSmallIntegerField(_("part"), default=1)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     scheduled_for = models.DateTimeField(_("scheduled for"), default=timezone.now)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
@@ -131,7 +162,8 @@ class Delivery(models.Model):
     # The month (its first day, in TIME_ZONE) this row counts against the
     # channel's budget: set when it is claimed, cleared when the outcome is
     # "nothing was posted" (retry, failure, cancel). A held row keeps the
-    # month it was held in, so a new month can release it.
+    # month it was held in, so a new month can release it. A like never has
+    # one: the cap counts posts.
     budget_month = models.DateField(_("budget month"), null=True, blank=True)
     # Whether the post carried a link: X bills those many times more.
     post_has_link = models.BooleanField(_("post carries a link"), default=True)
@@ -142,7 +174,14 @@ class Delivery(models.Model):
         ordering = ["scheduled_for", "id"]
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
-        constraints = [models.UniqueConstraint(fields=["tip", "channel"], name="one_delivery_per_tip_and_channel")]
+        constraints = [
+            models.UniqueConstraint(fields=["tip", "channel"], name="one_delivery_per_tip_and_channel"),
+            models.UniqueConstraint(
+                fields=["thread_root", "part"],
+                condition=models.Q(thread_root__isnull=False),
+                name="one_delivery_per_thread_part",
+            ),
+        ]
         indexes = [
             models.Index(fields=["status", "scheduled_for"]),
             models.Index(fields=["channel", "status"]),
@@ -155,7 +194,17 @@ class Delivery(models.Model):
 
     @property
     def tip_label(self) -> str:
-        """The tip's title, or the title kept when the tip was deleted."""
+        """What the row is for: the tip's title (or the title kept when the tip
+        was deleted), or the post a reply answers or a like targets."""
+        if self.purpose == self.Purpose.REPLY:
+            if self.part > 1:
+                return _("Reply to %(remote_id)s (part %(part)d)") % {
+                    "remote_id": self.in_reply_to or _("the part before"),
+                    "part": self.part,
+                }
+            return _("Reply to %(remote_id)s") % {"remote_id": self.in_reply_to}
+        if self.purpose == self.Purpose.LIKE:
+            return _("Like of %(remote_id)s") % {"remote_id": self.in_reply_to}
         if self.tip_id is not None:
             return str(self.tip)
         return _("%(title)s (deleted)") % {"title": self.tip_title}

@@ -20,11 +20,10 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 
-from publishing import budget, claims
+from publishing import budget, claims, purposes
 from publishing.channels import registry
-from publishing.channels.base import PublishError
 from publishing.enqueue import _publisher, delivery_enqueue_send, enqueue_task
-from publishing.models import ChannelState, Delivery, TipChannelSetting
+from publishing.models import ChannelState, Delivery
 from publishing.sending import (
     Reconciliation,
     _finish,
@@ -116,23 +115,12 @@ def delivery_reconcile(*, delivery_id: int) -> str | None:
     return status
 
 
-def _composed_text(delivery: Delivery, channel) -> str:
-    """What was (most likely) posted: the outcome was never recorded."""
-    if delivery.tip is None:  # the tip was deleted: its text is gone
-        return ""
-    setting = TipChannelSetting.objects.filter(tip=delivery.tip, channel=delivery.channel).first()
-    try:
-        return channel.compose(delivery.tip, text_override=setting.text_override if setting else "").text
-    except PublishError:
-        return ""
-
-
 def _reconcile(delivery: Delivery) -> str:
     channel = registry.get_channel(delivery.channel)
     found = delivery_lookup(delivery, channel)
     if found.remote is not None:
         return _record_sent(
-            delivery, found.remote, text=_composed_text(delivery, channel), reconciliation=Reconciliation.FOUND
+            delivery, found.remote, text=purposes.composed_text(delivery, channel), reconciliation=Reconciliation.FOUND
         ).status
     if not found.absent:
         return record_unknown(delivery, found, what_happened="The worker stopped while sending.").status
@@ -161,7 +149,8 @@ class SweepReport:
 
 def deliveries_sweep() -> SweepReport:
     """The periodic safety net: enqueue a reconcile for every row whose sender
-    is gone, a delete for every post of an unpublished tip still up, and a
+    is gone, a delete for every post of an unpublished tip still up (tip
+    posts only: replies and likes have no tip), and a
     send for every due row (after releasing held rows that now fit their
     channel's budget)."""
     released = deliveries_release_gone_holders()
@@ -171,7 +160,9 @@ def deliveries_sweep() -> SweepReport:
     lapsed = Delivery.objects.filter(status=Status.SENDING).filter(_lease_lapsed(now))
     to_reconcile = list(lapsed.order_by("lease_expires_at", "id").values_list("pk", flat=True)[:SWEEP_FANOUT])
     undeleted = (
-        Delivery.objects.filter(status=Status.SENT, deleted_at__isnull=True, delete_error="")
+        Delivery.objects.filter(
+            purpose=Delivery.Purpose.POST, status=Status.SENT, deleted_at__isnull=True, delete_error=""
+        )
         .exclude(remote_id="")
         .exclude(tip__status=Tip.Status.PUBLISHED)
     )

@@ -32,13 +32,12 @@ from django.db.models import DateTimeField, F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from publishing import budget, claims, notifications
+from publishing import budget, claims, notifications, purposes
 from publishing.channels import registry
 from publishing.channels.base import FindResult, PublishError, Remote
-from publishing.enqueue import enqueue_task
-from publishing.models import ChannelState, Delivery, TipChannelSetting
+from publishing.models import ChannelState, Delivery
+from publishing.purposes import tip_is_published
 from publishing.scheduling import retry_delay
-from qa.models import Tip
 
 logger = logging.getLogger("publishing.services")
 
@@ -58,13 +57,6 @@ class SendOutcome:
     retry_in: float | None = None
 
 
-def tip_is_published(tip) -> bool:
-    # Asked of the database: the caller may hold an instance older than the row.
-    if tip is None:  # the tip was deleted
-        return False
-    return Tip.objects.filter(pk=tip.pk).published().exists()
-
-
 # --- Sending ---------------------------------------------------------------------------------------
 
 
@@ -82,13 +74,18 @@ def _delivery_claim(*, delivery_id: int | None, now: dt.datetime) -> Delivery | 
         if delivery_id is not None:
             due = due.filter(pk=delivery_id)
         row = (
-            due.select_for_update(skip_locked=True).order_by("scheduled_for", "id").values_list("pk", "channel").first()
+            due.select_for_update(skip_locked=True)
+            .order_by("scheduled_for", "id")
+            .values_list("pk", "channel", "purpose")
+            .first()
         )
         if row is None:
             return None
-        pk, kind = row
-        month = budget.month_of(now)
-        if not budget.claim_allowed(kind=kind, month=month):
+        pk, kind, purpose = row
+        # The cap counts posts (replies included: X bills them alike); a like
+        # is not one, so it neither waits for the cap nor counts against it.
+        month = None if purpose == Delivery.Purpose.LIKE else budget.month_of(now)
+        if month is not None and not budget.claim_allowed(kind=kind, month=month):
             budget.delivery_hold(
                 delivery_id=pk,
                 kind=kind,
@@ -136,7 +133,7 @@ def _record_sent(
     text: str,
     note: str = "",
     reconciliation: str | None = None,
-    has_link: bool = True,
+    has_link: bool | None = None,
 ) -> SendOutcome:
     now = timezone.now()
     if remote.existing:
@@ -144,6 +141,8 @@ def _record_sent(
         reconciliation = Reconciliation.FOUND
         note = note or "The network had already accepted this post from an earlier attempt; it was recorded."
     fields = {} if reconciliation is None else {"reconciliation": reconciliation}
+    if has_link is not None:  # else (found by a look-up) the row keeps what it knew
+        fields["post_has_link"] = has_link
     if _finish(
         delivery,
         status=Status.SENT,
@@ -154,13 +153,10 @@ def _record_sent(
         last_error=note,
         error_code="",
         error_kind=Kind.NONE,
-        post_has_link=has_link,
         **fields,
     ):
         _channel_state_update(delivery.channel, last_success_at=now)
-        if not tip_is_published(delivery.tip):
-            # Unpublished while the post was in flight: take it down again.
-            enqueue_task("delete_remote_post", delivery.pk)
+        purposes.after_sent(delivery, remote)
     return SendOutcome(delivery.pk, Status.SENT)
 
 
@@ -269,13 +265,12 @@ def channel_mark_needs_reauth(*, kind: str, message: str) -> None:
 
 
 def delivery_lookup(delivery: Delivery, channel) -> FindResult:
-    """Search the network for the delivery's post, back to its first claim.
-    Never raises: whatever goes wrong is a result that cannot tell."""
+    """Search the network for the delivery's post (its reply, its like), back
+    to its first claim. Never raises: whatever goes wrong is a result that
+    cannot tell."""
     since = (delivery.first_claimed_at or delivery.claimed_at or timezone.now()) - LOOKUP_CLOCK_MARGIN
-    if delivery.tip is None:
-        return FindResult.cannot_tell("the tip was deleted, so its post cannot be searched for")
     try:
-        return channel.find(delivery.tip, since=since)
+        return purposes.lookup(delivery, channel, since=since)
     except Exception as error:
         logger.exception("find() failed for delivery %s", delivery.pk)
         return FindResult.cannot_tell(f"the look-up failed: {error}")
@@ -311,29 +306,13 @@ def _record_ambiguous(
 
 
 def _delivery_post(delivery: Delivery) -> SendOutcome:
-    tip = delivery.tip
-    if tip is None:  # deleted after the row was queued
-        _finish(delivery, status=Status.CANCELLED)
-        return SendOutcome(delivery.pk, Status.CANCELLED)
-    setting = TipChannelSetting.objects.filter(tip=tip, channel=delivery.channel).first()
     channel = registry.get_channel(delivery.channel)
-    ticked = setting.enabled if setting is not None else not channel.opt_in
-    if not tip.is_published or not ticked:
-        _finish(delivery, status=Status.CANCELLED)
-        return SendOutcome(delivery.pk, Status.CANCELLED)
-    if not channel.enabled:
-        return _record_failure(
-            delivery,
-            status=Status.FAILED,
-            kind=Kind.DISABLED,
-            message="The channel is not configured: its credentials are missing.",
-        )
-    try:
-        post = channel.compose(tip, text_override=setting.text_override if setting else "")
-    except PublishError as error:
-        return _record_failure(
-            delivery, status=Status.FAILED, kind=Kind.PERMANENT, message=error.message, code=error.code
-        )
+    post = purposes.delivery_payload(delivery, channel)
+    if isinstance(post, purposes.Skip):
+        if not post.kind:
+            _finish(delivery, status=Status.CANCELLED)
+            return SendOutcome(delivery.pk, Status.CANCELLED)
+        return _record_failure(delivery, status=Status.FAILED, kind=post.kind, message=post.message, code=post.code)
     if _idempotency_expired(delivery, channel):
         found = delivery_lookup(delivery, channel)
         if found.remote is not None:
@@ -348,13 +327,13 @@ def _delivery_post(delivery: Delivery) -> SendOutcome:
         first_attempt_at=delivery.first_claimed_at or delivery.claimed_at,
     )
     try:
-        remote = channel.send(post)
+        remote = purposes.network_call(delivery, channel, post)
     except PublishError as error:
         return _record_error(delivery, channel, error, text=post.text)
     except Exception as error:
         logger.exception("Unexpected error sending delivery %s", delivery.pk)
         return _record_ambiguous(delivery, channel, message=f"Unexpected error: {error}", text=post.text)
-    return _record_sent(delivery, remote, text=post.text, has_link=bool(post.link))
+    return _record_sent(delivery, remote, text=post.text, has_link=purposes.post_carries_link(delivery, post))
 
 
 def _idempotency_expired(delivery: Delivery, channel) -> bool:
@@ -377,7 +356,8 @@ def delivery_idempotency_key(delivery: Delivery) -> str:
 
 
 def delivery_send(*, delivery_id: int | None = None) -> SendOutcome | None:
-    """Claim a due delivery (this one, or the next due one) and post it.
+    """Claim a due delivery (this one, or the next due one) and post it (or
+    the reply, or the like).
     Returns None when there was nothing to claim: not due, or someone else
     has it. Safe to call twice for the same row."""
     delivery = _delivery_claim(delivery_id=delivery_id, now=timezone.now())
@@ -401,7 +381,7 @@ def delivery_send(*, delivery_id: int | None = None) -> SendOutcome | None:
 
 def delivery_delete_remote(*, delivery_id: int) -> None:
     """Take a sent post down because its tip was unpublished or deleted; record the result."""
-    delivery = Delivery.objects.select_related("tip").filter(pk=delivery_id).first()
+    delivery = Delivery.objects.select_related("tip").filter(pk=delivery_id, purpose=Delivery.Purpose.POST).first()
     if delivery is None or delivery.status != Status.SENT or delivery.deleted_at or not delivery.remote_id:
         return
     if tip_is_published(delivery.tip):

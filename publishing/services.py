@@ -4,6 +4,9 @@
   transaction (the outbox); the send is enqueued only after commit.
 - Edits never repost, republishing never reposts; only "post again" does.
 - Tips published together are spread out by the drip (publishing.scheduling).
+- Replies and likes (reply_enqueue, like_enqueue) are rows of the same outbox,
+  sent by the same claim, lease, reconcile, retries and budget, outside the drip
+  (publishing.purposes says what differs).
 
 Sending itself (claim, network call, outcomes, reconciliation, sweep) lives in
 publishing.sending and is re-exported here, so callers need one module.
@@ -29,6 +32,7 @@ from publishing.enqueue import (  # noqa: F401  (re-exported)
     enqueue_task,
 )
 from publishing.models import ChannelState, Delivery, TipChannelSetting
+from publishing.purposes import later_parts_cancel, text_has_link
 from publishing.recovery import (  # noqa: F401  (re-exported)
     SweepReport,
     deliveries_recover_now,
@@ -152,6 +156,75 @@ def deliveries_withdraw_for_deleted_tip(*, tip) -> None:
     deliveries_withdraw_for_tip(tip=tip)
 
 
+# --- Replies and likes ---------------------------------------------------------------------------
+
+
+def _replies_check(kind: str, *, likes: bool = False):
+    channel = registry.get_channel(kind)
+    supported = channel.supports_likes if likes else channel.supports_replies
+    if not supported:
+        raise ValueError(f"The {kind} channel cannot send {'likes' if likes else 'replies'}.")
+    return channel
+
+
+def reply_enqueue(*, channel: str, in_reply_to: str, parts: list[str]) -> Delivery:
+    """Queue a reply to the remote post `in_reply_to` on `channel`: one row per
+    post (at most the channel's reply_max_parts), each with its exact text;
+    part 1 is sent at once, part k+1 once part k is sent, answering it.
+    Returns part 1. Callers check the content (length, personal data, who may
+    be answered); this refuses only what the outbox cannot do. The send is
+    enqueued after commit."""
+    network = _replies_check(channel)
+    texts = [part for part in parts if part.strip()]
+    if not in_reply_to:
+        raise ValueError("A reply needs the remote id of the post it answers.")
+    if not texts or len(texts) > network.reply_max_parts:
+        raise ValueError(f"A reply on {channel} is 1 to {network.reply_max_parts} posts, not {len(texts)}.")
+    now = timezone.now()
+    with transaction.atomic():
+        first = Delivery.objects.create(
+            purpose=Delivery.Purpose.REPLY,
+            channel=channel,
+            in_reply_to=in_reply_to,
+            post_text=texts[0],
+            post_has_link=text_has_link(texts[0]),
+            scheduled_for=now,
+            created_at=now,
+        )
+        for number, text in enumerate(texts[1:], start=2):
+            Delivery.objects.create(
+                purpose=Delivery.Purpose.REPLY,
+                channel=channel,
+                thread_root=first,
+                part=number,
+                post_text=text,
+                post_has_link=text_has_link(text),
+                scheduled_for=now,
+                created_at=now,
+            )
+        enqueue_sends_after_commit([first], now=now)
+    return first
+
+
+def like_enqueue(*, channel: str, remote_id: str) -> Delivery:
+    """Queue a like of the remote post `remote_id` on `channel` (sent after commit)."""
+    _replies_check(channel, likes=True)
+    if not remote_id:
+        raise ValueError("A like needs the remote id of the post it likes.")
+    now = timezone.now()
+    with transaction.atomic():
+        like = Delivery.objects.create(
+            purpose=Delivery.Purpose.LIKE,
+            channel=channel,
+            in_reply_to=remote_id,
+            post_has_link=False,
+            scheduled_for=now,
+            created_at=now,
+        )
+        enqueue_sends_after_commit([like], now=now)
+    return like
+
+
 # --- Staff actions ---------------------------------------------------------------------------------
 
 
@@ -221,12 +294,16 @@ def delivery_send_anyway(*, delivery: Delivery) -> bool:
     return _delivery_requeue(delivery=delivery, allowed={Status.UNKNOWN})
 
 
+@transaction.atomic
 def delivery_cancel(*, delivery: Delivery) -> bool:
-    return bool(
-        Delivery.objects.filter(
-            pk=delivery.pk, status__in=[Status.PENDING, Status.HELD_BUDGET, Status.FAILED, Status.UNKNOWN]
-        ).update(status=Status.CANCELLED, updated_at=timezone.now())
-    )
+    """Cancel a row that was not sent (or may not have been); the later parts
+    of a cancelled reply go with it (they would answer nothing)."""
+    cancelled = Delivery.objects.filter(
+        pk=delivery.pk, status__in=[Status.PENDING, Status.HELD_BUDGET, Status.FAILED, Status.UNKNOWN]
+    ).update(status=Status.CANCELLED, updated_at=timezone.now())
+    if cancelled:
+        later_parts_cancel(delivery)
+    return bool(cancelled)
 
 
 def channel_clear_reauth(*, kind: str) -> None:

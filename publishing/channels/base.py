@@ -11,6 +11,9 @@ except a network session they must keep between processes
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -166,6 +169,12 @@ class Channel:
     # it does not). Past it, a delivery whose earlier attempt may have posted
     # is looked up again before anything is sent.
     idempotency_window: dt.timedelta | None = None
+    # send() posts Post.in_reply_to replies and find_reply() can look them up.
+    supports_replies: bool = False
+    # like() works on this network.
+    supports_likes: bool = False
+    # The most posts one reply may become on this network (seed 001: three).
+    reply_max_parts: int = 3
 
     def __init__(self, config: dict | None = None):
         self.config = config or {}
@@ -190,6 +199,26 @@ class Channel:
         from publishing.compose import link_points_to_tip
 
         return self.find_post(lambda item: any(link_points_to_tip(url, tip) for url in item.urls), since=since)
+
+    def find_reply(self, post: Post, *, since: dt.datetime) -> FindResult:
+        """Search the account's posts made since `since` for the reply `post`:
+        one answering post.in_reply_to with the same text (links and spacing
+        aside, which networks rewrite). Never raises."""
+        wanted = reply_text_key(post.text)
+        return self.find_post(
+            lambda item: item.in_reply_to == post.in_reply_to and reply_text_key(item.text) == wanted, since=since
+        )
+
+    def like(self, remote_id: str) -> None:
+        """Like the post or comment `remote_id` as the account; raises
+        PublishError. Liking a post already liked is not an error."""
+        raise NotImplementedError
+
+    def find_like(self, remote_id: str, *, since: dt.datetime) -> FindResult:
+        """Whether a like whose outcome is unknown may be sent again. A like is
+        a state, not a new post (X and Facebook keep one like per account and
+        post), so sending it twice cannot like twice."""
+        return FindResult.resend_is_safe("a like is idempotent: liking the same post again changes nothing")
 
     def find_post(
         self,
@@ -236,6 +265,17 @@ class Channel:
         """Remove a post; raises PublishError. Deleting a post that is already
         gone is not an error."""
         raise NotImplementedError
+
+
+_LINK = re.compile(r"https?://\S+")
+
+
+def reply_text_key(text: str) -> str:
+    """A reply's text as comparable across what we sent and what the network
+    shows: links become one token (X wraps them in t.co), whitespace is
+    collapsed, Unicode is NFC, and HTML entities (X escapes & < >) are read."""
+    text = _LINK.sub("<link>", unicodedata.normalize("NFC", html.unescape(text or "")))
+    return " ".join(text.split())
 
 
 def _utc(moment: dt.datetime) -> str:

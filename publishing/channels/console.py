@@ -18,6 +18,8 @@ logger = logging.getLogger("publishing.console")
 class ConsoleChannel(Channel):
     kind = "console"
     label = _("Console (log only)")
+    supports_replies = True
+    supports_likes = True
 
     @property
     def enabled(self) -> bool:
@@ -37,13 +39,23 @@ class ConsoleChannel(Channel):
 
     def send(self, post: Post) -> Remote:
         remote = Remote(id=f"console-{uuid.uuid4()}", url="")
-        logger.info("Post %s to the console channel:\n%s\n(link: %s)", remote.id, post.text, post.link)
+        if post.in_reply_to:
+            logger.info("Reply %s to %s on the console channel:\n%s", remote.id, post.in_reply_to, post.text)
+        else:
+            logger.info("Post %s to the console channel:\n%s\n(link: %s)", remote.id, post.text, post.link)
         return remote
+
+    def like(self, remote_id: str) -> None:
+        logger.info("Like %s on the console channel.", remote_id)
 
     def find(self, tip, *, since) -> FindResult:
         """Always absent: the console keeps no record of what it logged, and
         logging a post twice harms no one, so an orphaned delivery is simply
         logged again."""
+        return FindResult.proven_absent(pages=0)
+
+    def find_reply(self, post: Post, *, since) -> FindResult:
+        """Always absent, as for posts: an orphaned reply is logged again."""
         return FindResult.proven_absent(pages=0)
 
     def delete(self, remote: Remote) -> None:
