@@ -1,10 +1,49 @@
-"""Reads for conversations: the history staff read before replying."""
+"""Reads for conversations: what waits in the staff inbox, one conversation's
+history, the same customer's other conversations (the history staff read
+before replying), and whether the team is on duty.
+
+The inbox list itself is the admin changelist of qa.Question (qa/admin/questions.py);
+these are the reads it and the conversation page share.
+"""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+import datetime as dt
+from importlib import import_module
 
-from qa.models import Question
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.utils import timezone
+
+from qa.models import Message, Question
+
+Status = Question.Status
+
+# Waiting on staff: a new conversation, or one the customer wrote to again.
+WAITING_ON_US = (Status.NEW, Status.WAITING_US)
+
+# Oldest waiting first: what waits on us (new or written to again) before the
+# rest, each group by how long it has been in its state (index status, waiting_since).
+INBOX_ORDERING = [
+    Case(When(status__in=WAITING_ON_US, then=Value(0)), default=Value(1), output_field=IntegerField()).asc(),
+    "waiting_since",
+    "pk",
+]
+
+
+def inbox_waiting_count() -> int:
+    """The number of conversations waiting on staff (the sidebar's badge)."""
+    return Question.objects.filter(status__in=WAITING_ON_US).count()
+
+
+def conversation_history(*, question: Question) -> list[Message]:
+    """Everything said in the conversation, in order: the customer's messages,
+    staff replies with their sending state, and internal notes."""
+    messages = question.messages.select_related("author", "person", "delivery").order_by("created_at", "pk")
+    if attachments_template() and hasattr(Message, "attachments"):
+        messages = messages.prefetch_related("attachments")
+    return list(messages)
 
 
 def conversation_earlier(*, question: Question, limit: int = 20) -> QuerySet[Question]:
@@ -26,3 +65,31 @@ def conversation_earlier(*, question: Question, limit: int = 20) -> QuerySet[Que
         .select_related("person", "asker")
         .order_by("-created_at")[:limit]
     )
+
+
+def attachments_template() -> str | None:
+    """The web follow-up's attachment list (branch conv-web), when it has landed."""
+    return _template_if_present("conversations/_attachments.html")
+
+
+def composer_template() -> str | None:
+    """The reply composer (branch conv-compose), when it has landed."""
+    return _template_if_present("conversations/_composer.html")
+
+
+def _template_if_present(name: str) -> str | None:
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return None
+    return name
+
+
+def support_status(now: dt.datetime | None = None):
+    """Whether the team is on duty (support hours, branch conv-compose), or
+    None while that module has not landed. The one call point the inbox uses."""
+    try:
+        support_hours = import_module("conversations.support_hours")
+    except ImportError:
+        return None
+    return support_hours.support_status(now or timezone.now())

@@ -117,7 +117,7 @@ def test_screenshots_of_each_staff_page(site, new_page, signed_in, screenshot_di
             if name == "question":
                 # The customer's Markdown list keeps its bullets, indented like text (the theme resets lists).
                 bullets = page.evaluate(
-                    """() => { const list = document.querySelector('.tipcast-question .tipcast-prose ul');
+                    """() => { const list = document.querySelector('.tipcast-history .tipcast-prose ul');
                        const style = getComputedStyle(list);
                        return [style.listStyleType, parseFloat(style.paddingLeft)]; }"""
                 )
