@@ -73,14 +73,14 @@ def test_dashboard_numbers_link_to_the_filtered_lists(staff_client, make_questio
 
     inbox = reverse("admin:qa_question_changelist")
     deliveries = reverse("admin:publishing_delivery_changelist")
-    assert _stat(page, f"{inbox}?status__exact=new") == "4"
-    assert _stat(page, f"{inbox}?status__exact=new&amp;assignee=none") == "2"
+    assert _stat(page, f"{inbox}?state=waiting") == "4"
+    assert _stat(page, f"{inbox}?state=waiting&amp;assignee=none") == "2"
     assert "3 days" in page  # the oldest wait, in words
     assert _stat(page, f"{deliveries}?status__exact=failed") == "1"
     assert _stat(page, f"{deliveries}?status__exact=unknown") == "1"
     assert _stat(page, f"{deliveries}?status__exact=pending") == "1"
     # Each link opens a list that really is filtered that way.
-    unassigned = staff_client.get(f"{inbox}?status__exact=new&assignee=none")
+    unassigned = staff_client.get(f"{inbox}?state=waiting&assignee=none")
     assert unassigned.status_code == 200 and unassigned.context["cl"].result_count == 2
 
 
@@ -135,7 +135,7 @@ def test_agents_see_only_what_they_may_open(client, db):
     ]
     # No System group, and the dashboard shows the inbox but not the publishing numbers.
     page = response.content.decode()
-    assert "questions waiting" in page and "failed deliver" not in page
+    assert "conversations waiting on us" in page and "failed deliver" not in page
 
 
 def test_only_admin_pages_relax_the_csp_for_the_theme(staff_client, db):
