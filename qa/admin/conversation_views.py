@@ -37,9 +37,11 @@ def page_context(model_admin, request, object_id) -> dict:
     )
     if question is None:
         return {}
+    history = conversation_selectors.conversation_history(question=question)
     return {
         "conversation": question,
-        "history": conversation_selectors.conversation_history(question=question),
+        "history": history,
+        "has_reply": any(message.kind == message.Kind.REPLY for message in history),
         "earlier_conversations": list(
             conversation_selectors.conversation_earlier(question=question, limit=EARLIER_SHOWN)
         ),
