@@ -160,7 +160,7 @@ def main() -> None:
     client.force_login(boss)
     inbox = reverse("admin:qa_question_changelist")
     label = Label.objects.order_by("pk").first()
-    busy_person = Question.objects.filter(person__isnull=False).order_by("-pk").first()
+    busy = Question.objects.filter(person__isnull=False).order_by("-pk").first()
     pages = [
         ("Inbox (every conversation, oldest waiting first)", inbox),
         ("Waiting on us", f"{inbox}?state=waiting"),
@@ -174,7 +174,7 @@ def main() -> None:
         ("Japanese", f"{inbox}?language__exact=ja"),
         ("Page 200", f"{inbox}?p=200"),
         ("Search: a handle", f"{inbox}?q=customer_12345"),
-        ("A conversation page (with the person's earlier ones)", reverse("admin:qa_question_change", args=[busy_person.pk])),
+        ("A conversation page (and the person's earlier ones)", reverse("admin:qa_question_change", args=[busy.pk])),
     ]
     results = [{"page": name, "url": url, **measure(client, url, args.iterations)} for name, url in pages]
     version = _server_version()

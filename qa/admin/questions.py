@@ -6,6 +6,8 @@ The page's POST-only buttons (assign to me, internal note, do not contact)
 are in qa/admin/conversation_views.py; the filters in qa/admin/inbox_filters.py.
 """
 
+import copy
+
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
@@ -24,6 +26,11 @@ from qa.admin.forms import ANSWER_PUBLICLY, QuestionAdminForm
 from qa.admin.inbox_filters import AssigneeFilter, DoNotContactFilter, LabelFilter, StateFilter, WaitingAgeFilter
 from qa.models import Question
 from qa.waiting import waiting_time_text
+
+
+def _draft_key(question) -> str:
+    return f"tipcast-refused-reply-{question.pk}"
+
 
 # Material Symbols for each channel; the channel's name is always written beside it.
 CHANNEL_ICONS = {"web": "language", "x": "alternate_email", "facebook": "thumb_up", "feed": "rss_feed"}
@@ -196,14 +203,40 @@ class QuestionAdmin(ModelAdmin):
         if not button:
             return
         is_public = button == ANSWER_PUBLICLY
-        answer = conversation_services.conversation_reply(
-            question=obj, author=request.user, body=form.cleaned_data["answer_body"], is_public=is_public
-        )
+        body = form.cleaned_data["answer_body"]
+        try:
+            answer = conversation_services.conversation_reply(
+                question=obj, author=request.user, body=body, is_public=is_public
+            )
+        except conversation_services.ReplyRefused as refusal:
+            # Not sent (do not contact, personal data, the network's rules): say why and
+            # keep the text in the box for the next try (see get_form).
+            self.message_user(request, refusal.message, messages.ERROR)
+            request.session[_draft_key(obj)] = body
+            request._tipcast_refused = True
+            return
         # response_change() sends staff on to the new tip after a public answer.
         request._tipcast_new_tip = services.tip_create_from_answer(answer=answer) if is_public else None
         request._tipcast_answered = True
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None and request.method == "GET" and not hasattr(request, "_tipcast_draft"):
+            # get_form runs more than once per page (fieldsets, then the form): read the draft once.
+            request._tipcast_draft = request.session.pop(_draft_key(obj), None)
+        draft = getattr(request, "_tipcast_draft", None)
+        if not draft:
+            return form
+        # A reply the service refused a moment ago: back in the box, nothing lost.
+        fields = {name: copy.deepcopy(field) for name, field in form.base_fields.items()}
+        fields["answer_body"].initial = draft
+        with_draft = type(form.__name__, (form,), {})
+        with_draft.base_fields = fields  # after the metaclass, which builds base_fields afresh
+        return with_draft
+
     def response_change(self, request, obj):
+        if getattr(request, "_tipcast_refused", False):
+            return HttpResponseRedirect(reverse("admin:qa_question_change", args=[obj.pk]))
         if not getattr(request, "_tipcast_answered", False):
             return super().response_change(request, obj)
         tip = request._tipcast_new_tip

@@ -411,3 +411,23 @@ def test_state_assignee_and_labels_are_edited_on_the_page(staff_client, staff):
     question.refresh_from_db()
     assert (question.status, question.assignee) == (Question.Status.WAITING_CUSTOMER, staff)
     assert set(question.labels.all()) == {refund, bug}
+
+
+def test_a_refused_reply_says_why_and_keeps_the_text(staff_client, make_question, monkeypatch):
+    question = make_question()
+
+    def refuse(**kwargs):
+        raise conversation_services.ReplyRefused("This person asked not to be contacted.")
+
+    monkeypatch.setattr(conversation_services, "conversation_reply", refuse)
+    data = {"status": question.status, "close_reason": "", "answer_body": "お届けは明日です。", "_answer_private": "1"}
+
+    response = staff_client.post(_change_url(question), data, follow=True)
+
+    page = response.content.decode()
+    assert response.redirect_chain[-1][0] == _change_url(question)
+    assert "This person asked not to be contacted." in page
+    assert "お届けは明日です。</textarea>" in page
+    assert not Message.objects.filter(kind=Message.Kind.REPLY).exists()
+    # Shown once: the next visit starts with an empty box.
+    assert "お届けは明日です。</textarea>" not in staff_client.get(_change_url(question)).content.decode()
