@@ -219,6 +219,15 @@ class QuestionAdmin(ModelAdmin):
         request._tipcast_new_tip = services.tip_create_from_answer(answer=answer) if is_public else None
         request._tipcast_answered = True
 
+    def save_related(self, request, form, formsets, change):
+        # Labels go through their service (the form lists them; the service sets them).
+        labels = form.cleaned_data.pop("labels", None)
+        super().save_related(request, form, formsets, change)
+        if labels is not None:
+            conversation_services.conversation_set_labels(
+                question=form.instance, names=[label.name for label in labels]
+            )
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         if obj is not None and request.method == "GET" and not hasattr(request, "_tipcast_draft"):

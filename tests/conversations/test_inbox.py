@@ -374,23 +374,22 @@ def test_do_not_contact_needs_the_person_permission(client, staff):
     assert "Mark as do not contact" not in client.get(_change_url(question)).content.decode()
 
 
-def test_earlier_conversations_of_the_same_person_and_account(staff_client, make_question, customer, other_customer):
+def test_the_same_customers_other_conversations_beside_this_one(staff_client, make_question, customer, other_customer):
     person = _person("hanako", user=customer)
     on_x = _wait(_conversation("前回: Xで配送", person=person), days=30)
     on_web = _wait(make_question(title="前回: Webで返品", asker=customer), days=10)
     _wait(make_question(title="他人の質問", asker=other_customer), days=5)
     current = _conversation("今回", person=person)
-    later = _conversation("後の会話", person=person)
-    _wait(later, seconds=-60)
 
     page = staff_client.get(_change_url(current)).content.decode()
-    earlier = page[page.index("Earlier conversations") :]
+    others = page[page.index("Their other conversations") :]
 
-    assert earlier.index("前回: Webで返品") < earlier.index("前回: Xで配送")  # newest first
-    assert _change_url(on_x) in earlier and _change_url(on_web) in earlier
-    assert "他人の質問" not in earlier and "後の会話" not in earlier
-    # From the web question, the X conversation of the person linked to the account shows too.
-    assert "前回: Xで配送" in staff_client.get(_change_url(on_web)).content.decode()
+    assert others.index("前回: Webで返品") < others.index("前回: Xで配送")  # newest first
+    assert _change_url(on_x) in others and _change_url(on_web) in others
+    assert "他人の質問" not in others and _change_url(current) not in others
+    # From the web question, the X conversations of the person linked to the account show too.
+    from_web = staff_client.get(_change_url(on_web)).content.decode()
+    assert "前回: Xで配送" in from_web and "今回" in from_web
 
 
 def test_first_conversation_says_so(staff_client):
