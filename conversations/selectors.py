@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from importlib import import_module
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Q, QuerySet
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils import timezone
 
+from qa.conversation_models import inbox_rank
 from qa.models import Message, Question
 
 Status = Question.Status
@@ -24,12 +25,9 @@ Status = Question.Status
 WAITING_ON_US = (Status.NEW, Status.WAITING_US)
 
 # Oldest waiting first: what waits on us (new or written to again) before the
-# rest, each group by how long it has been in its state (index status, waiting_since).
-INBOX_ORDERING = [
-    Case(When(status__in=WAITING_ON_US, then=Value(0)), default=Value(1), output_field=IntegerField()).asc(),
-    "waiting_since",
-    "pk",
-]
+# rest, each group by how long it has been in its state. The index
+# question_inbox_order holds exactly these keys.
+INBOX_ORDERING = [inbox_rank().asc(), "waiting_since", "id"]
 
 
 def inbox_waiting_count() -> int:
