@@ -158,14 +158,14 @@ def test_japanese_admin_reads_naturally(japanese_staff_client, make_question, ma
     for n in range(3):
         make_question(title=f"質問 {n}")
     dashboard = japanese_staff_client.get(reverse("admin:index")).content.decode()
-    assert "件の質問が回答を待っています" in dashboard and "受信箱" in dashboard
+    assert "件の会話が対応を待っています" in dashboard and "受信箱" in dashboard
     inbox = japanese_staff_client.get(reverse("admin:qa_question_changelist")).content.decode()
     assert "3件の会話" in inbox and "3 会話" not in inbox
     assert "1分未満" in inbox
     question = Question.objects.first()
     services.question_answer(question=question, author=staff, body="はい。", is_public=False)
     page = japanese_staff_client.get(reverse("admin:qa_question_change", args=[question.pk])).content.decode()
-    assert "会話を削除" in page and "回答日時" in page
+    assert "会話を削除" in page and "スタッフの返信（非公開：質問者だけが閲覧できます）" in page
     assert "Created at" not in page and "削除 会話" not in page
     tags = japanese_staff_client.get(reverse("admin:taggit_tag_changelist")).content.decode()
     assert "TAGGIT" not in tags
