@@ -9,13 +9,14 @@ these are the reads it and the conversation page share.
 from __future__ import annotations
 
 import datetime as dt
-from importlib import import_module
 
 from django.db.models import Q, QuerySet
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils import timezone
 
+from conversations import support_hours
+from conversations.support_hours import SupportStatus
 from qa.conversation_models import inbox_rank
 from qa.models import Message, Question
 
@@ -83,11 +84,6 @@ def _template_if_present(name: str) -> str | None:
     return name
 
 
-def support_status(now: dt.datetime | None = None):
-    """Whether the team is on duty (support hours, branch conv-compose), or
-    None while that module has not landed. The one call point the inbox uses."""
-    try:
-        support_hours = import_module("conversations.support_hours")
-    except ImportError:
-        return None
+def support_status(now: dt.datetime | None = None) -> SupportStatus:
+    """Whether the team is on duty (support hours), for the inbox and the dashboard."""
     return support_hours.support_status(now or timezone.now())

@@ -35,7 +35,7 @@ class TipcastAdminSite(UnfoldAdminSite):
         extra_context = {
             "inbox": question_inbox_counts() if user.has_perm("qa.view_question") else None,
             "backlog": delivery_backlog_counts() if user.has_perm("publishing.view_delivery") else None,
-            # Whether the team is on duty now (support hours), once that has landed.
+            # Whether the team is on duty now (support hours).
             "support_status": support_status() if user.has_perm("qa.view_question") else None,
             **(extra_context or {}),
         }

@@ -207,12 +207,13 @@ def test_the_list_costs_a_fixed_number_of_queries_at_50_rows(staff_client, staff
 
     fill(5, 0)
     staff_client.get(INBOX)  # warm the session and content types
-    # Session, user, the sidebar's count, the filtered count, the page of rows with
-    # their people and assignees, and the choices of the assignee and label filters.
-    with django_assert_num_queries(7):
+    # Session, user, the sidebar's count, the support hours and holidays (on duty?), the
+    # filtered count, the page of rows with their people and assignees, and the choices
+    # of the assignee and label filters.
+    with django_assert_num_queries(9):
         assert len(_ids(staff_client.get(INBOX))) == 5
     fill(45, 5)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(9):
         assert len(_ids(staff_client.get(INBOX))) == 50
 
 
@@ -430,3 +431,12 @@ def test_a_refused_reply_says_why_and_keeps_the_text(staff_client, make_question
     assert not Message.objects.filter(kind=Message.Kind.REPLY).exists()
     # Shown once: the next visit starts with an empty box.
     assert "お届けは明日です。</textarea>" not in staff_client.get(_change_url(question)).content.decode()
+
+
+def test_the_inbox_and_the_dashboard_say_whether_the_team_is_on_duty(staff_client, db):
+    from conversations.models import SupportHoliday
+
+    assert "On duty" in staff_client.get(INBOX).content.decode()  # no schedule: around the clock
+    SupportHoliday.objects.create(date=timezone.localdate(), name="休業日")
+    for page in (staff_client.get(INBOX), staff_client.get(reverse("admin:index"))):
+        assert 'class="tipcast-duty"' in page.content.decode() and "Off duty" in page.content.decode()
