@@ -5,16 +5,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('conversations', '0001_people_and_labels'),
-        ('qa', '0017_conversations_and_messages'),
+        ("conversations", "0001_people_and_labels"),
+        ("qa", "0017_conversations_and_messages"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='question',
-            index=models.Index(models.Case(models.When(status__in=['new', 'waiting_us'], then=models.Value(0)), default=models.Value(1), output_field=models.IntegerField()), models.F('waiting_since'), models.F('id'), name='question_inbox_order'),
+            model_name="question",
+            index=models.Index(
+                models.Case(
+                    models.When(status__in=["new", "waiting_us"], then=models.Value(0)),
+                    default=models.Value(1),
+                    output_field=models.IntegerField(),
+                ),
+                models.F("waiting_since"),
+                models.F("id"),
+                name="question_inbox_order",
+            ),
         ),
     ]
