@@ -39,6 +39,8 @@ class QuestionAdminForm(forms.ModelForm):
         model = Question
         fields = ["status", "close_reason", "assignee", "labels", "language", "category"]
         widgets = {"labels": UnfoldAdminCheckboxSelectMultipleWidget}
+        # The model field has no verbose name of its own; this one is translated.
+        labels = {"labels": _("labels")}
 
     def clean(self):
         cleaned = super().clean()

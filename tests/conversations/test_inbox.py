@@ -440,3 +440,9 @@ def test_the_inbox_and_the_dashboard_say_whether_the_team_is_on_duty(staff_clien
     SupportHoliday.objects.create(date=timezone.localdate(), name="休業日")
     for page in (staff_client.get(INBOX), staff_client.get(reverse("admin:index"))):
         assert 'class="tipcast-duty"' in page.content.decode() and "Off duty" in page.content.decode()
+
+
+def test_the_labels_field_is_named_in_japanese(staff_client):
+    staff_client.cookies["django_language"] = "ja"
+    page = staff_client.get(_change_url(_conversation(person=_person()))).content.decode()
+    assert "ラベル" in page and ">Labels<" not in page
