@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from conversations import selectors as conversation_selectors
 from conversations import services as conversation_services
 from qa.admin.forms import ANSWER_PUBLICLY
+from qa.admin.inbox_filters import database_id
 from qa.models import Question, SavedReply
 
 # Longer than any note staff write; bounds what one POST stores.
@@ -32,7 +33,7 @@ def page_context(model_admin, request, object_id) -> dict:
     the admin's change view then answers as it does)."""
     question = (
         Question.objects.select_related("asker", "person", "person__do_not_contact_by", "assignee")
-        .filter(pk=object_id if str(object_id).isdigit() else None)
+        .filter(pk=database_id(str(object_id)))
         .first()
     )
     if question is None:

@@ -16,7 +16,7 @@ from conversations.selectors import WAITING_ON_US
 from qa.models import Question
 
 
-def _database_id(value: str | None) -> int | None:
+def database_id(value: str | None) -> int | None:
     """A row id typed in the query string: ASCII digits within the database's
     integer range (a 30-digit id overflows SQLite; "²" is a digit to isdigit() but not to int())."""
     if value and value.isascii() and value.isdigit() and int(value) < 2**63:
@@ -86,7 +86,7 @@ class AssigneeFilter(admin.SimpleListFilter):
             return queryset.filter(assignee=request.user)
         if value == "none":
             return queryset.filter(assignee__isnull=True)
-        user_id = _database_id(value)
+        user_id = database_id(value)
         return queryset.filter(assignee_id=user_id) if user_id is not None else queryset
 
 
@@ -114,5 +114,5 @@ class LabelFilter(admin.SimpleListFilter):
         return [(str(label.pk), label.name) for label in Label.objects.order_by("name")]
 
     def queryset(self, request, queryset):
-        label_id = _database_id(self.value())
+        label_id = database_id(self.value())
         return queryset.filter(labels__id=label_id) if label_id is not None else queryset

@@ -446,3 +446,9 @@ def test_the_labels_field_is_named_in_japanese(staff_client):
     staff_client.cookies["django_language"] = "ja"
     page = staff_client.get(_change_url(_conversation(person=_person()))).content.decode()
     assert "ラベル" in page and ">Labels<" not in page
+
+
+@pytest.mark.parametrize("object_id", ["²", "9" * 30, "abc"])
+def test_a_conversation_address_that_is_not_an_id_is_not_a_500(staff_client, object_id):
+    response = staff_client.get(f"{INBOX}{object_id}/change/")
+    assert response.status_code in (302, 404)
