@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Q, QuerySet
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.utils import timezone
 
 from conversations import support_hours
@@ -39,10 +37,8 @@ def inbox_waiting_count() -> int:
 def conversation_history(*, question: Question) -> list[Message]:
     """Everything said in the conversation, in order: the customer's messages,
     staff replies with their sending state, and internal notes."""
-    messages = question.messages.select_related("author", "person", "delivery").order_by("created_at", "pk")
-    if attachments_template() and hasattr(Message, "attachments"):
-        messages = messages.prefetch_related("attachments")
-    return list(messages)
+    messages = question.messages.select_related("author", "person", "delivery").prefetch_related("attachments")
+    return list(messages.order_by("created_at", "pk"))
 
 
 def conversation_earlier(*, question: Question, limit: int = 20) -> QuerySet[Question]:
@@ -64,24 +60,6 @@ def conversation_earlier(*, question: Question, limit: int = 20) -> QuerySet[Que
         .select_related("person", "asker")
         .order_by("-created_at")[:limit]
     )
-
-
-def attachments_template() -> str | None:
-    """The web follow-up's attachment list (branch conv-web), when it has landed."""
-    return _template_if_present("conversations/_attachments.html")
-
-
-def composer_template() -> str | None:
-    """The reply composer (branch conv-compose), when it has landed."""
-    return _template_if_present("conversations/_composer.html")
-
-
-def _template_if_present(name: str) -> str | None:
-    try:
-        get_template(name)
-    except TemplateDoesNotExist:
-        return None
-    return name
 
 
 def support_status(now: dt.datetime | None = None) -> SupportStatus:

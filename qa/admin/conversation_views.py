@@ -46,7 +46,6 @@ def page_context(model_admin, request, object_id) -> dict:
         "earlier_conversations": list(
             conversation_selectors.conversation_earlier(question=question, limit=EARLIER_SHOWN)
         ),
-        "attachments_template": conversation_selectors.attachments_template(),
         "can_reply_here": _can_reply_here(question),
         "can_note": hasattr(conversation_services, "conversation_note"),
         "can_mark_person": request.user.has_perm(CHANGE_PERSON) and question.person_id is not None,

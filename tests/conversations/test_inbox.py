@@ -452,3 +452,17 @@ def test_the_labels_field_is_named_in_japanese(staff_client):
 def test_a_conversation_address_that_is_not_an_id_is_not_a_500(staff_client, object_id):
     response = staff_client.get(f"{INBOX}{object_id}/change/")
     assert response.status_code in (302, 404)
+
+
+def test_the_customers_images_are_in_the_history(staff_client, make_question, django_assert_max_num_queries):
+    from qa.models import MessageAttachment
+
+    question = make_question(title="壊れていました")
+    opening = question.messages.get()
+    image = MessageAttachment.objects.create(
+        message=opening, file="conversations/x/a.jpg", content_type="image/jpeg", width=640, height=480, bytes=1000
+    )
+
+    page = staff_client.get(_change_url(question)).content.decode()
+
+    assert f'href="{image.get_absolute_url()}"' in page and 'width="640" height="480"' in page

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("conversations", "0001_people_and_labels"),
-        ("qa", "0017_conversations_and_messages"),
+        ("qa", "0018_message_attachments"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
