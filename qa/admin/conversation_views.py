@@ -55,15 +55,11 @@ def page_context(model_admin, request, object_id) -> dict:
 
 
 def _can_reply_here(question: Question) -> bool:
-    """The reply form is shown only where conversation_reply can send: the web
-    today; X and Facebook once the network replies (branch conv-replies) land."""
-    if question.source == Question.Source.WEB:
-        return True
-    if question.source == Question.Source.FEED:
-        return False  # staff answer on the blog itself and record it as a note
-    from publishing import services as publishing_services
-
-    return hasattr(publishing_services, "reply_enqueue")
+    """The reply box (today's web answer form) is shown only where it sends what
+    it says: the web. X and Facebook replies need the composer (signature, split
+    into posts, personal-data tick) wired to conversation_reply's network branch
+    (conv-replies, merged minutes before this branch's deadline): not yet on this page."""
+    return question.source == Question.Source.WEB
 
 
 def _question_for_change(model_admin, request, object_id) -> Question:
