@@ -10,6 +10,7 @@ from unfold.admin import ModelAdmin
 
 from conversations.models import SignatureTemplate, StaffProfile, SupportHoliday, SupportHours
 from conversations.support_hours import support_status
+from supportsite.admin_site import DateHierarchyChangeList
 
 
 @admin.register(StaffProfile)
@@ -73,3 +74,6 @@ class SupportHolidayAdmin(ModelAdmin):
     list_display = ["date", "name"]
     date_hierarchy = "date"
     search_fields = ["name"]
+
+    def get_changelist(self, request, **kwargs):
+        return DateHierarchyChangeList  # a 30-digit year is a bad filter, not a 500

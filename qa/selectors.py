@@ -292,11 +292,11 @@ def question_inbox_counts() -> dict:
     """The staff dashboard's inbox numbers, in one query: conversations
     waiting on us, those of them nobody is assigned to, and since when the
     longest-waiting one has waited (None when none waits)."""
-    waiting = Q(status__in=[Question.Status.NEW, Question.Status.WAITING_US])
-    return Question.objects.aggregate(
-        waiting=Count("pk", filter=waiting),
-        unassigned=Count("pk", filter=waiting & Q(assignee__isnull=True)),
-        oldest_waiting_since=Min("waiting_since", filter=waiting),
+    # Filtered first, so that the index on (status, waiting_since) reads only what waits.
+    return Question.objects.filter(status__in=[Question.Status.NEW, Question.Status.WAITING_US]).aggregate(
+        waiting=Count("pk"),
+        unassigned=Count("pk", filter=Q(assignee__isnull=True)),
+        oldest_waiting_since=Min("waiting_since"),
     )
 
 

@@ -27,6 +27,7 @@ class TipcastAdminSite(UnfoldAdminSite):
     login_form = StaffAuthenticationForm
 
     def index(self, request, extra_context=None):
+        from conversations.selectors import support_status
         from publishing.selectors import delivery_backlog_counts
         from qa.selectors import question_inbox_counts
 
@@ -34,6 +35,8 @@ class TipcastAdminSite(UnfoldAdminSite):
         extra_context = {
             "inbox": question_inbox_counts() if user.has_perm("qa.view_question") else None,
             "backlog": delivery_backlog_counts() if user.has_perm("publishing.view_delivery") else None,
+            # Whether the team is on duty now (support hours).
+            "support_status": support_status() if user.has_perm("qa.view_question") else None,
             **(extra_context or {}),
         }
         return super().index(request, extra_context)

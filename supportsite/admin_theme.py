@@ -21,7 +21,7 @@ SIDEBAR_GROUPS = [
     (
         pgettext_lazy("admin navigation", "Inbox"),
         [
-            (_("Questions"), "inbox", "admin:qa_question_changelist", "qa.view_question"),
+            (_("Conversations"), "inbox", "admin:qa_question_changelist", "qa.view_question"),
             (_("Saved replies"), "quickreply", "admin:qa_savedreply_changelist", "qa.view_savedreply"),
             (
                 _("Signatures"),
@@ -115,7 +115,13 @@ def sidebar(request) -> list[dict]:
     groups = []
     for title, entries in SIDEBAR_GROUPS:
         items = [
-            {"title": label, "icon": icon, "link": reverse_lazy(url_name), **_active_rule(url_name)}
+            {
+                "title": label,
+                "icon": icon,
+                "link": reverse_lazy(url_name),
+                **_active_rule(url_name),
+                **_badge(request, url_name),
+            }
             for label, icon, url_name, permission in entries
             if permission is None or user.has_perm(permission)
         ]
@@ -145,6 +151,24 @@ def _active_rule(url_name: str) -> dict:
         )
 
     return {"active": tips_active}
+
+
+def _badge(request, url_name: str) -> dict:
+    """The inbox link carries how many conversations wait on staff (one COUNT per
+    admin page), and no badge when none waits."""
+    if url_name != "admin:qa_question_changelist":
+        return {}
+    from conversations.selectors import inbox_waiting_count
+
+    request.tipcast_inbox_waiting = inbox_waiting_count()
+    if not request.tipcast_inbox_waiting:
+        return {}
+    return {"badge": "supportsite.admin_theme.inbox_badge", "badge_variant": "primary"}
+
+
+def inbox_badge(request) -> int:
+    """Unfold's badge callback: the count _badge made for this request."""
+    return request.tipcast_inbox_waiting
 
 
 def account_links(request) -> list[dict]:

@@ -3,7 +3,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from taggit.forms import TagWidget
-from unfold.widgets import INPUT_CLASSES, UnfoldAdminTextareaWidget, UnfoldAdminTextInputWidget, UnfoldBooleanWidget
+from unfold.widgets import (
+    INPUT_CLASSES,
+    UnfoldAdminCheckboxSelectMultipleWidget,
+    UnfoldAdminTextareaWidget,
+    UnfoldAdminTextInputWidget,
+    UnfoldBooleanWidget,
+)
 
 from qa.markup import MARKDOWN_MAX_LENGTH
 from qa.models import Question, Tip
@@ -31,7 +37,10 @@ class QuestionAdminForm(forms.ModelForm):
 
     class Meta:
         model = Question
-        fields = ["status", "close_reason", "language", "category", "assignee"]
+        fields = ["status", "close_reason", "assignee", "labels", "language", "category"]
+        widgets = {"labels": UnfoldAdminCheckboxSelectMultipleWidget}
+        # The model field has no verbose name of its own; this one is translated.
+        labels = {"labels": _("labels")}
 
     def clean(self):
         cleaned = super().clean()

@@ -1,88 +1,42 @@
-"""The question inbox (changelist) and answering a question (change page)."""
+"""The inbox: every conversation, whatever its channel, in one list (the
+changelist, titled "Conversations"), and one conversation's page (the change
+view: its whole history, the person, their earlier conversations, the reply).
 
-from datetime import timedelta
+The page's POST-only buttons (assign to me, internal note, do not contact)
+are in qa/admin/conversation_views.py; the filters in qa/admin/inbox_filters.py.
+"""
+
+import copy
 
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
-from django.db.models import Case, IntegerField, Value, When
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from unfold.admin import ModelAdmin, StackedInline
+from unfold.admin import ModelAdmin
 
+from conversations import selectors as conversation_selectors
 from conversations import services as conversation_services
 from conversations import states
 from qa import services
+from qa.admin import conversation_views
 from qa.admin.forms import ANSWER_PUBLICLY, QuestionAdminForm
-from qa.models import Message, Question, SavedReply
-from qa.waiting import answered_after_text, waiting_time_text
-
-# New questions first, oldest at the top: they are the ones waiting for staff.
-INBOX_ORDERING = [
-    Case(
-        When(status__in=[Question.Status.NEW, Question.Status.WAITING_US], then=Value(0)),
-        default=Value(1),
-        output_field=IntegerField(),
-    ).asc(),
-    "waiting_since",
-]
+from qa.admin.inbox_filters import AssigneeFilter, DoNotContactFilter, LabelFilter, StateFilter, WaitingAgeFilter
+from qa.models import Question
+from qa.waiting import waiting_time_text
 
 
-class WaitingAgeFilter(admin.SimpleListFilter):
-    title = _("age")
-    parameter_name = "age"
-    # value: (at least this many days old, younger than this many days)
-    AGES = {"lt1d": (None, 1), "1to3d": (1, 3), "gt3d": (3, None), "gt7d": (7, None)}
-
-    def lookups(self, request, model_admin):
-        return [
-            ("lt1d", _("Less than 1 day")),
-            ("1to3d", _("1–3 days")),
-            ("gt3d", _("More than 3 days")),
-            ("gt7d", _("More than a week")),
-        ]
-
-    def queryset(self, request, queryset):
-        if self.value() not in self.AGES:
-            return queryset
-        min_days, max_days = self.AGES[self.value()]
-        now = timezone.now()
-        if min_days is not None:
-            queryset = queryset.filter(created_at__lte=now - timedelta(days=min_days))
-        if max_days is not None:
-            queryset = queryset.filter(created_at__gt=now - timedelta(days=max_days))
-        return queryset
+def _draft_key(question) -> str:
+    return f"tipcast-refused-reply-{question.pk}"
 
 
-class AssigneeFilter(admin.SimpleListFilter):
-    title = _("assignee")
-    parameter_name = "assignee"
-
-    def lookups(self, request, model_admin):
-        staff = get_user_model().objects.filter(is_staff=True, is_active=True).order_by("username")
-        return [("me", _("Me")), ("none", _("Nobody"))] + [(str(user.pk), user.get_username()) for user in staff]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value == "me":
-            return queryset.filter(assignee=request.user)
-        if value == "none":
-            return queryset.filter(assignee__isnull=True)
-        # A user id: ASCII digits within the database's integer range (a
-        # 30-digit id overflows SQLite; "²" is a digit to isdigit() but not to int()).
-        if value and value.isascii() and value.isdigit() and int(value) < 2**63:
-            return queryset.filter(assignee_id=int(value))
-        return queryset
+# Material Symbols for each channel; the channel's name is always written beside it.
+CHANNEL_ICONS = {"web": "language", "x": "alternate_email", "facebook": "thumb_up", "feed": "rss_feed"}
 
 
-# The inbox's title column. Long titles are cut to two lines by admin.css so the inbox
+# The title column. Long titles are cut to two lines by admin.css so the inbox
 # fits a laptop screen; the title attribute keeps the full text one hover away, and
 # dir="auto" keeps a customer's bidi control characters (U+202E…) inside the title.
 # A function rather than a method: a method named like the model field would be
@@ -92,125 +46,153 @@ def title(question):
     return format_html('<span class="tipcast-clamp" title="{}" dir="auto">{}</span>', question.title, question.title)
 
 
-class AnswerInline(StackedInline):
-    """Previous answers, read-only: an answer sent to a customer is not edited afterwards."""
-
-    model = Message
-    extra = 0
-    can_delete = False
-    fields = ["kind", "author", "answered_at", "visibility", "rendered_body"]
-    readonly_fields = fields
-    verbose_name_plural = _("messages")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("author")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("answered at"))
-    def answered_at(self, answer):
-        return date_format(timezone.localtime(answer.created_at), "DATETIME_FORMAT")
-
-    @admin.display(description=_("visibility"))
-    def visibility(self, answer):
-        return _("Public") if answer.is_public else _("Private: only the asker sees it")
-
-    @admin.display(description=_("answer"))
-    def rendered_body(self, answer):
-        # body_html is the sanitiser's stored output (qa.markup.render_markdown).
-        return mark_safe('<div class="tipcast-prose">' + answer.body_html + "</div>")
-
-
 @admin.register(Question)
 class QuestionAdmin(ModelAdmin):
     form = QuestionAdminForm
     change_form_template = "admin/qa/question/change_form.html"
-    # No category column: the inbox must fit a 1280 px screen, and the category
-    # filter on the right already sorts questions by category.
-    list_display = [title, "status", "waiting", "asker_email", "assignee"]
-    list_filter = ["status", "close_reason", "source", "language", "category", AssigneeFilter, WaitingAgeFilter]
-    list_select_related = ["asker", "category", "assignee"]
-    search_fields = ["title", "body", "asker__email"]
-    ordering = INBOX_ORDERING
+    # Above the list: whether the team is on duty and how many wait.
+    list_before_template = "admin/qa/question/inbox_before.html"
+    list_display = [title, "channel", "customer", "state", "waiting", "assignee"]
+    list_display_links = [title]
+    list_filter = [
+        StateFilter,
+        "source",
+        "close_reason",
+        AssigneeFilter,
+        WaitingAgeFilter,
+        "language",
+        DoNotContactFilter,
+        LabelFilter,
+        "category",
+    ]
+    list_select_related = ["asker", "person", "assignee"]
+    search_fields = ["title", "body", "asker__email", "person__handle", "person__name"]
+    ordering = conversation_selectors.INBOX_ORDERING
     list_per_page = 50
-    actions = ["assign_to_me", "mark_as_spam"]
-    fieldsets = [(_("Handling"), {"fields": ["status", "close_reason", "language", "category", "assignee"]})]
-    inlines = [AnswerInline]
+    # The full count would scan the table on every page view of a large inbox; the
+    # filtered count (what staff read) is still exact.
+    show_full_result_count = False
+    actions = ["assign_to_me", "close_as_resolved", "close_as_ignored", "mark_as_spam"]
+    fieldsets = [(_("Handling"), {"fields": ["status", "close_reason", "assignee", "labels", "language", "category"]})]
 
     def has_add_permission(self, request):
-        # Questions come from customers (the ask page), never from the admin.
+        # Conversations start with the customer (the ask page, a mention, a comment, a feed item).
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("asker", "category", "assignee")
+        return super().get_queryset(request).select_related("asker", "person", "assignee", "category")
 
-    @admin.display(description=_("asker"), ordering="asker__email")
-    def asker_email(self, question):
-        email = question.asker.email if question.asker else str(question.person or "")
-        return format_html('<span class="tipcast-ellipsis" title="{}">{}</span>', email, email)
+    # --- Columns ----------------------------------------------------------------------------
 
-    @admin.display(description=_("waiting"), ordering="created_at")
+    @admin.display(description=_("channel"), ordering="source")
+    def channel(self, question):
+        return format_html(
+            '<span class="tipcast-channel is-{}"><span class="material-symbols-outlined" aria-hidden="true">{}</span>'
+            "{}</span>",
+            question.source,
+            CHANNEL_ICONS.get(question.source, "forum"),
+            question.get_source_display(),
+        )
+
+    @admin.display(description=_("customer"))
+    def customer(self, question):
+        """The person on their network (or the web asker), with the do-not-contact
+        mark in front (its reason on hover): one column less keeps the inbox within 1280 px."""
+        who = str(question.person) if question.person else (question.asker.email if question.asker else "—")
+        name = format_html('<span class="tipcast-ellipsis" title="{}" dir="auto">{}</span>', who, who)
+        if question.person is None or not question.person.do_not_contact:
+            return name
+        return format_html(
+            '<span class="tipcast-dnc" title="{}"><span class="material-symbols-outlined" aria-hidden="true">block'
+            '</span><span class="tipcast-visually-hidden">{}</span></span>{}',
+            question.person.do_not_contact_reason,
+            gettext("Do not contact"),
+            name,
+        )
+
+    @admin.display(description=_("state"), ordering="status")
+    def state(self, question):
+        if question.status == Question.Status.CLOSED:
+            return format_html(
+                '<span class="tipcast-state is-closed">{} · {}</span>',
+                question.get_status_display(),
+                question.get_close_reason_display(),
+            )
+        return format_html(
+            '<span class="tipcast-state is-{}">{}</span>', question.status, question.get_status_display()
+        )
+
+    @admin.display(description=_("waiting"), ordering="waiting_since")
     def waiting(self, question):
-        if question.first_answered_at:
-            return answered_after_text(question.created_at, question.first_answered_at)
-        return waiting_time_text(question.created_at)
+        # Only a wait on us is a wait; for the rest, how long it has been in its state.
+        return waiting_time_text(question.waiting_since)
 
-    # --- Actions -------------------------------------------------------------------------
+    # --- Actions on the selected conversations -------------------------------------------
 
-    @admin.action(description=_("Assign to me"))
+    @admin.action(description=_("Assign to me"), permissions=["change"])
     def assign_to_me(self, request, queryset):
         questions = list(queryset)
         for question in questions:
             conversation_services.conversation_assign(question=question, assignee=request.user)
         self.message_user(
             request,
-            ngettext("%(count)d question assigned to you.", "%(count)d questions assigned to you.", len(questions))
+            ngettext(
+                "%(count)d conversation assigned to you.", "%(count)d conversations assigned to you.", len(questions)
+            )
             % {"count": len(questions)},
             messages.SUCCESS,
         )
 
-    @admin.action(description=_("Mark as spam"))
+    @admin.action(description=_("Close as resolved"), permissions=["change"])
+    def close_as_resolved(self, request, queryset):
+        count = conversation_services.conversations_close(questions=queryset, reason=Question.CloseReason.RESOLVED)
+        message = ngettext(
+            "%(count)d conversation closed as resolved.", "%(count)d conversations closed as resolved.", count
+        )
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Ignore (close without a reply)"), permissions=["change"])
+    def close_as_ignored(self, request, queryset):
+        count = conversation_services.conversations_close(questions=queryset, reason=Question.CloseReason.IGNORED)
+        message = ngettext("%(count)d conversation ignored.", "%(count)d conversations ignored.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Mark as spam"), permissions=["change"])
     def mark_as_spam(self, request, queryset):
         count = conversation_services.conversations_close(questions=queryset, reason=Question.CloseReason.SPAM)
-        self.message_user(
-            request,
-            ngettext("%(count)d question marked as spam.", "%(count)d questions marked as spam.", count)
-            % {"count": count},
-            messages.SUCCESS,
-        )
+        message = ngettext("%(count)d conversation marked as spam.", "%(count)d conversations marked as spam.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
-    # --- The change page: reading and answering ----------------------------------------
+    # --- The list page -------------------------------------------------------------------------
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            "title": gettext("Conversations"),
+            "support_status": conversation_selectors.support_status(),
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra_context)
+
+    # --- The conversation page ---------------------------------------------------------------
 
     def get_urls(self):
+        def view(function, suffix):
+            return path(
+                f"<int:object_id>/{suffix}/",
+                self.admin_site.admin_view(lambda request, object_id: function(self, request, object_id)),
+                name=f"qa_question_{suffix.replace('-', '_')}",
+            )
+
         custom = [
-            path(
-                "<int:object_id>/assign-to-me/",
-                self.admin_site.admin_view(self.assign_to_me_view),
-                name="qa_question_assign_to_me",
-            ),
+            view(conversation_views.assign_to_me, "assign-to-me"),
+            view(conversation_views.add_note, "note"),
+            view(conversation_views.mark_do_not_contact, "do-not-contact"),
+            view(conversation_views.clear_do_not_contact, "may-contact"),
         ]
         return custom + super().get_urls()
 
-    def assign_to_me_view(self, request, object_id):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        question = get_object_or_404(Question, pk=object_id)
-        if not self.has_change_permission(request, question):
-            raise PermissionDenied
-        conversation_services.conversation_assign(question=question, assignee=request.user)
-        self.message_user(request, gettext("The question is assigned to you."), messages.SUCCESS)
-        return HttpResponseRedirect(reverse("admin:qa_question_change", args=[question.pk]))
-
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {
-            **(extra_context or {}),
-            "saved_replies": list(SavedReply.objects.all()),
-            "answer_publicly_button": ANSWER_PUBLICLY,
-        }
+        extra_context = {**(extra_context or {}), **conversation_views.page_context(self, request, object_id)}
         return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
@@ -221,14 +203,49 @@ class QuestionAdmin(ModelAdmin):
         if not button:
             return
         is_public = button == ANSWER_PUBLICLY
-        answer = services.question_answer(
-            question=obj, author=request.user, body=form.cleaned_data["answer_body"], is_public=is_public
-        )
+        body = form.cleaned_data["answer_body"]
+        try:
+            answer = conversation_services.conversation_reply(
+                question=obj, author=request.user, body=body, is_public=is_public
+            )
+        except conversation_services.ReplyRefused as refusal:
+            # Not sent (do not contact, personal data, the network's rules): say why and
+            # keep the text in the box for the next try (see get_form).
+            self.message_user(request, refusal.message, messages.ERROR)
+            request.session[_draft_key(obj)] = body
+            request._tipcast_refused = True
+            return
         # response_change() sends staff on to the new tip after a public answer.
         request._tipcast_new_tip = services.tip_create_from_answer(answer=answer) if is_public else None
         request._tipcast_answered = True
 
+    def save_related(self, request, form, formsets, change):
+        # Labels go through their service (the form lists them; the service sets them).
+        labels = form.cleaned_data.pop("labels", None)
+        super().save_related(request, form, formsets, change)
+        if labels is not None:
+            conversation_services.conversation_set_labels(
+                question=form.instance, names=[label.name for label in labels]
+            )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None and request.method == "GET" and not hasattr(request, "_tipcast_draft"):
+            # get_form runs more than once per page (fieldsets, then the form): read the draft once.
+            request._tipcast_draft = request.session.pop(_draft_key(obj), None)
+        draft = getattr(request, "_tipcast_draft", None)
+        if not draft:
+            return form
+        # A reply the service refused a moment ago: back in the box, nothing lost.
+        fields = {name: copy.deepcopy(field) for name, field in form.base_fields.items()}
+        fields["answer_body"].initial = draft
+        with_draft = type(form.__name__, (form,), {})
+        with_draft.base_fields = fields  # after the metaclass, which builds base_fields afresh
+        return with_draft
+
     def response_change(self, request, obj):
+        if getattr(request, "_tipcast_refused", False):
+            return HttpResponseRedirect(reverse("admin:qa_question_change", args=[obj.pk]))
         if not getattr(request, "_tipcast_answered", False):
             return super().response_change(request, obj)
         tip = request._tipcast_new_tip

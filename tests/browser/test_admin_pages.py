@@ -77,7 +77,69 @@ def staff_content(make_tip, make_question, staff, customer):
     )
     SearchSynonym.objects.create(terms="返品, 返金, return, refund")
     SearchMiss.objects.create(query="ギフト包装", count=3, first_seen=timezone.now(), last_seen=timezone.now())
-    return {"tip": tip, "question": question, "draft": from_answer, "job": job}
+    conversation = _x_conversation_with_history(staff, customer)
+    return {"tip": tip, "question": question, "draft": from_answer, "job": job, "conversation": conversation}
+
+
+def _x_conversation_with_history(staff, customer):
+    """A conversation on X with a customer who has talked with us before (on the web
+    and on X), a reply, an internal note, and the do-not-contact mark."""
+    from conversations import services as conversation_services
+    from conversations.models import Label, Network, Person
+    from qa.markup import markdown_render
+    from qa.models import Message, Question
+
+    person = Person.objects.create(
+        network=Network.X,
+        remote_id="1234567890",
+        handle="hanako_shopping_lover_2026",
+        name="山田花子 🛍️",
+        profile_url="https://x.com/hanako_shopping_lover_2026",
+        user=customer,
+    )
+    earlier = services.question_create(
+        asker=customer, title="先月の注文の返品について教えてください", body="返品したい"
+    )
+    services.question_answer(question=earlier, author=staff, body="返品フォームからどうぞ。", is_public=False)
+
+    def said(question, kind, text, **extra):
+        return Message.objects.create(
+            question=question, kind=kind, body=text, body_html=markdown_render(text).html, **extra
+        )
+
+    text = "@tipcast_support 注文した靴がまだ届きません…もう一週間です。どうなってますか？ #配送遅延"
+    conversation = Question.objects.create(
+        title=text, body=text, body_html=markdown_render(text).html, person=person, source=Network.X
+    )
+    said(
+        conversation,
+        Message.Kind.CUSTOMER,
+        text,
+        person=person,
+        channel="x",
+        remote_id="1790000000000000001",
+        remote_url="https://x.com/hanako_shopping_lover_2026/status/1790000000000000001",
+        mentions_account=True,
+    )
+    delivery = Delivery.objects.create(
+        channel="x", status=Delivery.Status.SENT, remote_url="https://x.com/tipcast/status/1"
+    )
+    said(
+        conversation,
+        Message.Kind.REPLY,
+        "@hanako_shopping_lover_2026 ご不便をおかけしています。Tipcastサポートの佐藤です。",
+        author=staff,
+        channel="x",
+        is_public=True,
+        delivery=delivery,
+        remote_url=delivery.remote_url,
+    )
+    said(conversation, Message.Kind.NOTE, "倉庫に確認中。前回も返品の件で連絡あり（履歴参照）。", author=staff)
+    conversation.labels.add(Label.objects.create(name="配送"))
+    conversation_services.person_mark_do_not_contact(
+        person=person, by=staff, reason="「もう返信しないでください」とリプライあり"
+    )
+    return conversation
 
 
 def _admin_pages(content) -> dict[str, str]:
@@ -85,6 +147,7 @@ def _admin_pages(content) -> dict[str, str]:
         "dashboard": reverse("admin:index"),
         "inbox": reverse("admin:qa_question_changelist"),
         "question": reverse("admin:qa_question_change", args=[content["question"].pk]),
+        "conversation-x": reverse("admin:qa_question_change", args=[content["conversation"].pk]),
         "tips": reverse("admin:qa_tip_changelist"),
         "tip": reverse("admin:qa_tip_change", args=[content["tip"].pk]),
         "tip-draft": reverse("admin:qa_tip_change", args=[content["draft"].pk]),
@@ -117,7 +180,7 @@ def test_screenshots_of_each_staff_page(site, new_page, signed_in, screenshot_di
             if name == "question":
                 # The customer's Markdown list keeps its bullets, indented like text (the theme resets lists).
                 bullets = page.evaluate(
-                    """() => { const list = document.querySelector('.tipcast-question .tipcast-prose ul');
+                    """() => { const list = document.querySelector('.tipcast-history .tipcast-prose ul');
                        const style = getComputedStyle(list);
                        return [style.listStyleType, parseFloat(style.paddingLeft)]; }"""
                 )

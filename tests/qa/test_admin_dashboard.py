@@ -73,14 +73,14 @@ def test_dashboard_numbers_link_to_the_filtered_lists(staff_client, make_questio
 
     inbox = reverse("admin:qa_question_changelist")
     deliveries = reverse("admin:publishing_delivery_changelist")
-    assert _stat(page, f"{inbox}?status__exact=new") == "4"
-    assert _stat(page, f"{inbox}?status__exact=new&amp;assignee=none") == "2"
+    assert _stat(page, f"{inbox}?state=waiting") == "4"
+    assert _stat(page, f"{inbox}?state=waiting&amp;assignee=none") == "2"
     assert "3 days" in page  # the oldest wait, in words
     assert _stat(page, f"{deliveries}?status__exact=failed") == "1"
     assert _stat(page, f"{deliveries}?status__exact=unknown") == "1"
     assert _stat(page, f"{deliveries}?status__exact=pending") == "1"
     # Each link opens a list that really is filtered that way.
-    unassigned = staff_client.get(f"{inbox}?status__exact=new&assignee=none")
+    unassigned = staff_client.get(f"{inbox}?state=waiting&assignee=none")
     assert unassigned.status_code == 200 and unassigned.context["cl"].result_count == 2
 
 
@@ -135,7 +135,7 @@ def test_agents_see_only_what_they_may_open(client, db):
     ]
     # No System group, and the dashboard shows the inbox but not the publishing numbers.
     page = response.content.decode()
-    assert "questions waiting" in page and "failed deliver" not in page
+    assert "conversations waiting on us" in page and "failed deliver" not in page
 
 
 def test_only_admin_pages_relax_the_csp_for_the_theme(staff_client, db):
@@ -158,14 +158,14 @@ def test_japanese_admin_reads_naturally(japanese_staff_client, make_question, ma
     for n in range(3):
         make_question(title=f"質問 {n}")
     dashboard = japanese_staff_client.get(reverse("admin:index")).content.decode()
-    assert "件の質問が回答を待っています" in dashboard and "受信箱" in dashboard
+    assert "件の会話が対応を待っています" in dashboard and "受信箱" in dashboard
     inbox = japanese_staff_client.get(reverse("admin:qa_question_changelist")).content.decode()
     assert "3件の会話" in inbox and "3 会話" not in inbox
     assert "1分未満" in inbox
     question = Question.objects.first()
     services.question_answer(question=question, author=staff, body="はい。", is_public=False)
     page = japanese_staff_client.get(reverse("admin:qa_question_change", args=[question.pk])).content.decode()
-    assert "会話を削除" in page and "回答日時" in page
+    assert "会話を削除" in page and "スタッフの返信（非公開：質問者だけが閲覧できます）" in page
     assert "Created at" not in page and "削除 会話" not in page
     tags = japanese_staff_client.get(reverse("admin:taggit_tag_changelist")).content.decode()
     assert "TAGGIT" not in tags

@@ -120,7 +120,7 @@ def test_assign_to_me_action(staff_client, make_question, staff):
 
     assert response.status_code == 200
     assert set(Question.objects.filter(assignee=staff).values_list("pk", flat=True)) == {first.pk, second.pk}
-    assert "2 questions assigned to you." in response.content.decode()
+    assert "2 conversations assigned to you." in response.content.decode()
 
 
 def test_assign_to_me_button(staff_client, make_question, staff):
@@ -189,7 +189,7 @@ def test_answer_page_shows_question_previous_answers_and_saved_replies(staff_cli
     assert response.status_code == 200
     assert "<strong>箱を開けました</strong>" in html
     assert "<em>30日以内</em>" in html
-    assert "Private: only the asker sees it" in html
+    assert "Staff reply, private: only the asker sees it" in html
     # The saved reply is offered to the JS picker and, for copying, as plain text.
     assert 'data-body="お問い合わせありがとうございます。\n担当: サポート"' in html
     assert "<pre>お問い合わせありがとうございます。\n担当: サポート</pre>" in html

@@ -240,6 +240,28 @@ ROUTES: dict[str, list[Case]] = {
     "admin/qa/question/<int:object_id>/assign-to-me/": [
         Case(lambda w: f"/admin/qa/question/{w.question.pk}/assign-to-me/", staff_only(405), staff_only(REDIRECT))
     ],
+    # The conversation page's own buttons (qa/admin/conversation_views.py): POST only, back to the page.
+    "admin/qa/question/<int:object_id>/note/": [
+        Case(
+            lambda w: f"/admin/qa/question/{w.question.pk}/note/", staff_only(405), staff_only(REDIRECT), {"note": "x"}
+        )
+    ],
+    "admin/qa/question/<int:object_id>/do-not-contact/": [
+        Case(
+            lambda w: f"/admin/qa/question/{w.question.pk}/do-not-contact/",
+            staff_only(405),
+            staff_only(REDIRECT),
+            {"reason": "asked", "confirm": "yes"},
+        )
+    ],
+    "admin/qa/question/<int:object_id>/may-contact/": [
+        Case(
+            lambda w: f"/admin/qa/question/{w.question.pk}/may-contact/",
+            staff_only(405),
+            staff_only(REDIRECT),
+            {"confirm": "yes"},
+        )
+    ],
     "admin/qa/tip/<int:object_id>/publish/": [
         Case(lambda w: f"/admin/qa/tip/{w.draft_tip.pk}/publish/", STAFF_ONLY, staff_only(REDIRECT))
     ],
