@@ -193,6 +193,11 @@ def stylesheet(request) -> str:
     return static("admin-tipcast/admin.css")
 
 
+def composer_stylesheet(request) -> str:
+    """The reply composer on X and Facebook conversations."""
+    return static("admin-tipcast/composer.css")
+
+
 class AdminThemeCSPMiddleware:
     """The site's policy allows only script files from itself. Unfold's Alpine.js
     evaluates its x-data/x-on attributes with the Function constructor, and its

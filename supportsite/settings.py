@@ -357,7 +357,7 @@ UNFOLD = {
     "SITE_SYMBOL": "support_agent",
     "SITE_FAVICONS": "supportsite.admin_theme.favicons",
     "SIDEBAR": {"show_search": False, "show_all_applications": False, "navigation": "supportsite.admin_theme.sidebar"},
-    "STYLES": ["supportsite.admin_theme.stylesheet"],
+    "STYLES": ["supportsite.admin_theme.stylesheet", "supportsite.admin_theme.composer_stylesheet"],
     "ACCOUNT": {"navigation": "supportsite.admin_theme.account_links"},
     "COLORS": {
         "primary": {

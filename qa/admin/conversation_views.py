@@ -38,6 +38,9 @@ def page_context(model_admin, request, object_id) -> dict:
     )
     if question is None:
         return {}
+    # Imported here: those views build on this module's POST helpers.
+    from qa.admin import network_reply_views
+
     history = conversation_selectors.conversation_history(question=question)
     return {
         "conversation": question,
@@ -51,14 +54,15 @@ def page_context(model_admin, request, object_id) -> dict:
         "can_mark_person": request.user.has_perm(CHANGE_PERSON) and question.person_id is not None,
         "saved_replies": list(SavedReply.objects.all()),
         "answer_publicly_button": ANSWER_PUBLICLY,
+        # X and Facebook: the composer, the hand-over and likes (qa.admin.network_reply_views).
+        **network_reply_views.network_reply_context(request, question),
     }
 
 
 def _can_reply_here(question: Question) -> bool:
-    """The reply box (today's web answer form) is shown only where it sends what
-    it says: the web. X and Facebook replies need the composer (signature, split
-    into posts, personal-data tick) wired to conversation_reply's network branch
-    (conv-replies, merged minutes before this branch's deadline): not yet on this page."""
+    """The web answer form (private or public, which may start a tip). X and
+    Facebook conversations get the composer instead (network_reply_views);
+    feed items are answered on the blog and recorded."""
     return question.source == Question.Source.WEB
 
 

@@ -21,7 +21,7 @@ from conversations import selectors as conversation_selectors
 from conversations import services as conversation_services
 from conversations import states
 from qa import services
-from qa.admin import conversation_views
+from qa.admin import conversation_views, network_reply_views
 from qa.admin.forms import ANSWER_PUBLICLY, QuestionAdminForm
 from qa.admin.inbox_filters import AssigneeFilter, DoNotContactFilter, LabelFilter, StateFilter, WaitingAgeFilter
 from qa.models import Question
@@ -188,6 +188,9 @@ class QuestionAdmin(ModelAdmin):
             view(conversation_views.add_note, "note"),
             view(conversation_views.mark_do_not_contact, "do-not-contact"),
             view(conversation_views.clear_do_not_contact, "may-contact"),
+            view(network_reply_views.send_reply, "reply"),
+            view(network_reply_views.hand_over, "hand-over"),
+            view(network_reply_views.like, "like"),
         ]
         return custom + super().get_urls()
 

@@ -9,7 +9,14 @@ from django.contrib.auth.models import Group
 from django.contrib.sites.models import Site
 from taggit.models import Tag
 
-from conversations.models import SignatureTemplate, StaffProfile, SupportHoliday, SupportHours
+from conversations.models import (
+    FeedSubscription,
+    ListeningState,
+    SignatureTemplate,
+    StaffProfile,
+    SupportHoliday,
+    SupportHours,
+)
 from conversations.services import conversation_follow_up
 from publishing.models import ChannelState, Delivery
 from qa import services
@@ -68,6 +75,8 @@ def world(customer, other_customer, staff, category, make_tip):
         ),
         "conversations.supporthours": SupportHours.objects.create(weekday=0, opens="09:00", closes="18:00"),
         "conversations.supportholiday": SupportHoliday.objects.create(date="2026-11-23", name="勤労感謝の日"),
+        "conversations.feedsubscription": FeedSubscription.objects.create(url="https://blog.example.jp/feed"),
+        "conversations.listeningstate": ListeningState.objects.create(kind="x_mentions"),
     }
     return world
 

@@ -262,6 +262,32 @@ ROUTES: dict[str, list[Case]] = {
             {"confirm": "yes"},
         )
     ],
+    # Recording an answer written on a blog (a form; an empty POST shows it again with errors).
+    "admin/conversations/feedsubscription/answered/<int:question_id>/": [
+        Case(lambda w: f"/admin/conversations/feedsubscription/answered/{w.question.pk}/", STAFF_ONLY, STAFF_ONLY)
+    ],
+    # The Facebook Page webhook: 404 for everyone until FACEBOOK_APP_SECRET and the verify token are set.
+    "webhooks/facebook/": [Case("/webhooks/facebook/", everyone(404), everyone(404))],
+    # Replying on X and Facebook (qa/admin/network_reply_views.py); on a web question each refuses with a message.
+    "admin/qa/question/<int:object_id>/reply/": [
+        Case(
+            lambda w: f"/admin/qa/question/{w.question.pk}/reply/",
+            staff_only(405),
+            staff_only(REDIRECT),
+            {"composer-text": "x"},
+        )
+    ],
+    "admin/qa/question/<int:object_id>/hand-over/": [
+        Case(lambda w: f"/admin/qa/question/{w.question.pk}/hand-over/", staff_only(405), staff_only(REDIRECT))
+    ],
+    "admin/qa/question/<int:object_id>/like/": [
+        Case(
+            lambda w: f"/admin/qa/question/{w.question.pk}/like/",
+            staff_only(405),
+            staff_only(404),
+            {"message": "1"},
+        )
+    ],
     "admin/qa/tip/<int:object_id>/publish/": [
         Case(lambda w: f"/admin/qa/tip/{w.draft_tip.pk}/publish/", STAFF_ONLY, staff_only(REDIRECT))
     ],
@@ -356,6 +382,10 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "conversations.signaturetemplate": AdminModel(),
     "conversations.supporthours": AdminModel(),
     "conversations.supportholiday": AdminModel(),
+    # Keyword feeds staff subscribe to, and the listening health page (conversations.admin_listening):
+    # health rows are kept by the pollers, never added, edited or deleted by hand.
+    "conversations.feedsubscription": AdminModel(),
+    "conversations.listeningstate": AdminModel(add=403, change=REDIRECT, delete=403, delete_post=403),
     "qa.searchsynonym": AdminModel(),
     # Searches without results are recorded by the search page: staff read them and delete them, never add.
     "qa.searchmiss": AdminModel(add=403),
