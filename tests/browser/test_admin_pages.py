@@ -78,7 +78,40 @@ def staff_content(make_tip, make_question, staff, customer):
     SearchSynonym.objects.create(terms="返品, 返金, return, refund")
     SearchMiss.objects.create(query="ギフト包装", count=3, first_seen=timezone.now(), last_seen=timezone.now())
     conversation = _x_conversation_with_history(staff, customer)
-    return {"tip": tip, "question": question, "draft": from_answer, "job": job, "conversation": conversation}
+    return {
+        "tip": tip,
+        "question": question,
+        "draft": from_answer,
+        "job": job,
+        "conversation": conversation,
+        "mention": _x_mention_to_answer(),
+    }
+
+
+def _x_mention_to_answer():
+    """A new mention staff can answer: the page shows the composer."""
+    from conversations.models import Network, Person
+    from qa.markup import plain_text_render
+    from qa.models import Message, Question
+
+    person = Person.objects.create(network=Network.X, remote_id="555", handle="taro_tanaka", name="田中太郎")
+    text = "@tipcast_support 返品の送料は誰が負担しますか？サイズ違いで交換したいです 👟"
+    conversation = Question.objects.create(
+        title=text, body=text, body_html=plain_text_render(text).html, person=person, source=Network.X, language="ja"
+    )
+    Message.objects.create(
+        question=conversation,
+        kind=Message.Kind.CUSTOMER,
+        body=text,
+        body_html=plain_text_render(text).html,
+        person=person,
+        channel="x",
+        language="ja",
+        remote_id="1790000000000000099",
+        remote_url="https://x.com/taro_tanaka/status/1790000000000000099",
+        mentions_account=True,
+    )
+    return conversation
 
 
 def _x_conversation_with_history(staff, customer):
@@ -148,6 +181,7 @@ def _admin_pages(content) -> dict[str, str]:
         "inbox": reverse("admin:qa_question_changelist"),
         "question": reverse("admin:qa_question_change", args=[content["question"].pk]),
         "conversation-x": reverse("admin:qa_question_change", args=[content["conversation"].pk]),
+        "conversation-x-composer": reverse("admin:qa_question_change", args=[content["mention"].pk]),
         "tips": reverse("admin:qa_tip_changelist"),
         "tip": reverse("admin:qa_tip_change", args=[content["tip"].pk]),
         "tip-draft": reverse("admin:qa_tip_change", args=[content["draft"].pk]),
@@ -164,7 +198,12 @@ def _admin_pages(content) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("language", ["en", "ja"])
-def test_screenshots_of_each_staff_page(site, new_page, signed_in, screenshot_dir, staff_content, staff, language):
+def test_screenshots_of_each_staff_page(
+    site, new_page, signed_in, screenshot_dir, staff_content, staff, language, settings
+):
+    # X is configured, so an X conversation shows the reply composer (nothing is sent here).
+    settings.X_API_KEY, settings.X_API_SECRET = "ck", "cs"
+    settings.X_ACCESS_TOKEN, settings.X_ACCESS_TOKEN_SECRET = "1000000001-at", "as"
     page, problems = new_page(locale="ja-JP" if language == "ja" else "en-US")
     page.context.add_cookies([{"name": "django_language", "value": language, "url": site}])
     signed_in(page.context, staff)
