@@ -109,12 +109,12 @@ def _event_time(value) -> dt.datetime | None:
 
 
 @csrf_exempt  # Meta cannot send a CSRF token; the body's signature authenticates it instead.
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])  # HEAD wherever GET works (monitors send it)
 def facebook_webhook(request: HttpRequest) -> HttpResponse:
     secret, verify_token = settings.FACEBOOK_APP_SECRET, settings.FACEBOOK_WEBHOOK_VERIFY_TOKEN
     if not (secret and verify_token):
         raise Http404("The Facebook webhook is not configured.")
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _verification(request, verify_token)
     max_bytes = settings.FACEBOOK_WEBHOOK_MAX_BYTES
     try:

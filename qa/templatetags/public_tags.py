@@ -114,7 +114,9 @@ def _tags_html(tip) -> str:
         name = escape(tag.name)
         link = f'<a href="{public_urls.tag_path(tag.slug)}">{name}</a>' if tag.slug else name
         items.append(f'<li class="tag" title="{name}">{link}</li>')
-    return f'\n<ul class="tags" aria-label="{escape(gettext("Tags"))}">{"".join(items)}</ul>\n'
+    # Outside the f-string: xgettext does not see calls inside one (makemessages would drop the msgid).
+    label = escape(gettext("Tags"))
+    return f'\n<ul class="tags" aria-label="{label}">{"".join(items)}</ul>\n'
 
 
 @register.simple_tag

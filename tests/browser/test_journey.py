@@ -147,7 +147,7 @@ def test_customer_question_becomes_a_published_tip(
     inbox = people.open_inbox(desk)
     expect(inbox.first).to_contain_text(script.title)
     inbox.first.locator("th a").click()
-    expect(desk.locator(".tipcast-question")).to_contain_text(PHONE)
+    expect(desk.locator(".tipcast-history")).to_contain_text(PHONE)
     untranslated.check(
         "question page", desk.locator("button[name=_answer_public]"), "Answer publicly and publish as a tip"
     )

@@ -33,6 +33,8 @@ def _public_urls(tip, category) -> dict[str, str]:
         "qa:suggest": reverse("qa:suggest") + "?q=送料",
         "qa:my_questions": reverse("qa:my_questions"),
         "qa:my_question": reverse("qa:my_question", kwargs={"pk": 1}),
+        "qa:message_attachment": reverse("qa:message_attachment", args=[1]),
+        "facebook_webhook": reverse("facebook_webhook"),
         "healthz": reverse("healthz"),
     }
 
