@@ -65,6 +65,11 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # PostgreSQL refuses CREATE INDEX on a table with pending (deferred foreign
+    # key) trigger events in the same transaction: the data step commits on its
+    # own, then the indexes and constraints are added.
+    atomic = False
+
     dependencies = [
         ("conversations", "0001_people_and_labels"),
         ("publishing", "0005_deliveries_outlive_deleted_tips"),
@@ -298,7 +303,7 @@ class Migration(migrations.Migration):
                 verbose_name="state",
             ),
         ),
-        migrations.RunPython(forwards, backwards),
+        migrations.RunPython(forwards, backwards, atomic=True),
         migrations.AddIndex(
             model_name="question",
             index=models.Index(fields=["status", "waiting_since"], name="qa_question_status_699d73_idx"),
