@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "qa",
     "conversations",
     "publishing",
+    "metrics",
 ]
 
 MIDDLEWARE = [
@@ -738,6 +739,18 @@ FACEBOOK_WEBHOOK_MAX_BYTES = env.int("FACEBOOK_WEBHOOK_MAX_BYTES", default=1024 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env.str("LOG_FORMAT", default=default_log_format(DJANGO_ENV))
 LOGGING = logging_config(level=LOG_LEVEL, log_format=LOG_FORMAT, static_url=STATIC_URL)
+
+# --- Metrics (the support lead's page) -----------------------------------------------
+# Daily roll-ups (metrics.rollups) for yesterday and today are recomputed by beat
+# this often; any past day can be recomputed with `manage.py metrics_rollup`.
+METRICS_ROLLUP_INTERVAL_SECONDS = env.float("METRICS_ROLLUP_INTERVAL_SECONDS", default=3600.0)
+if METRICS_ROLLUP_INTERVAL_SECONDS < 60:
+    raise ImproperlyConfigured("METRICS_ROLLUP_INTERVAL_SECONDS must be at least 60.")
+CELERY_BEAT_SCHEDULE["metrics-rollup"] = {
+    "task": "metrics.rollup",
+    "schedule": METRICS_ROLLUP_INTERVAL_SECONDS,
+    "options": {"expires": METRICS_ROLLUP_INTERVAL_SECONDS},
+}
 
 # --- Production hardening ---------------------------------------------------------------------
 if IS_PRODUCTION:
