@@ -22,6 +22,8 @@ class DailyCount(models.Model):
     class Meta:
         verbose_name = _("daily count")
         verbose_name_plural = _("daily counts")
+        # Who may open the metrics page (Admin > Metrics); superusers always can.
+        permissions = [("view_support_metrics", _("Can see the support metrics"))]
         constraints = [models.UniqueConstraint(fields=["event", "day", "key"], name="daily_count_unique")]
 
     def __str__(self):
