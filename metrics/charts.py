@@ -18,14 +18,15 @@ from django.utils.safestring import SafeString, mark_safe
 from metrics.formatting import format_value
 from metrics.report import Chart
 
-# Drawing units; the SVG scales to the width of its figure.
-WIDTH = 400
-LINE_HEIGHT = 200
+# Drawing units; the SVG scales to the width of its figure. Narrow on purpose: text of 10 units
+# stays readable on a phone (about 9 px) and is about 14 px in a desktop column.
+WIDTH = 320
+LINE_HEIGHT = 190
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 52, 10, 10, 24
 # At most this many day labels under a line chart; the rest are in the table.
-MAX_X_LABELS = 6
+MAX_X_LABELS = 5
 # Bar charts: the category names' column, and each bar's thickness.
-BAR_LABEL_WIDTH = 104
+BAR_LABEL_WIDTH = 96
 BAR_THICKNESS = 14
 BAR_GAP = 10
 MAX_LABEL_CHARS = 14
@@ -113,13 +114,21 @@ def _line_svg(chart: Chart) -> SafeString:
         return MARGIN_TOP + plot_h * (high - value) / (high - low)
 
     parts = [_y_axis(ticks, chart.unit, y_at, MARGIN_LEFT, WIDTH - MARGIN_RIGHT)]
-    step = max(1, math.ceil(n / MAX_X_LABELS))
+    # As many labels as fit side by side (long or Japanese day names take more room); the first
+    # and last are anchored at their ends, so a neighbour needs one and a half widths.
+    spacing = max((_text_width(label) for label in labels), default=0) * 1.5 + 6
+    fit = max(2, min(MAX_X_LABELS, int(plot_w // spacing) + 1))
+    step = max(1, math.ceil((n - 1) / (fit - 1))) if n > 1 else 1
     shown = list(range(0, n, step))
+    # The last day too, when it fits after the last label shown.
+    if n > 1 and shown[-1] != n - 1 and (n - 1 - shown[-1]) * plot_w / (n - 1) >= spacing:
+        shown.append(n - 1)
     parts.append(
         format_html_join(
             "",
-            '<text class="metrics-axis-label" x="{}" y="{}" text-anchor="middle">{}</text>',
-            ((_n(x_at(i)), LINE_HEIGHT - 6, labels[i]) for i in shown),
+            '<text class="metrics-axis-label" x="{}" y="{}" text-anchor="{}">{}</text>',
+            # The first and last labels stay inside the chart.
+            ((_n(x_at(i)), LINE_HEIGHT - 6, _anchor(i, n), labels[i]) for i in shown),
         )
     )
     for index, series in enumerate(chart.series):
@@ -217,6 +226,20 @@ def _y_axis(ticks, unit, y_at, x1, x2) -> SafeString:
             for t in ticks
         ),
     )
+
+
+def _anchor(index: int, count: int) -> str:
+    if count > 1 and index == 0:
+        return "start"
+    if count > 1 and index == count - 1:
+        return "end"
+    return "middle"
+
+
+def _text_width(text: str, size: float = 10) -> float:
+    """A label's width in drawing units, near enough to keep labels apart: CJK characters
+    are about one em wide, Latin ones about half."""
+    return sum(size if ord(char) >= 0x2E80 else size * 0.58 for char in text)
 
 
 def _n(value: float) -> str:
