@@ -114,15 +114,12 @@ def _line_svg(chart: Chart) -> SafeString:
         return MARGIN_TOP + plot_h * (high - value) / (high - low)
 
     parts = [_y_axis(ticks, chart.unit, y_at, MARGIN_LEFT, WIDTH - MARGIN_RIGHT)]
-    # As many labels as fit side by side (long or Japanese day names take more room); the first
-    # and last are anchored at their ends, so a neighbour needs one and a half widths.
+    # As many labels as fit side by side (long or Japanese day names take more room), evenly
+    # spread from the first day to the last; those two are anchored at their outer ends, so a
+    # neighbour needs one and a half widths.
     spacing = max((_text_width(label) for label in labels), default=0) * 1.5 + 6
-    fit = max(2, min(MAX_X_LABELS, int(plot_w // spacing) + 1))
-    step = max(1, math.ceil((n - 1) / (fit - 1))) if n > 1 else 1
-    shown = list(range(0, n, step))
-    # The last day too, when it fits after the last label shown.
-    if n > 1 and shown[-1] != n - 1 and (n - 1 - shown[-1]) * plot_w / (n - 1) >= spacing:
-        shown.append(n - 1)
+    fit = min(n, MAX_X_LABELS, max(2, int(plot_w // spacing) + 1))
+    shown = sorted({round(k * (n - 1) / (fit - 1)) for k in range(fit)}) if fit > 1 else list(range(n))
     parts.append(
         format_html_join(
             "",

@@ -6,13 +6,31 @@ same everywhere. Formatting follows the active language (CSV keeps raw values)."
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from django.utils.formats import number_format
-from django.utils.translation import gettext
+from django.utils.formats import get_format
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _gettext
 
 from metrics.report import Figure
 
 NO_DATA = "–"
+
+
+# A year of days is thousands of cells: the language's separators and unit words are
+# looked up once per language, not once per cell (Django's number_format does it per call).
+@lru_cache(maxsize=64)
+def _word(language: str | None, message: str) -> str:
+    return _gettext(message)
+
+
+def gettext(message: str) -> str:
+    return _word(get_language(), message)
+
+
+@lru_cache(maxsize=8)
+def _separators(language: str | None) -> tuple[str, str]:
+    return get_format("THOUSAND_SEPARATOR"), get_format("DECIMAL_SEPARATOR")
 
 
 def format_duration(seconds: float) -> str:
@@ -38,7 +56,9 @@ def format_number(value: float | int, decimals: int | None = None) -> str:
     """Digits grouped in the language's way (1,234,567); whole numbers without decimals."""
     if decimals is None:
         decimals = 0 if float(value).is_integer() else 1
-    return number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    thousands, decimal = _separators(get_language())
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", decimal).replace("\x00", thousands)
 
 
 def format_value(value, unit: str) -> str:
