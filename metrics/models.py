@@ -28,3 +28,7 @@ class DailyCount(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.event} {self.key}: {self.count}"
+
+
+# --- metrics-page: the weekly e-mail summary's subscribers ---
+from metrics.summary_models import WeeklySummarySubscription  # noqa: E402, F401 (a model of this app)

@@ -62,6 +62,12 @@ SIDEBAR_GROUPS = [
             ),
         ],
     ),
+    # --- metrics-page: the support lead's numbers (metrics/views.py) ---
+    (
+        pgettext_lazy("admin navigation", "Metrics"),
+        [(_("Support metrics"), "monitoring", "metrics:page", "metrics.view_support_metrics")],
+    ),
+    # --- end of metrics-page ---
     (
         pgettext_lazy("admin navigation", "Search"),
         [

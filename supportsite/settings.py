@@ -752,6 +752,19 @@ CELERY_BEAT_SCHEDULE["metrics-rollup"] = {
     "options": {"expires": METRICS_ROLLUP_INTERVAL_SECONDS},
 }
 
+# --- Metrics: the page frame and the weekly e-mail summary (metrics-page) -----------------------
+# Staff opt in on the metrics page; beat asks every hour, and on Monday from this hour
+# (0-23, in SUPPORT_TIME_ZONE) each subscriber gets last week's headline figures once.
+METRICS_WEEKLY_SUMMARY_HOUR = env.int("METRICS_WEEKLY_SUMMARY_HOUR", default=8)
+if not 0 <= METRICS_WEEKLY_SUMMARY_HOUR <= 23:
+    raise ImproperlyConfigured("METRICS_WEEKLY_SUMMARY_HOUR must be an hour from 0 to 23.")
+CELERY_BEAT_SCHEDULE["metrics-weekly-summary"] = {
+    "task": "metrics.weekly_summary",
+    "schedule": 3600.0,
+    "options": {"expires": 3600.0},
+}
+# --- end of Metrics: the page frame ---
+
 # --- Production hardening ---------------------------------------------------------------------
 if IS_PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

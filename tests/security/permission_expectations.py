@@ -343,6 +343,21 @@ ROUTES: dict[str, list[Case]] = {
     "admin/publishing/channelstate/<str:kind>/release-held/": [
         Case("/admin/publishing/channelstate/console/release-held/", staff_only(405), staff_only(REDIRECT))
     ],
+    # --- metrics-page: Admin > Metrics (metrics/urls.py); the staff actor is a superuser (tests/metrics
+    # checks the permission itself: staff without it get 403). Subscribing to the weekly summary is a POST.
+    "admin/metrics/": [
+        Case("/admin/metrics/?days=7", STAFF_ONLY),
+        Case("/admin/metrics/?start=2026-11-02&end=2026-11-01", STAFF_ONLY, label="bad period"),
+    ],
+    "admin/metrics/weekly-summary/": [
+        Case(
+            "/admin/metrics/weekly-summary/",
+            staff_only(405),
+            staff_only(REDIRECT),
+            {"action": "subscribe", "language": "ja"},
+        )
+    ],
+    # --- end of metrics-page ---
 }
 
 
