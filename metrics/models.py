@@ -28,3 +28,7 @@ class DailyCount(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.event} {self.key}: {self.count}"
+
+
+# The responsiveness section's per-conversation facts (its own module).
+from metrics.responsiveness_models import ResponseTime  # noqa: E402,F401
