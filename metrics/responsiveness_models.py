@@ -59,7 +59,7 @@ class ResponseTime(models.Model):
     class Meta:
         verbose_name = _("response time")
         verbose_name_plural = _("response times")
-        indexes = [models.Index(fields=["kind", "day"], name="response_time_kind_day")]
+        indexes = [models.Index(fields=["day", "kind"], name="response_time_day_kind")]
         constraints = [
             models.UniqueConstraint(fields=["question", "kind", "started_at"], name="one_response_time_per_wait"),
         ]

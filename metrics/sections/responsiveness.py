@@ -40,6 +40,11 @@ def day_label(day: date) -> str:
     return formats.date_format(day, "MONTH_DAY_FORMAT")
 
 
+def _day_labels(days) -> dict[date, str]:
+    # Formatting a date reads the language's formats each time: once per day, not per point.
+    return {day: day_label(day) for day in days}
+
+
 def _median(histogram: Histogram | None) -> int | None:
     return _rounded(histogram.percentile(50)) if histogram else None
 
@@ -228,9 +233,9 @@ def _channel_label(channel: str) -> str:
 
 def _per_day_chart(period: Period) -> Chart:
     counts = selectors.conversations_per_day(period)
-    days = list(period.days())
+    labels = _day_labels(period.days())
     series = [
-        Series(str(label), [(day_label(day), counts.get((day, channel), 0)) for day in days])
+        Series(str(label), [(text, counts.get((day, channel), 0)) for day, text in labels.items()])
         for channel, label in Network.choices
     ]
     return Chart("conversations_per_day", _("Conversations per day"), "line", series, "count")
