@@ -16,7 +16,9 @@ yesterday and today.
 
 Then, for the 28-day and 90-day periods ending today, it times `build()` of
 every section in metrics.sections.SECTIONS (median and p95 of --iterations
-runs, and the queries of one run). Once the page exists (a URL named by
+runs, and the queries of one run), cold (the cache emptied before each run:
+the first view after a roll-up) and cached. Set CACHE_URL to time it with
+the production cache (Redis): its database is emptied before each cold run. Once the page exists (a URL named by
 --page-url-name), it times the page too, signed in as a superuser, through
 Django's test Client (the whole middleware stack, in-process);
 --page-query is the query string that picks the period ({days} is replaced).
@@ -168,16 +170,23 @@ def _fill(conversations: int, days: int) -> float:
     return time.perf_counter() - started
 
 
-def _time(function, iterations: int) -> dict:
+def _time(function, iterations: int, *, cold: bool) -> dict:
+    """cold: the cache is emptied before each run (the first view after a
+    roll-up); else the section's cached figures are read (every other view)."""
+    from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     for _ in range(2):  # warm-up
         function()
+    if cold:
+        cache.clear()
     with CaptureQueriesContext(connection) as queries:
         function()
     timings = []
     for _ in range(iterations):
+        if cold:
+            cache.clear()
         start = time.perf_counter()
         function()
         timings.append((time.perf_counter() - start) * 1000)
@@ -251,19 +260,19 @@ def main() -> None:
     results = []
     for days in (28, 90):
         period = period_ending(today, days)
-        for path in SECTIONS:
-            build = import_string(path)
-            results.append(
-                {"what": f"{path}, {days} days", **_time(lambda b=build, p=period: b(p, user=boss), args.iterations)}
-            )
         url = _page_url(args.page_url_name, args.page_query, days)
-        if url:
-            client = Client()
-            client.force_login(boss)
-            status = client.get(url).status_code
-            results.append(
-                {"what": f"page {url} ({status})", **_time(lambda u=url, c=client: c.get(u), args.iterations)}
-            )
+        for cold in (True, False):
+            state = "cold" if cold else "cached"
+            for path in SECTIONS:
+                build = import_string(path)
+                timing = _time(lambda b=build, p=period: b(p, user=boss), args.iterations, cold=cold)
+                results.append({"what": f"{path}, {days} days, {state}", **timing})
+            if url:
+                client = Client()
+                client.force_login(boss)
+                status = client.get(url).status_code
+                timing = _time(lambda u=url, c=client: c.get(u), args.iterations, cold=cold)
+                results.append({"what": f"page {url} ({status}), {state}", **timing})
     version = _server_version()
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     messages = Message.objects.count()

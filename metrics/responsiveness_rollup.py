@@ -10,23 +10,28 @@ conversation last touched in it. Each conversation's facts are rebuilt whole
 from its messages, so running it twice, or later, gives the same rows.
 
 Support-hours seconds are computed here, once, with the schedule read once
-per batch; a page view only adds up stored numbers."""
+per batch; a page view only adds up stored numbers. After today's facts, the
+section's figures for the usual periods are computed and cached, so that the
+first page view after beat's roll-up does not pay for them either."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
+from uuid import uuid4
 
+from django.core.cache import cache
 from django.db import transaction
 
 from conversations.support_hours import schedule_load, support_time_between
-from metrics.periods import Period, local_day
+from metrics.periods import Period, local_day, local_today
 from metrics.responsiveness_models import ResponseTime
 from metrics.responsiveness_stats import bucket_of
 from qa.models import Message, Question
 
 BATCH = 500
+GENERATION_KEY = "metrics:responsiveness:generation"
 # Conversations closed as spam or ignored owed nobody an answer: no facts.
 EXCLUDED_CLOSE_REASONS = (Question.CloseReason.SPAM, Question.CloseReason.IGNORED)
 Kind = ResponseTime.Kind
@@ -41,6 +46,11 @@ def recompute(day: date) -> None:
         ).values_list("pk", flat=True)
     )
     response_times_rebuild(ids)
+    if day == local_today():
+        # Beat recomputes yesterday, then today: the facts are now current.
+        from metrics.sections.responsiveness import cache_warm  # the section imports this module
+
+        cache_warm(day)
 
 
 def response_times_rebuild(question_ids: Iterable[int]) -> int:
@@ -50,7 +60,16 @@ def response_times_rebuild(question_ids: Iterable[int]) -> int:
     written = 0
     for offset in range(0, len(ids), BATCH):
         written += _rebuild_batch(ids[offset : offset + BATCH])
+    if ids:
+        # The section's cached figures were read from the facts replaced here.
+        cache.set(GENERATION_KEY, uuid4().hex, timeout=None)
     return written
+
+
+def facts_generation() -> str:
+    """Changes whenever facts are rebuilt (and when the cache lost it): part
+    of the key the section caches its figures under."""
+    return cache.get_or_set(GENERATION_KEY, uuid4().hex, timeout=None)
 
 
 def _rebuild_batch(ids: list[int]) -> int:

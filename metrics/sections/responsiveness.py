@@ -3,24 +3,30 @@ conversations take to resolve, and what is waiting now.
 
 Reads the ResponseTime facts of the roll-up (metrics.responsiveness_rollup)
 as histograms grouped in the database, and the live backlog: a fixed number
-of queries whatever the number of conversations. The definitions are in
+of queries whatever the number of conversations. The facts change only when
+the roll-up runs, so what they give is cached (per period and language) until
+it runs again: the next view after a roll-up pays the queries, the others
+only the backlog's one. The definitions are in
 README (Metrics > Responsiveness) and in the section's notes."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from django.conf import settings
-from django.utils import formats, timezone
+from django.core.cache import cache
+from django.utils import formats, timezone, translation
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from conversations.compose import staff_display_name
 from conversations.models import Network
 from metrics import responsiveness_selectors as selectors
-from metrics.periods import Period
+from metrics.periods import Period, period_ending
 from metrics.report import Chart, Figure, Section, Series, Table
 from metrics.responsiveness_models import ResponseTime
+from metrics.responsiveness_rollup import facts_generation
 from metrics.responsiveness_stats import WITHIN_DAY, WITHIN_HOUR, Histogram
 
 Kind = ResponseTime.Kind
@@ -72,11 +78,44 @@ def _sum(histograms: dict[tuple, Histogram], match) -> Histogram:
 
 
 def build(period: Period, *, user) -> Section:
+    """What the facts say (cached until the roll-up next changes them), and the live backlog."""
+    section = _from_facts_cached(period)
+    backlog = selectors.backlog_by_age(timezone.now())
+    waiting = Figure(
+        "backlog", _("Waiting on us now"), sum(sum(ages.values()) for ages in backlog.values()), None, "count", False
+    )
+    return replace(section, figures=[*section.figures, waiting], charts=[*section.charts, _backlog_chart(backlog)])
+
+
+def _from_facts_cached(period: Period) -> Section:
+    key = ":".join(
+        ["metrics:responsiveness", facts_generation(), str(period.first_day), str(period.last_day), get_language()]
+    )
+    section = cache.get(key)
+    if section is None:
+        section = _from_facts(period)
+        cache.set(key, section, timeout=2 * settings.METRICS_ROLLUP_INTERVAL_SECONDS)
+    return section
+
+
+# The periods ending today the page is most often opened on: prepared by the
+# roll-up (cache_warm) so that even the first view after it reads the cache.
+WARM_PERIOD_DAYS = (7, 28, 90)
+
+
+def cache_warm(today: date) -> None:
+    """Compute and cache the facts' part of the section for the usual periods
+    ending `today`, in every language (the roll-up calls it after today's facts)."""
+    for days in WARM_PERIOD_DAYS:
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                _from_facts_cached(period_ending(today, days))
+
+
+def _from_facts(period: Period) -> Section:
     both = selectors.facts_in_both_periods(period)
     wall = selectors.response_histograms(both, ["current", "kind", "channel"])
-    support = selectors.response_histograms(
-        both.exclude(kind=RESOLUTION), ["current", "kind", "channel"], selectors.SUPPORT
-    )
+    support = selectors.response_histograms(both.filter(kind=FIRST), ["current", "kind", "channel"], selectors.SUPPORT)
 
     def total(histograms, current, kind, channel=None):
         return _sum(histograms, lambda k: k[0] == current and k[1] == kind and channel in (None, k[2]))
@@ -85,7 +124,6 @@ def build(period: Period, *, user) -> Section:
     support_now, support_before = total(support, True, FIRST), total(support, False, FIRST)
     follow_now, follow_before = total(wall, True, FOLLOW_UP), total(wall, False, FOLLOW_UP)
     resolved_now, resolved_before = total(wall, True, RESOLUTION), total(wall, False, RESOLUTION)
-    backlog = selectors.backlog_by_age(timezone.now())
 
     def timing(key, label, now, before, value, help_text="", better=False, unit="seconds"):
         return Figure(key, label, value(now), value(before), unit, better, help_text)
@@ -181,21 +219,12 @@ def build(period: Period, *, user) -> Section:
             _("From the start of a conversation closed as resolved in the period to its closing."),
         ),
         timing("resolution_p90", _("Time to resolution, 90th percentile"), resolved_now, resolved_before, _p90),
-        Figure(
-            "backlog",
-            _("Waiting on us now"),
-            sum(sum(ages.values()) for ages in backlog.values()),
-            None,
-            "count",
-            False,
-        ),
     ]
     per_week, week_table = _by_week(period)
     charts = [
         _per_day_chart(period),
         per_week,
         _by_channel_chart(wall, support),
-        _backlog_chart(backlog),
     ]
     tables = [_by_channel_table(wall, support, total), _by_staff_table(period), week_table]
     return Section(
@@ -225,10 +254,6 @@ def _notes() -> list[str]:
         )
         % {"minutes": minutes},
     ]
-
-
-def _channel_label(channel: str) -> str:
-    return str(Network(channel).label)
 
 
 def _per_day_chart(period: Period) -> Chart:

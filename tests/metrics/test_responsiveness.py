@@ -216,3 +216,24 @@ def test_japanese_labels_and_days(fortnight, staff):
     _columns, rows = _table(section, "by_week")
     assert set(rows) == {"11月9日", "11月16日"}
     assert section.title == "応答性"
+
+
+def test_percentiles_from_buckets_stay_within_the_buckets_width():
+    """Many distinct durations: the bucketed median and p90 are within 6 % of
+    the exact nearest-rank ones; the shares within 1 h and 24 h are exact."""
+    import math
+    import random
+
+    from metrics.responsiveness_stats import DAY, HOUR, WITHIN_DAY, WITHIN_HOUR, Histogram, bucket_of
+
+    rng = random.Random(5)
+    durations = sorted(int(rng.lognormvariate(8, 1.6)) for _ in range(5000))
+    histogram = Histogram()
+    for seconds in durations:
+        histogram.add(bucket_of(seconds), 1, seconds)
+    histogram.add(None, 250, None)
+    for p in (50, 90):
+        exact = durations[math.ceil(p / 100 * len(durations)) - 1]
+        assert histogram.percentile(p) == pytest.approx(exact, rel=0.06)
+    assert histogram.share_within(WITHIN_HOUR) == 100 * sum(d <= HOUR for d in durations) / 5250
+    assert histogram.share_within(WITHIN_DAY) == 100 * sum(d <= DAY for d in durations) / 5250

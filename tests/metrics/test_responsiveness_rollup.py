@@ -146,3 +146,32 @@ def test_the_section_runs_a_fixed_number_of_queries(settings, django_assert_num_
     assert {figure.key: figure.value for figure in section.figures}["conversations"] == 406
     staff_table = next(table for table in section.tables if table.key == "by_staff")
     assert len(staff_table.rows) == 10
+
+
+def test_figures_are_cached_until_the_rollup_changes_the_facts(
+    settings, django_assert_num_queries, make_question, staff
+):
+    period = Period(local_today(), local_today())
+    make_question()
+    recompute(local_today())
+    assert {f.key: f.value for f in build(period, user=staff).figures}["conversations"] == 1
+    make_question()
+    with django_assert_num_queries(1):  # the live backlog only
+        section = build(period, user=staff)
+    figures = {f.key: f.value for f in section.figures}
+    assert (figures["conversations"], figures["backlog"]) == (1, 2)
+    recompute(local_today())
+    assert {f.key: f.value for f in build(period, user=staff).figures}["conversations"] == 2
+
+
+def test_the_rollup_of_today_prepares_the_usual_periods(django_assert_num_queries, make_question, staff):
+    from django.utils import translation
+
+    from metrics.periods import period_ending
+
+    make_question()
+    recompute(local_today())
+    for days in (7, 28, 90):
+        for language in ("en", "ja"):
+            with translation.override(language), django_assert_num_queries(1):
+                build(period_ending(local_today(), days), user=staff)
