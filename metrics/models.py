@@ -30,5 +30,6 @@ class DailyCount(models.Model):
         return f"{self.day} {self.event} {self.key}: {self.count}"
 
 
-# --- metrics-page: the weekly e-mail summary's subscribers ---
-from metrics.summary_models import WeeklySummarySubscription  # noqa: E402, F401 (a model of this app)
+# The app's other models live in their own modules.
+from metrics.responsiveness_models import ResponseTime  # noqa: E402, F401
+from metrics.summary_models import WeeklySummarySubscription  # noqa: E402, F401
