@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -131,7 +131,7 @@ class Audit(models.Model):
         ]
 
     def __str__(self):
-        return gettext("Audit of a reply of %(week)s") % {"week": self.week}
+        return gettext("Audit of a reply of %(week)s") % {"week": formats.date_format(self.week, "DATE_FORMAT")}
 
 
 class CriterionScore(models.Model):

@@ -128,3 +128,21 @@ def test_the_guideline_page_edits_criteria_inline(admin_client):
 
 def _ratings(audit, rating):
     return {c.pk: (rating, "") for c in audit.guideline.criteria.all()}
+
+
+def test_the_scoring_page_shows_what_the_reply_answers_in_fixed_queries(
+    client, team, make_reply, django_assert_max_num_queries
+):
+    from qa.models import Message
+
+    ben = team["ben"]
+    # A long conversation before Ben's reply: the page shows the three messages before it, never a note.
+    for minute in range(20):
+        make_reply(None, tokyo(2026, 11, 18, 9, minute), kind=Message.Kind.CUSTOMER, body=f"Customer line {minute}")
+    make_reply(ben, tokyo(2026, 11, 18, 10), kind=Message.Kind.NOTE, body="Internal: check the warehouse")
+    client.force_login(team["aiko"])
+    with django_assert_max_num_queries(20):
+        page = client.get(change_url(team["audits"]["ben"]))
+    content = page.content.decode()
+    assert "Customer line 19" in content and "Customer line 17" in content and "Customer line 16" not in content
+    assert "Internal: check the warehouse" not in content
