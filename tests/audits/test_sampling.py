@@ -120,3 +120,16 @@ def test_no_active_guideline_no_sample(week_of_messages):
 def test_beat_asks_every_hour():
     entry = django_settings.CELERY_BEAT_SCHEDULE["audits-sample"]
     assert entry["task"] == "audits.sample_last_week" and entry["schedule"] == 3600.0
+
+
+def test_the_command_samples_the_week_of_any_day(week_of_messages):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("audits_sample", "--week", "2026-11-19", "--size", "3", stdout=out)
+    assert "Queued 3 replies of the week of 2026-11-16." in out.getvalue()
+    assert Audit.objects.filter(week=MONDAY).count() == 3
+    with pytest.raises(CommandError):
+        call_command("audits_sample", "--week", "19/11/2026")
