@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "conversations",
     "publishing",
     "metrics",
+    "audits",
 ]
 
 MIDDLEWARE = [
@@ -764,6 +765,20 @@ CELERY_BEAT_SCHEDULE["metrics-weekly-summary"] = {
     "options": {"expires": 3600.0},
 }
 # --- end of Metrics: the page frame ---
+
+# --- Quality audits (audits app) ----------------------------------------------------
+# Each week beat queues a random sample of last week's staff replies (Monday to
+# Sunday in SUPPORT_TIME_ZONE) for the auditors; 0 turns the sampling off. Beat
+# asks every hour, so the sample is queued in the first hour of Monday.
+AUDIT_SAMPLE_SIZE = env.int("AUDIT_SAMPLE_SIZE", default=10)
+if not 0 <= AUDIT_SAMPLE_SIZE <= 1000:
+    raise ImproperlyConfigured("AUDIT_SAMPLE_SIZE must be between 0 and 1000.")
+CELERY_BEAT_SCHEDULE["audits-sample"] = {
+    "task": "audits.sample_last_week",
+    "schedule": 3600.0,
+    "options": {"expires": 3600.0},
+}
+# --- end of quality audits ---
 
 # --- Production hardening ---------------------------------------------------------------------
 if IS_PRODUCTION:

@@ -5,5 +5,5 @@ SECTIONS = [
     "metrics.sections.responsiveness.build",
     # "metrics.sections.self_service.build",
     # "metrics.sections.reach.build",
-    # "audits.section.build",
+    "audits.section.build",
 ]

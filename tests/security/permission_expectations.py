@@ -412,6 +412,13 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "publishing.delivery": READ_ONLY_AUDIT,
     # The channel list is the health page; a channel's "change" page leads back to it.
     "publishing.channelstate": AdminModel(add=403, change=REDIRECT, delete=403, delete_post=403),
+    # --- Quality audits (audits.admin) ---
+    # Leads edit the guidelines and their criteria. A guideline replies were audited against is kept
+    # (the audit protects it): confirming its deletion shows the page again, saying why.
+    "audits.guideline": AdminModel(delete_post=200),
+    # The weekly sample queues audits, never the admin; an audit's change page is its scoring page.
+    "audits.audit": AdminModel(add=403),
+    # --- end of quality audits ---
 }
 
 
