@@ -62,12 +62,6 @@ SIDEBAR_GROUPS = [
             ),
         ],
     ),
-    # --- metrics-page: the support lead's numbers (metrics/views.py) ---
-    (
-        pgettext_lazy("admin navigation", "Metrics"),
-        [(_("Support metrics"), "monitoring", "metrics:page", "metrics.view_support_metrics")],
-    ),
-    # --- end of metrics-page ---
     (
         pgettext_lazy("admin navigation", "Search"),
         [
@@ -78,6 +72,11 @@ SIDEBAR_GROUPS = [
     (
         pgettext_lazy("admin navigation", "Import"),
         [(_("Import FAQ from CSV"), "upload_file", "admin:qa_tip_import", "qa.add_tip")],
+    ),
+    # The support lead's numbers (metrics/views.py), then the quality audits.
+    (
+        pgettext_lazy("admin navigation", "Metrics"),
+        [(_("Support metrics"), "monitoring", "metrics:page", "metrics.view_support_metrics")],
     ),
     # --- Quality audits (audits app): every staff member sees the audits of their own replies ---
     (

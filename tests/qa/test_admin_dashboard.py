@@ -118,7 +118,7 @@ def test_sidebar_is_in_the_order_staff_work_and_hides_the_framework(client, staf
     client.force_login(staff)
     groups = client.get(reverse("admin:index")).context["sidebar_navigation"]
     titles = [str(group["title"]) for group in groups if group["title"]]
-    assert titles == ["Inbox", "Tips", "Publishing", "Search", "Import", "Quality", "Users", "System"]
+    assert titles == ["Inbox", "Tips", "Publishing", "Search", "Import", "Metrics", "Quality", "Users", "System"]
     system = [str(item["title"]) for item in groups[-1]["items"]]
     assert "Sites" in system and "Tags (raw)" in system and "Social application tokens" in system
 
