@@ -202,6 +202,8 @@ class TipVote(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tip", "voter_key"], name="one_vote_per_visitor")]
+        # The metrics' daily vote roll-up reads one day of votes (metrics.self_service_rollup).
+        indexes = [models.Index(fields=["created_at"], name="tip_vote_created_at")]
 
 
 class SavedReply(models.Model):

@@ -50,6 +50,8 @@ urlpatterns = [
     path("ask/", customer.ask, name="ask"),
     path("ask/preview/", customer.markdown_preview, name="markdown_preview"),
     path("ask/suggest/", customer.suggest, name="suggest"),
+    # ask.js's beacon for the self-service metrics (metrics.self_service_events).
+    path("ask/event/", customer.ask_event, name="ask_event"),
     path("my/questions/", customer.my_questions, name="my_questions"),
     path("my/questions/<int:pk>/", customer.my_question, name="my_question"),
     # Images attached to messages: the asker and staff only, never from a public media URL.

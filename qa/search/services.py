@@ -30,12 +30,17 @@ def search_synonym_delete(*, synonyms) -> None:
     page_cache.invalidate_all()
 
 
+def search_miss_key(query: str) -> str:
+    """What a search that found nothing is recorded under: normalised and cut."""
+    return " ".join(normalize(query).split())[:SEARCH_MISS_MAX_LENGTH]
+
+
 def search_miss_record(*, query: str) -> None:
     """Count one search that found nothing. One UPDATE in the common case (an
     INSERT the first time), so a bot hammering the page costs little; the
     query is normalised and cut, so the table holds no more than what people
     typed, and nothing about who typed it."""
-    query = " ".join(normalize(query).split())[:SEARCH_MISS_MAX_LENGTH]
+    query = search_miss_key(query)
     if not query:
         return
     now = timezone.now()

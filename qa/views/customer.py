@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from django_ratelimit.exceptions import Ratelimited
 from conversations.handover import PARAMETER as handover_parameter
 from conversations.handover import Handover, handover_question_create, handover_read
 from conversations.services import conversation_follow_up
+from metrics import self_service_events
 from qa import selectors, services
 from qa.forms import FollowUpForm, QuestionForm
 from qa.markup import render_markdown
@@ -46,7 +47,8 @@ def _suggestions(query: str) -> list[dict]:
     return [
         {
             "title": tip.title,
-            "url": tip.get_canonical_url(),
+            # Marked, so that the tip page counts the click (metrics.self_service_events).
+            "url": self_service_events.suggestion_url(tip.get_canonical_url()),
             "excerpt": excerpt(tip.answer_plain, terms, SUGGESTION_EXCERPT_LENGTH),
         }
         for tip in tips
@@ -115,7 +117,13 @@ def _handover_of(form) -> Handover | None:
 
 
 def _render_ask(request, form, *, preview_html="", status=200):
-    context = {"form": form, "preview_html": preview_html, "handover": _handover_of(form)}
+    context = {
+        "form": form,
+        "preview_html": preview_html,
+        "handover": _handover_of(form),
+        # Carried through every round trip, so each stage of the form is counted once.
+        "ask_markers": self_service_events.ask_markers(request.POST),
+    }
     return render(request, "qa/ask.html", context, status=status)
 
 
@@ -147,7 +155,14 @@ def ask(request):
     if action != ACTION_CONFIRM and not _suggestions_already_seen(request, data["title"]):
         suggestions = _suggestions(data["title"])
         if suggestions:
-            return render(request, "qa/ask_confirm.html", {"form": form, "suggestions": suggestions})
+            markers = self_service_events.ask_markers(request.POST)
+            self_service_events.ask_suggestions_shown_count(markers=markers)
+            context = {
+                "form": form,
+                "suggestions": suggestions,
+                "ask_markers": {**markers, self_service_events.MARKER_SHOWN: "1"},
+            }
+            return render(request, "qa/ask_confirm.html", context)
 
     _check_ask_rate(request)
     fields = {
@@ -167,6 +182,7 @@ def ask(request):
         for field, field_errors in error.message_dict.items():
             form.add_error(field if field in form.fields else None, field_errors)
         return _render_ask(request, form)
+    self_service_events.ask_sent_count(markers=self_service_events.ask_markers(request.POST))
     messages.success(request, _("Thank you. Your question was sent; we will e-mail you when it is answered."))
     return redirect(question.get_absolute_url())
 
@@ -174,9 +190,35 @@ def ask(request):
 @require_safe
 @body_at_most(lambda: SUGGEST_BODY_MAX_BYTES)
 def suggest(request):
-    """Published tips similar to ?q= (the title being typed), as JSON."""
+    """Published tips similar to ?q= (the title being typed), as JSON.
+    `count=1`: ask.js has not shown this form a tip yet; count it if this answer does."""
     query = request.GET.get("q", "")[: settings.QUESTION_TITLE_MAX_LENGTH]
-    return JsonResponse({"results": _suggestions(query)})
+    results = _suggestions(query)
+    if results and request.method == "GET" and request.GET.get("count") == "1":
+        self_service_events.ask_suggestions_shown_count(markers={})
+    return JsonResponse({"results": results})
+
+
+# ask.js sends at most two beacons per form (started, clicked); this is far above
+# what a person filling in forms sends, and keeps a script from inflating the numbers.
+ASK_EVENT_RATE_PER_USER = "60/h"
+# An event name and the CSRF token: nothing more.
+ASK_EVENT_BODY_MAX_BYTES = 1024
+
+
+@login_required
+@require_POST
+@body_at_most(lambda: ASK_EVENT_BODY_MAX_BYTES)
+def ask_event(request):
+    """ask.js's beacon: the form was started, or a suggested tip opened from it
+    (metrics.self_service_events). Answers 204 with no body; the page ignores it."""
+    if is_ratelimited(
+        request, group="qa.ask_event.user", key="user", rate=ASK_EVENT_RATE_PER_USER, method=ALL, increment=True
+    ):
+        return HttpResponse(status=429)
+    if not self_service_events.ask_beacon_count(event=request.POST.get("event", "")):
+        return HttpResponseBadRequest()
+    return HttpResponse(status=204)
 
 
 @login_required

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from metrics import self_service_events
 from qa import page_cache, selectors, share_images
 from qa.content_language import ALL_LANGUAGES_PARAM, language_codes, wants_all_languages
 from qa.page_cache import public_page
@@ -110,6 +111,7 @@ def search(request):
     missed_query = getattr(response, page_cache.NOTE_ATTRIBUTE, None)
     if missed_query:
         search_miss_record(query=missed_query)
+    self_service_events.search_count(request, missed_query=missed_query)
     return response
 
 
@@ -142,8 +144,15 @@ def _search_page(request):
 
 
 @require_safe
-@public_page(tip_kwarg="pk")
 def tip_detail(request, pk, slug=None):
+    response = _tip_page(request, pk=pk, slug=slug)
+    # Counted here, around the cache: a suggested tip opened from the ask form (its link's marker).
+    self_service_events.suggestion_click_count(request, tip_id=pk, status_code=response.status_code)
+    return response
+
+
+@public_page(tip_kwarg="pk")
+def _tip_page(request, pk, slug=None):
     tip = selectors.tip_get_published(pk=pk, tags=False)
     if (slug or "") != tip.slug:
         # One canonical address per tip; keep the query string so UTM tags survive.

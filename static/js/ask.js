@@ -22,6 +22,36 @@
   // The title whose similar tips the customer has already seen: the server
   // then sends the question without a "Before you send" step.
   var suggestedFor = document.getElementById("ask-suggested-for");
+  // What the self-service metrics already counted for this form ("1"): each
+  // stage is counted once per form, and the server carries these through
+  // every round trip (metrics/self_service_events.py).
+  var startedMarker = document.getElementById("ask-marker-started");
+  var shownMarker = document.getElementById("ask-marker-shown");
+  var clickedMarker = document.getElementById("ask-marker-clicked");
+
+  // --- Metrics beacon ----------------------------------------------------------
+  function countOnce(marker, event) {
+    if (!marker || marker.value === "1" || !form.dataset.eventUrl || !csrfInput) {
+      return;
+    }
+    marker.value = "1";
+    var data = new FormData();
+    data.append("event", event);
+    data.append("csrfmiddlewaretoken", csrfInput.value);
+    fetch(form.dataset.eventUrl, {
+      method: "POST",
+      body: data,
+      headers: { "X-CSRFToken": csrfInput.value },
+      credentials: "same-origin",
+      keepalive: true,
+    }).catch(function () {
+      /* A count lost offline is not the customer's problem. */
+    });
+  }
+
+  form.addEventListener("input", function () {
+    countOnce(startedMarker, "started");
+  });
 
   // --- Suggestions -----------------------------------------------------------
   var timer = null;
@@ -43,6 +73,9 @@
       suggestionList.append(item);
     });
     suggestions.hidden = results.length === 0;
+    if (results.length && shownMarker) {
+      shownMarker.value = "1"; // the server counted it (count=1 below)
+    }
     if (suggestedFor) {
       suggestedFor.value = results.length ? query : "";
     }
@@ -56,6 +89,9 @@
     }
     var requestNumber = ++latestRequest;
     var url = form.dataset.suggestUrl + "?q=" + encodeURIComponent(query);
+    if (shownMarker && shownMarker.value !== "1") {
+      url += "&count=1"; // count this form's first answer with tips
+    }
     fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (response) {
         return response.ok ? response.json() : { results: [] };
@@ -72,6 +108,14 @@
   }
 
   if (titleInput && suggestionList) {
+    // A suggested tip opened (a click, a middle click): the form's first one is counted.
+    ["click", "auxclick"].forEach(function (type) {
+      suggestionList.addEventListener(type, function (event) {
+        if (event.target.closest && event.target.closest("a")) {
+          countOnce(clickedMarker, "clicked");
+        }
+      });
+    });
     titleInput.addEventListener("input", function () {
       window.clearTimeout(timer);
       timer = window.setTimeout(fetchSuggestions, DEBOUNCE_MS);

@@ -7,7 +7,7 @@ from django.urls import get_resolver, reverse
 pytestmark = pytest.mark.django_db
 
 # Routes that only take a POST.
-POST_ONLY = {"qa:tip_vote", "qa:markdown_preview", "set_language"}
+POST_ONLY = {"qa:tip_vote", "qa:markdown_preview", "qa:ask_event", "set_language"}
 
 
 def _public_urls(tip, category) -> dict[str, str]:

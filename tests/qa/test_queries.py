@@ -13,6 +13,13 @@ from qa.models import Category
 pytestmark = pytest.mark.django_db
 
 MAX_QUERIES = 12
+# A search also counts itself for the metrics (metrics.self_service_events): one
+# UPDATE, and on the day's first search an INSERT in a savepoint (three more).
+SEARCH_COUNTER_QUERIES = 4
+
+
+def _budget(url: str) -> int:
+    return MAX_QUERIES + (SEARCH_COUNTER_QUERIES if url.startswith(reverse("qa:search")) else 0)
 
 
 def _add_tips(count: int, *, start: int = 0) -> None:
@@ -78,7 +85,7 @@ def test_public_pages_stay_within_budget_with_many_tips(
     if signed_in:
         client.force_login(customer)
     for url in _public_urls():
-        with django_assert_max_num_queries(MAX_QUERIES):
+        with django_assert_max_num_queries(_budget(url)):
             assert client.get(url).status_code == 200
 
 

@@ -146,6 +146,8 @@ ROUTES: dict[str, list[Case]] = {
     "ask/": [Case("/ask/", SIGNED_IN_ONLY, (LOGIN, REDIRECT, REDIRECT, REDIRECT), ask_data)],
     "ask/preview/": [Case("/ask/preview/", (LOGIN, 405, 405, 405), SIGNED_IN_ONLY, {"body": "**太字**"})],
     "ask/suggest/": [Case("/ask/suggest/?q=parcel", everyone(200), everyone(405))],
+    # Self-service metrics (issue 12): ask.js's beacon, counted per day; 204 with no body.
+    "ask/event/": [Case("/ask/event/", (LOGIN, 405, 405, 405), (LOGIN, 204, 204, 204), {"event": "started"})],
     "my/questions/": [Case("/my/questions/", SIGNED_IN_ONLY)],
     # Only the asker sees their question and replies in it: anyone else (staff too, who use the admin) gets 404.
     "my/questions/<int:pk>/": [
