@@ -24,7 +24,8 @@ Runs (each bounded in time, loopback only):
 Environment: BENCH_DATABASE_URL, BENCH_REDIS_URL (a database number of its own:
 it is flushed), BENCH_PORT (two ports from it), BENCH_TIME_SCALE,
 BENCH_THINK_SECONDS (5.), BENCH_OPEN_RATES (6., comma-separated), BENCH_PARTIAL_REPORT
-(a file that receives the JSON after each step).
+(a file that receives the JSON after each step), BENCH_STEPS (comma-separated, default every step:
+warm, cold (with the sitemap), mix, users, rates; `BENCH_STEPS=cold` compares rendering costs in a minute).
 """
 
 import json
@@ -55,6 +56,7 @@ TIME_SCALE = float(os.environ.get("BENCH_TIME_SCALE", "1"))
 # Visitors' think time between pages (bench/open_loop.py), and the open-loop arrival rates.
 THINK_SECONDS = float(os.environ.get("BENCH_THINK_SECONDS", "2"))
 OPEN_RATES = [float(rate) for rate in os.environ.get("BENCH_OPEN_RATES", "50,100").split(",")]
+STEPS = set(os.environ.get("BENCH_STEPS", "warm,cold,mix,users,rates").split(","))
 # Each finished step is written here too, so that a failure late in the run loses nothing.
 PARTIAL_REPORT = os.environ.get("BENCH_PARTIAL_REPORT", "")
 SEARCHES = [
@@ -198,70 +200,75 @@ def main() -> int:
         (Path(static_root) / "bench" / "tip.html").write_bytes(html)  # WhiteNoise indexes files at start
         report["tip_page_bytes"] = len(html)
 
-        print("1. warm cache, one URL each, 32 connections ...", file=sys.stderr)
-        warm = {}
-        with Server(warm_env, PORT):
-            for label, path in [
-                ("Minimal Django view", "/_bench/minimal/"),
-                ("Tip page as a static file (WhiteNoise)", "/static/bench/tip.html"),
-                ("Tip page, warm cache", tip),
-                ("Home page, warm cache", "/"),
-            ]:
-                get(PORT, path)
-                warm[label] = wrk(PORT, [path], connections=32, seconds=15)
-        report["warm"] = warm
-        _save(report)
+        if "warm" in STEPS:
+            print("1. warm cache, one URL each, 32 connections ...", file=sys.stderr)
+            warm = {}
+            with Server(warm_env, PORT):
+                for label, path in [
+                    ("Minimal Django view", "/_bench/minimal/"),
+                    ("Tip page as a static file (WhiteNoise)", "/static/bench/tip.html"),
+                    ("Tip page, warm cache", tip),
+                    ("Home page, warm cache", "/"),
+                ]:
+                    get(PORT, path)
+                    warm[label] = wrk(PORT, [path], connections=32, seconds=15)
+            report["warm"] = warm
+            _save(report)
 
-        print("2. cold cache, one connection ...", file=sys.stderr)
-        cold = {}
-        with Server(cold_env, PORT + 1):
-            for label, paths in [
-                ("Minimal Django view", ["/_bench/minimal/"]),
-                ("Tip pages (5,000 random), rendered", tips),
-                ("Home page, rendered", ["/"]),
-                ("Tip list page 100 (the last listed), rendered", ["/tips/?page=100"]),
-            ]:
-                get(PORT + 1, paths[0])
-                cold[label] = wrk(PORT + 1, paths, connections=1, seconds=15, threads=1)
-            print("4. sitemap ...", file=sys.stderr)
-            index = get(PORT + 1, "/sitemap.xml").decode()
-            site = f"http://127.0.0.1:{PORT + 1}"
-            files = [loc.removeprefix(site) for loc in re.findall(r"<loc>([^<]+)</loc>", index)]
-            report["sitemap"] = {path: timed(PORT + 1, path) for path in ["/sitemap.xml", *files]}
-        report["cold"] = cold
-        _save(report)
+        if "cold" in STEPS:
+            print("2. cold cache, one connection ...", file=sys.stderr)
+            cold = {}
+            with Server(cold_env, PORT + 1):
+                for label, paths in [
+                    ("Minimal Django view", ["/_bench/minimal/"]),
+                    ("Tip pages (5,000 random), rendered", tips),
+                    ("Home page, rendered", ["/"]),
+                    ("Tip list page 100 (the last listed), rendered", ["/tips/?page=100"]),
+                ]:
+                    get(PORT + 1, paths[0])
+                    cold[label] = wrk(PORT + 1, paths, connections=1, seconds=15, threads=1)
+                print("4. sitemap ...", file=sys.stderr)
+                index = get(PORT + 1, "/sitemap.xml").decode()
+                site = f"http://127.0.0.1:{PORT + 1}"
+                files = [loc.removeprefix(site) for loc in re.findall(r"<loc>([^<]+)</loc>", index)]
+                report["sitemap"] = {path: timed(PORT + 1, path) for path in ["/sitemap.xml", *files]}
+            report["cold"] = cold
+            _save(report)
 
-        print("3. the mix: 200 connections, 60 s ...", file=sys.stderr)
         mix = [popular[n % 20] for n in range(70)] + ["/"] * 15
         mix += [f"/search/?q={quote(SEARCHES[n % len(SEARCHES)])}" for n in range(15)]
-        flush_cache()
-        with Server(warm_env, PORT):
-            report["mix"] = wrk(PORT, mix, connections=200, seconds=60)
-        _save(report)
+        if "mix" in STEPS:
+            print("3. the mix: 200 connections, 60 s ...", file=sys.stderr)
+            flush_cache()
+            with Server(warm_env, PORT):
+                report["mix"] = wrk(PORT, mix, connections=200, seconds=60)
+            _save(report)
 
         base = f"http://127.0.0.1:{PORT}"
         seconds = max(1, round(60 * TIME_SCALE))
-        print(f"5. the mix: 200 visitors thinking {THINK_SECONDS} s between pages, 60 s ...", file=sys.stderr)
-        flush_cache()
-        with Server(warm_env, PORT):
-            report["mix_users"] = open_loop.users(base, mix, users=200, think=THINK_SECONDS, seconds=seconds)
-            report["mix_users"]["load_average"] = os.getloadavg()[0]
-        _save(report)
-        print("5b. the same visitors after each of the mix's pages was requested once ...", file=sys.stderr)
-        flush_cache()
-        with Server(warm_env, PORT):
-            for path in sorted(set(mix)):
-                get(PORT, path)
-            warm_users = open_loop.users(base, mix, users=200, think=THINK_SECONDS, seconds=seconds)
-            report["mix_users_warm"] = {**warm_users, "load_average": os.getloadavg()[0]}
-        _save(report)
-        for offered in OPEN_RATES:
-            print(f"6. the mix at {offered} arrivals/s (open loop), 60 s ...", file=sys.stderr)
+        if "users" in STEPS:
+            print(f"5. the mix: 200 visitors thinking {THINK_SECONDS} s between pages, 60 s ...", file=sys.stderr)
             flush_cache()
             with Server(warm_env, PORT):
-                row = open_loop.rate(base, mix, rate=offered, seconds=seconds)
-                report.setdefault("mix_rate", []).append({**row, "load_average": os.getloadavg()[0]})
+                report["mix_users"] = open_loop.users(base, mix, users=200, think=THINK_SECONDS, seconds=seconds)
+                report["mix_users"]["load_average"] = os.getloadavg()[0]
             _save(report)
+            print("5b. the same visitors after each of the mix's pages was requested once ...", file=sys.stderr)
+            flush_cache()
+            with Server(warm_env, PORT):
+                for path in sorted(set(mix)):
+                    get(PORT, path)
+                warm_users = open_loop.users(base, mix, users=200, think=THINK_SECONDS, seconds=seconds)
+                report["mix_users_warm"] = {**warm_users, "load_average": os.getloadavg()[0]}
+            _save(report)
+        if "rates" in STEPS:
+            for offered in OPEN_RATES:
+                print(f"6. the mix at {offered} arrivals/s (open loop), 60 s ...", file=sys.stderr)
+                flush_cache()
+                with Server(warm_env, PORT):
+                    row = open_loop.rate(base, mix, rate=offered, seconds=seconds)
+                    report.setdefault("mix_rate", []).append({**row, "load_average": os.getloadavg()[0]})
+                _save(report)
     finally:
         shutil.rmtree(static_root, ignore_errors=True)
         shutil.rmtree(static_root + "-var", ignore_errors=True)
@@ -277,7 +284,22 @@ def _save(report: dict) -> None:
 
 def markdown(report: dict) -> str:
     lines = [f"{report['tips']:,} published tips; {report['machine']}; tip page {report['tip_page_bytes']:,} bytes", ""]
-    lines += [
+    if "warm" in report:
+        lines += _warm_rows(report)
+    if "cold" in report:
+        lines += _cold_rows(report)
+    if "mix" in report:
+        lines += _mix_rows(report)
+    if "mix_users" in report or "mix_rate" in report:
+        lines += _open_rows(report)
+    if "sitemap" in report:
+        lines += ["", "| Sitemap file, cold | ms | bytes |", "|---|---:|---:|"]
+        lines += [f"| {path} | {ms:.0f} | {size:,} |" for path, (ms, size) in report["sitemap"].items()]
+    return "\n".join(lines)
+
+
+def _warm_rows(report: dict) -> list[str]:
+    lines = [
         "| Warm cache, 32 connections, 15 s | req/s | p50 ms | p95 ms | errors | load |",
         "|---|---:|---:|---:|---:|---:|",
     ]
@@ -286,7 +308,11 @@ def markdown(report: dict) -> str:
             f"| {label} | {row['req_per_s']:.0f} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {row['errors']} "
             f"| {row.get('load_average', 0):.1f} |"
         )
-    lines += [
+    return lines
+
+
+def _cold_rows(report: dict) -> list[str]:
+    lines = [
         "",
         "| Cold cache, 1 connection, 15 s | req/s | mean ms | p50 ms | p95 ms | load |",
         "|---|---:|---:|---:|---:|---:|",
@@ -296,8 +322,12 @@ def markdown(report: dict) -> str:
             f"| {label} | {row['req_per_s']:.0f} | {row['mean_ms']:.1f} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} "
             f"| {row.get('load_average', 0):.1f} |"
         )
+    return lines
+
+
+def _mix_rows(report: dict) -> list[str]:
     row = report["mix"]
-    lines += [
+    return [
         "",
         "| Mix 70/15/15, 200 connections, 60 s | requests | req/s | p50 ms | p95 ms | p99 ms | max ms "
         "| errors | timeouts | load |",
@@ -305,28 +335,29 @@ def markdown(report: dict) -> str:
         f"| tip pages / home / search | {row['requests']} | {row['req_per_s']:.0f} | {row['p50_ms']:.1f} "
         f"| {row['p95_ms']:.1f} | {row['p99_ms']:.1f} | {row['max_ms']:.1f} | {row['errors']} | {row['timeouts']} "
         f"| {row.get('load_average', 0):.1f} |",
+    ]
+
+
+def _open_rows(report: dict) -> list[str]:
+    lines = [
         "",
         "| Mix 70/15/15, open models, 60 s | requests | req/s | p50 ms | p95 ms | p99 ms | max ms "
         "| errors | timeouts | load |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    open_rows = [(f"200 visitors, think {report['mix_users']['think_s']:g} s", report["mix_users"])]
+    open_rows = []
+    if "mix_users" in report:
+        open_rows.append((f"200 visitors, think {report['mix_users']['think_s']:g} s", report["mix_users"]))
     if "mix_users_warm" in report:
         open_rows.append(("the same, each page requested once first", report["mix_users_warm"]))
-    open_rows += [(f"{row['offered_per_s']:g} arrivals/s (open loop)", row) for row in report["mix_rate"]]
+    open_rows += [(f"{row['offered_per_s']:g} arrivals/s (open loop)", row) for row in report.get("mix_rate", [])]
     for label, row in open_rows:
         lines.append(
             f"| {label} | {row['requests']} | {row['req_per_s']:.0f} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} "
             f"| {row['p99_ms']:.1f} | {row['max_ms']:.1f} | {row['errors']} | {row['timeouts']} "
             f"| {row.get('load_average', 0):.1f} |"
         )
-    lines += [
-        "",
-        "| Sitemap file, cold | ms | bytes |",
-        "|---|---:|---:|",
-    ]
-    lines += [f"| {path} | {ms:.0f} | {size:,} |" for path, (ms, size) in report["sitemap"].items()]
-    return "\n".join(lines)
+    return lines
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_migrate, post_save
+from django.db.models.signals import post_delete, post_migrate, post_save, pre_delete
 from django.utils.translation import gettext_lazy as _
 
 
@@ -20,6 +20,17 @@ def _public_pages_changed(sender, **kwargs):
     page_cache.invalidate_all()
 
 
+def _tip_pages_showing_changed(sender, instance, **kwargs):
+    # The stored parts of the tips showing this category or tag name it:
+    # rendered again when next read (qa.tip_pages). Before a delete, while
+    # the tips still point at it.
+    from qa import tip_pages
+    from qa.models import Category, Tip
+
+    tips = Tip.objects.filter(category=instance) if sender is Category else Tip.objects.filter(tags=instance)
+    tip_pages.tip_pages_forget(tips=tips)
+
+
 class QaConfig(AppConfig):
     name = "qa"
     verbose_name = _("Questions and tips")
@@ -38,3 +49,5 @@ class QaConfig(AppConfig):
         for model in (Category, Tag):
             post_save.connect(_public_pages_changed, sender=model, dispatch_uid=f"public-pages-{model.__name__}")
             post_delete.connect(_public_pages_changed, sender=model, dispatch_uid=f"public-pages-del-{model.__name__}")
+            post_save.connect(_tip_pages_showing_changed, sender=model, dispatch_uid=f"tip-pages-{model.__name__}")
+            pre_delete.connect(_tip_pages_showing_changed, sender=model, dispatch_uid=f"tip-pages-del-{model.__name__}")

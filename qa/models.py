@@ -190,6 +190,27 @@ class RelatedTip(models.Model):
         constraints = [models.UniqueConstraint(fields=["tip", "related"], name="one_related_entry_per_pair")]
 
 
+class TipPage(models.Model):
+    """What a tip's public page shows of it, rendered in one UI language when
+    the tip is published or edited (qa.tip_pages), so that a page view puts
+    stored strings together instead of running templates: the <head> tags,
+    the page's body up to the vote (breadcrumbs, title, tags, question and
+    answer) and the tip's card (its related-tips entry on other tips' pages).
+    `fingerprint` names what else the HTML depends on (templates, catalogs,
+    settings): a row with another one is out of date and is rendered again
+    when next read."""
+
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="pages")
+    language = models.CharField(max_length=16)
+    fingerprint = models.CharField(max_length=32)
+    head = models.TextField()
+    top = models.TextField()
+    card = models.TextField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tip", "language"], name="one_tip_page_per_language")]
+
+
 class TipVote(models.Model):
     """One "was this helpful?" vote per voter and tip; voting again changes it.
     The voter key is a hash of the user id when signed in, else of the random

@@ -31,6 +31,7 @@ def _templates(urlconf: str, script_prefix: str) -> dict[str, str]:
         "tip_short": template("qa:tip_detail_short", pk=_PK),
         "category": template("qa:category", slug=_SLUG),
         "tag": template("qa:tag", slug=_SLUG),
+        "tip_vote": template("qa:tip_vote", pk=_PK),
     }
 
 
@@ -43,6 +44,10 @@ def tip_path(pk: int, slug: str) -> str:
     if not slug:
         return _template("tip_short").format(pk=int(pk))
     return _template("tip").format(pk=int(pk), slug=quote(slug, safe=_SAFE))
+
+
+def tip_vote_path(pk: int) -> str:
+    return _template("tip_vote").format(pk=int(pk))
 
 
 def category_path(slug: str) -> str:

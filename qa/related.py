@@ -1,5 +1,5 @@
 """Related tips, stored when tips change so that a tip page reads its list
-with one indexed query (qa.selectors.tip_related).
+with one indexed query (qa.selectors.tip_related_cards).
 
 A tip's stored list holds up to RELATED_LIMIT published tips sharing its tags,
 most shared tags first, then newest. Tips of the same category fill the rest

@@ -5,12 +5,23 @@ each page runs a fixed number of queries however many rows exist.
 """
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet, Sum, prefetch_related_objects
+from django.db.models import (
+    Count,
+    Exists,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.http import Http404
 from taggit.models import Tag, TaggedItem
 
 from qa.content_language import language_codes
-from qa.models import TIP_TAG_LIST_ATTRIBUTE, Category, Message, Question, RelatedTip, Tip, TipVote
+from qa.models import TIP_TAG_LIST_ATTRIBUTE, Category, Message, Question, RelatedTip, Tip, TipPage, TipVote
 from qa.search import engine as search_engine
 from qa.search.synonyms import synonym_map
 
@@ -77,11 +88,10 @@ def tip_language_shown(
     return None
 
 
-def tip_get_published(*, pk: int, tags: bool = True) -> Tip:
-    """A published tip, or 404: drafts and unpublished tips do not exist publicly.
-    `tags=False` leaves its tags to tip_related, which reads them with the
-    related tips' in one query."""
-    tips = tip_list_published() if tags else Tip.objects.published().select_related("category")
+def tip_get_published(*, pk: int) -> Tip:
+    """A published tip with its category and tags, or 404: drafts and
+    unpublished tips do not exist publicly."""
+    tips = tip_list_published()
     try:
         return tips.defer(*_NEVER_SHOWN).get(pk=pk)
     except Tip.DoesNotExist:
@@ -93,16 +103,14 @@ def tip_vote_of(*, tip: Tip, voter_key: str) -> bool | None:
     return TipVote.objects.filter(tip=tip, voter_key=voter_key).values_list("helpful", flat=True).first()
 
 
-def tip_list_latest(*, limit: int = 10, language: str | None = None) -> list[Tip]:
-    """The newest published tips, for the home page."""
-    return list(tip_cards(language=language)[:limit])
-
-
 def tip_list_popular(*, limit: int = 5, language: str | None = None) -> list[Tip]:
     """The published tips most people found helpful (the stored vote count,
-    read through an index), for the home page. Tips nobody voted for are left
-    out: they would only repeat the latest tips."""
-    tips = tip_cards(language=language).filter(helpful_yes__gt=0)
+    read through an index), for the home page's list of links (title and
+    count). Tips nobody voted for are left out: they would only repeat the
+    latest tips."""
+    tips = Tip.objects.published().filter(helpful_yes__gt=0)
+    tips = tips if language is None else tips.filter(language=language)
+    tips = tips.only("pk", "slug", "title", "language", "helpful_yes")
     return list(tips.order_by("-helpful_yes", "-published_at")[:limit])
 
 
@@ -214,31 +222,71 @@ def tip_search(
     )
 
 
-def tip_related(*, tip: Tip, limit: int = 5) -> list[Tip]:
-    """Up to `limit` published tips related to `tip`, written in its language:
-    its stored list (tips sharing its tags, most shared first, kept by
-    qa.related, across languages: filtered here), then the newest tips of its
-    category. Indexed reads of a few rows, whatever the data: the stored list
-    by tip, the category by (category, language, status, published_at)."""
+# What a tip page reads of its tip besides the stored parts (qa.tip_pages).
+TIP_PAGE_FIELDS = (
+    "tip__slug",
+    "tip__title",
+    "tip__language",
+    "tip__category_id",
+    "tip__helpful_yes",
+    "tip__helpful_no",
+)
+
+
+def tip_page_stored(*, pk: int, language: str, fingerprint: str) -> dict | None:
+    """A published tip's stored page parts in the UI language `language`, with
+    the fields of the tip the page reads per request (TIP_PAGE_FIELDS): one
+    look-up of the unique (tip, language) index. None when the tip is not
+    published, or its row is missing or out of date (another fingerprint)."""
+    rows = TipPage.objects.filter(tip_id=pk, language=language, tip__status=Tip.Status.PUBLISHED)
+    row = next(iter(rows.values("fingerprint", "head", "top", *TIP_PAGE_FIELDS)[:1]), None)
+    return row if row is not None and row["fingerprint"] == fingerprint else None
+
+
+def _stored_card(tip_id, *, language: str, fingerprint: str) -> Subquery:
+    """The stored card (qa.tip_pages) of tip `tip_id` in the UI language, NULL when missing or out of date."""
+    cards = TipPage.objects.filter(tip_id=tip_id, language=language, fingerprint=fingerprint)
+    return Subquery(cards.values("card")[:1])
+
+
+def tip_latest_cards(
+    *, limit: int, tip_language: str | None, language: str, fingerprint: str
+) -> list[tuple[int, str | None]]:
+    """The newest published tips (in `tip_language`, None: every language) as
+    (id, stored card in the UI language `language`, or None): the home page."""
+    tips = Tip.objects.published() if tip_language is None else Tip.objects.published().filter(language=tip_language)
+    card = _stored_card(OuterRef("pk"), language=language, fingerprint=fingerprint)
+    return list(tips.order_by("-published_at", "-id").values_list("pk", card)[:limit])
+
+
+def tip_related_cards(
+    *, pk: int, tip_language: str, category_id: int | None, language: str, fingerprint: str, limit: int = 5
+) -> list[tuple[int, str | None]]:
+    """The related tips of tip `pk` as (id, stored card in `language`, or None
+    when it is missing or out of date): its stored list (tips sharing its tags,
+    most shared first, in its language and published), then the newest tips of
+    its category. Indexed reads of a few rows, whatever the data: the stored
+    list by tip, the category by (category, language, status, published_at),
+    each card by the unique (tip, language)."""
+
+    def stored_card(tip_id):
+        return _stored_card(tip_id, language=language, fingerprint=fingerprint)
+
     entries = (
-        RelatedTip.objects.filter(tip=tip, related__status=Tip.Status.PUBLISHED, related__language=tip.language)
-        .select_related("related__category")
-        .defer(*(f"related__{name}" for name in _NOT_ON_CARDS))
-        .order_by("-shared_tags", "-related__published_at", "-related_id")[:limit]
+        RelatedTip.objects.filter(tip_id=pk, related__status=Tip.Status.PUBLISHED, related__language=tip_language)
+        .order_by("-shared_tags", "-related__published_at", "-related_id")
+        .values_list("related_id", stored_card(OuterRef("related_id")))[:limit]
     )
-    related = [entry.related for entry in entries]
-    if len(related) < limit and tip.category_id:
-        related += (
-            tip_cards(language=tip.language)
-            .filter(category_id=tip.category_id)
-            .exclude(pk__in=[tip.pk, *(other.pk for other in related)])
+    cards = list(entries)
+    if len(cards) < limit and category_id:
+        cards += (
+            Tip.objects.published()
+            .filter(category_id=category_id, language=tip_language)
+            .exclude(pk__in=[pk, *(related_id for related_id, _card in cards)])
             .order_by("-published_at", "-id")
-            .prefetch_related(None)[: limit - len(related)]  # tags below, with the others'
+            .values_list("pk", stored_card(OuterRef("pk")))[: limit - len(cards)]
         )
-    # The tip's own tags too, in the same query, unless it has them already.
-    own = [] if hasattr(tip, TIP_TAG_LIST_ATTRIBUTE) else [tip]
-    prefetch_related_objects([*own, *related], _TAG_LIST)
-    return related
+    return cards
 
 
 def category_list(

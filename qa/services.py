@@ -16,7 +16,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from conversations import states
-from qa import notifications, page_cache, related, share_image_store
+from qa import notifications, page_cache, related, share_image_store, tip_pages
 from qa.attachments import CleanImage
 from qa.content_language import language_detect
 from qa.markup import markdown_render, render_markdown
@@ -254,6 +254,7 @@ def tip_update(*, tip: Tip, tags: list[str] | None = None, **fields) -> Tip:
             related.related_tips_after_retag(tip=tip)
         if tip.category_id != stored_category_id or tip.language != stored_language:
             _category_counts_refresh(stored_category_id, tip.category_id)
+        tip_pages.tip_pages_refresh(tip_ids=[tip.pk])
         page_cache.invalidate_all()
     return tip
 
@@ -276,13 +277,14 @@ def _category_counts_refresh(*category_ids) -> None:
 
 def public_reads_refresh(*, batch_size: int = 500) -> int:
     """Rebuild what the public pages read instead of computing it: every
-    published tip's related list and every category's count. For an upgrade or
-    a bulk load; the services keep both up to date otherwise. Returns the
-    number of tips."""
+    published tip's related list and stored page parts (qa.tip_pages), and
+    every category's count. For an upgrade or a bulk load; the services keep
+    them up to date otherwise. Returns the number of tips."""
     tip_ids = list(Tip.objects.published().order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(tip_ids), batch_size):
         with transaction.atomic():
             related.related_tips_refresh(tip_ids=tip_ids[start : start + batch_size])
+            tip_pages.tip_pages_refresh(tip_ids=tip_ids[start : start + batch_size])
     with transaction.atomic():
         _category_counts_refresh(*Category.objects.values_list("pk", flat=True))
         page_cache.invalidate_all()
@@ -301,6 +303,8 @@ def tip_publish(*, tip: Tip, announce: bool = True) -> Tip:
     tip.save(update_fields=["status", "published_at", "updated_at"])
     related.related_tips_after_publish(tip=tip)
     _category_counts_refresh(tip.category_id)
+    # Its page's parts, before the post that brings its first visitors goes out.
+    tip_pages.tip_pages_refresh(tip_ids=[tip.pk])
     page_cache.invalidate_all()
     if announce:
         # Deliveries are created in this transaction (the outbox): a rolled

@@ -120,7 +120,10 @@ def tip_share_image_generate(*, tip_id: int, force: bool = False) -> str | None:
         return None
     if tip.share_image and tip.share_image != stored and default_storage.exists(tip.share_image):
         default_storage.delete(tip.share_image)
-    # The tip's cached page names the image (og:image): serve it afresh.
+    # The tip's page names the image (og:image): its stored parts and cached page are rendered afresh.
+    from qa.tip_pages import tip_pages_refresh
+
+    tip_pages_refresh(tip_ids=[tip.pk])
     page_cache.invalidate_tip(tip_id=tip.pk)
     return stored
 

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import get_language
 
-from qa import selectors
+from qa import public_urls, selectors
 from qa.models import Tip
 from supportsite.locale import LANGUAGE_PARAM
 
@@ -136,8 +136,8 @@ class _TagIdRanges:
         if not 1 <= number <= self.num_pages:
             raise EmptyPage("That page contains no results")
         first, last = (number - 1) * self.tags_per_file + 1, number * self.tags_per_file
-        tags = selectors.tag_list_in_use(id_range=(first, last))
-        return SimpleNamespace(object_list=[(tag, language) for tag in tags for language in self.languages])
+        tags = list(selectors.tag_list_in_use(id_range=(first, last)))
+        return SimpleNamespace(tags=tags, object_list=[(tag, language) for tag in tags for language in self.languages])
 
 
 class StaticPageSitemap(PageInEveryLanguageSitemap):
@@ -182,6 +182,36 @@ def tip_sitemap_section(request):
     )
     if len(parts) == 1 and page > 1:
         raise Http404("No such page")  # the first file exists even with no tips, as the index says
+    parts.append("</urlset>\n")
+    return HttpResponse("".join(parts), content_type="application/xml")
+
+
+@x_robots_tag
+def tag_sitemap_section(request):
+    """One file of the tags' section (TagSitemap's id ranges), written without
+    the template engine or Django's per-URL language switching: at 2,000 tags,
+    4,000 URLs with two alternates each took 1.7 s through Django's view, which
+    activates a language and reverses an address for each URL and alternate.
+    Same elements and values as Django's view writes (tests compare them):
+    each tag once per UI language, each URL naming every language's as its
+    hreflang alternates."""
+    sitemap = TagSitemap()
+    paginator = sitemap.paginator
+    try:
+        page = paginator.page(request.GET.get("p", 1))
+    except (EmptyPage, PageNotAnInteger):
+        raise Http404("No such page") from None
+    languages = paginator.languages
+    site = escape(f"{sitemap.get_protocol()}://{sitemap.get_domain()}")
+    extra = f"<changefreq>{sitemap.changefreq}</changefreq><priority>{sitemap.priority}</priority>"
+    parts = [_URLSET_OPEN]
+    for tag in page.tags:
+        # Tag slugs may be any text: the address is percent-encoded as reverse() does it, then escaped.
+        address = site + escape(public_urls.tag_path(tag.slug)) + f"?{LANGUAGE_PARAM}="
+        alternates = "".join(
+            f'<xhtml:link rel="alternate" hreflang="{code}" href="{address}{code}"/>' for code in languages
+        )
+        parts.extend(f"<url><loc>{address}{code}</loc>{extra}{alternates}</url>" for code in languages)
     parts.append("</urlset>\n")
     return HttpResponse("".join(parts), content_type="application/xml")
 

@@ -34,6 +34,11 @@ urlpatterns = [
         name="sitemap_tips",
     ),
     path(
+        "sitemap-tags.xml",
+        require_safe(public_page(sitemaps.tag_sitemap_section, params=["p"])),
+        name="sitemap_tags",
+    ),
+    path(
         "sitemap-<str:section>.xml",
         require_safe(public_page(sitemap, params=["p"])),
         {"sitemaps": sitemaps.SITEMAPS},

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("qa", "0019_question_inbox_order_index"),
+        ("qa", "0020_conversation_search_trigram_indexes"),
     ]
 
     operations = [

@@ -10,15 +10,16 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
 from metrics import self_service_events
-from qa import page_cache, selectors, share_images
+from qa import page_cache, page_layout, public_urls, selectors, tip_pages
 from qa.content_language import ALL_LANGUAGES_PARAM, language_codes, wants_all_languages
 from qa.page_cache import public_page
 from qa.pagination import CountedPaginator
 from qa.search.services import search_miss_record
-from qa.share_image_store import tip_share_image_url
 from qa.views.voting import VOTED_TIPS_SESSION_KEY
 
 HOME_LATEST_TIPS = 8
@@ -50,13 +51,16 @@ def _shown_language(request, categories=None) -> tuple[str | None, dict]:
 def home(request):
     every_category = selectors.category_list()  # read once: the shown language and the list need them
     language, context = _shown_language(request, categories=every_category)
-    return render(
+    # The latest tips' cards are stored (qa.tip_pages) and, for a shared page, only the page's own blocks go
+    # through the template engine (qa.page_layout).
+    ui_language = tip_pages.page_language(get_language())
+    return page_layout.render(
         request,
         "qa/home.html",
         {
             **context,
             "popular_tips": selectors.tip_list_popular(limit=HOME_POPULAR_TIPS, language=language),
-            "latest_tips": selectors.tip_list_latest(limit=HOME_LATEST_TIPS, language=language),
+            "latest_cards": tip_pages.latest_cards(limit=HOME_LATEST_TIPS, tip_language=language, language=ui_language),
             "categories": selectors.category_list(with_tips_only=True, language=language, categories=every_category),
         },
     )
@@ -153,58 +157,30 @@ def tip_detail(request, pk, slug=None):
 
 @public_page(tip_kwarg="pk")
 def _tip_page(request, pk, slug=None):
-    tip = selectors.tip_get_published(pk=pk, tags=False)
-    if (slug or "") != tip.slug:
+    # The tip's own parts and its related tips' cards are stored (qa.tip_pages): two queries and, for a
+    # shared page, no template work but three variables (qa.page_layout).
+    language = tip_pages.page_language(get_language())
+    row = tip_pages.tip_page_read(pk=pk, language=language)
+    if (slug or "") != row["tip__slug"]:
         # One canonical address per tip; keep the query string so UTM tags survive.
-        target = tip.get_absolute_url()
+        target = public_urls.tip_path(pk, row["tip__slug"])
         if request.META.get("QUERY_STRING"):
             target += "?" + request.META["QUERY_STRING"]
         return HttpResponsePermanentRedirect(target)
     voted = request.session.get(VOTED_TIPS_SESSION_KEY, {}) if request.session.session_key else {}
-    share_image_url = tip_share_image_url(tip)
-    related_tips = selectors.tip_related(tip=tip, limit=5)  # reads the tip's own tags too
-    return render(
+    vote = tip_pages.vote_html(
         request,
-        "qa/tip_detail.html",
-        {
-            "tip": tip,
-            "related_tips": related_tips,
-            "description": tip.excerpt,
-            "json_ld": _tip_structured_data(tip),
-            "my_vote": voted.get(str(tip.pk)),
-            "share_image_url": share_image_url,
-            "og_image_width": share_images.WIDTH if share_image_url else settings.OG_IMAGE_WIDTH,
-            "og_image_height": share_images.HEIGHT if share_image_url else settings.OG_IMAGE_HEIGHT,
-        },
+        tip_id=pk,
+        helpful_yes=row["tip__helpful_yes"],
+        helpful_no=row["tip__helpful_no"],
+        my_vote=voted.get(str(pk)),
     )
-
-
-def _tip_structured_data(tip) -> dict:
-    """schema.org QAPage: the tip's question with its one accepted answer."""
-    url = tip.get_canonical_url()
-    published = tip.published_at.isoformat() if tip.published_at else None
-    question_text = tip.question_plain or tip.title
-    return {
-        "@context": "https://schema.org",
-        "@type": "QAPage",
-        "url": url,
-        "mainEntity": {
-            "@type": "Question",
-            "name": tip.title,
-            "text": question_text,
-            "answerCount": 1,
-            "datePublished": published,
-            "author": {"@type": "Organization", "name": settings.SITE_NAME},
-            "acceptedAnswer": {
-                "@type": "Answer",
-                "text": tip.answer_plain,
-                "url": url,
-                "datePublished": published,
-                "upvoteCount": tip.helpful_yes,
-                "author": {"@type": "Organization", "name": settings.SITE_NAME},
-            },
-        },
-    }
+    content = tip_pages.content_html(
+        row, vote=vote, related_cards=tip_pages.related_cards(pk=pk, row=row, language=language)
+    )
+    head = mark_safe(tip_pages.head_html(row, helpful_yes=row["tip__helpful_yes"]))
+    context = {"tip_title": row["tip__title"], "head": head, "content": content}
+    return page_layout.render(request, "qa/tip_detail.html", context)
 
 
 @require_safe

@@ -1,5 +1,6 @@
 """RSS/Atom feeds and sitemap.xml: absolute links from SITE_URL, published tips only."""
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -132,3 +133,47 @@ def test_sitemap_follows_site_url_scheme(client, make_tip):
     make_tip()
     locations = _sitemap_locations(client, site="http://localhost:8000")
     assert locations and all(loc.startswith("http://localhost:8000/") for loc in locations)
+
+
+def _canonical_xml(content: bytes) -> list:
+    """A sitemap's URLs as (loc, changefreq, priority, alternates), whatever the whitespace."""
+    xhtml = "{http://www.w3.org/1999/xhtml}"
+    return [
+        (
+            url.findtext(f"{SITEMAP}loc"),
+            url.findtext(f"{SITEMAP}lastmod"),
+            url.findtext(f"{SITEMAP}changefreq"),
+            url.findtext(f"{SITEMAP}priority"),
+            [(link.get("rel"), link.get("hreflang"), link.get("href")) for link in url.findall(f"{xhtml}link")],
+        )
+        for url in ET.fromstring(content).findall(f"{SITEMAP}url")
+    ]
+
+
+def test_the_tags_sitemap_says_what_djangos_sitemap_view_said(client, make_tip, settings, rf):
+    """The tags' files are written without the template engine (1.7 s at 2,000
+    tags through Django's view): the same URLs, alternates and values as
+    django.contrib.sitemaps' view gives for TagSitemap, file by file."""
+    from django.contrib.sitemaps.views import sitemap as django_sitemap
+
+    from qa.sitemaps import TagSitemap
+
+    make_tip(title="送料", tags=["送料", "配送 & 返品", "a/b?c"])
+    make_tip(title="Draft", tags=["下書きだけ"], publish=False)
+    make_tip(title="Returns", tags=["returns", "送料"])
+    settings.SITEMAP_SECTION_SIZE = 4  # two tags a file, one URL per language each
+    index = client.get("/sitemap.xml").content.decode()
+    pages = sorted({int(p) for p in re.findall(r"sitemap-tags\.xml\?p=(\d+)", index)} | {1})
+    assert len(pages) >= 2
+    seen = []
+    for page in pages:
+        ours = client.get(f"/sitemap-tags.xml?p={page}")
+        assert ours.status_code == 200 and ours["Content-Type"] == "application/xml"
+        assert ours["X-Robots-Tag"] == "noindex, noodp, noarchive"
+        theirs = django_sitemap(rf.get(f"/sitemap-tags.xml?p={page}"), sitemaps={"tags": TagSitemap}, section="tags")
+        theirs.render()
+        assert _canonical_xml(ours.content) == _canonical_xml(theirs.content)
+        seen += [loc for loc, *_ in _canonical_xml(ours.content)]
+    assert len(seen) == 4 * 2 and not any("%E4%B8%8B%E6%9B%B8" in loc for loc in seen)  # the draft's tag is not listed
+    assert client.get(f"/sitemap-tags.xml?p={pages[-1] + 1}").status_code == 404
+    assert client.get("/sitemap-tags.xml?p=x").status_code == 404

@@ -25,6 +25,7 @@ def _public_urls(tip, category) -> dict[str, str]:
         "qa:category_feed_atom": reverse("qa:category_feed_atom", kwargs={"slug": category.slug}),
         "qa:sitemap": reverse("qa:sitemap"),
         "qa:sitemap_tips": reverse("qa:sitemap_tips"),
+        "qa:sitemap_tags": reverse("qa:sitemap_tags"),
         "qa:sitemap_section": reverse("qa:sitemap_section", kwargs={"section": "categories"}),
         "qa:robots_txt": reverse("qa:robots_txt"),
         "qa:share_image": reverse("qa:share_image", kwargs={"filename": f"{tip.pk}-missing.png"}),

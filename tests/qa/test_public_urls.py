@@ -16,6 +16,7 @@ def test_slugs_are_quoted_as_reverse_quotes_them(slug):
 
 def test_a_tip_without_a_slug_gets_its_short_address():
     assert public_urls.tip_path(7, "") == reverse("qa:tip_detail_short", kwargs={"pk": 7})
+    assert public_urls.tip_vote_path(7) == reverse("qa:tip_vote", kwargs={"pk": 7})
     assert Tip(pk=7, slug="").get_absolute_url() == "/tips/7/"
     assert Category(slug="returns").get_absolute_url() == reverse("qa:category", kwargs={"slug": "returns"})
 

@@ -1,7 +1,7 @@
 """No public page reads a whole big table: every query of every public page,
 EXPLAINed on PostgreSQL with a few thousand rows (enough that the planner
 prefers an index wherever one serves), must not sequentially scan the tips,
-tags, tagged items, related tips or questions. Query counts are tested in
+tags, tagged items, related tips, stored tip pages or questions. Query counts are tested in
 test_queries.py; this tests what each query costs as the data grows. No
 timings: the plan is the assertion."""
 
@@ -20,13 +20,14 @@ from django.utils import timezone
 from taggit.models import Tag, TaggedItem
 
 from qa import services
-from qa.models import Category, Question, RelatedTip, Tip
+from qa.models import Category, Question, RelatedTip, Tip, TipPage
+from qa.tip_pages import fingerprint
 from tests.conftest import require_service
 from tests.support.processes import port_open
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
-GUARDED_TABLES = {"qa_tip", "taggit_tag", "taggit_taggeditem", "qa_relatedtip", "qa_question"}
+GUARDED_TABLES = {"qa_tip", "taggit_tag", "taggit_taggeditem", "qa_relatedtip", "qa_question", "qa_tippage"}
 TIPS = 4000
 
 
@@ -82,6 +83,14 @@ def many_rows(on_postgres, customer):
             for other in {rng.choice(tips) for _ in range(5)} - {tip}
         ],
         ignore_conflicts=True,
+    )
+    # Stored page parts (qa.tip_pages), two languages a tip, as the services keep them (placeholder text).
+    TipPage.objects.bulk_create(
+        [
+            TipPage(tip=tip, language=language, fingerprint=fingerprint(), head="", top="", card=f"<p>{tip.pk}</p>")
+            for tip in tips
+            for language in ("en", "ja")
+        ]
     )
     for category in categories:  # the counters the services keep (bulk_create bypassed them)
         published = Tip.objects.published().filter(category=category)

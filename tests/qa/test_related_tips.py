@@ -1,15 +1,25 @@
 """Related tips are stored when tips change (qa.related) and read with a fixed,
-small number of indexed queries (qa.selectors.tip_related)."""
+small number of indexed queries (qa.selectors.tip_related_cards)."""
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from qa import services
-from qa.models import Category, RelatedTip
-from qa.selectors import tip_related
+from qa.models import Category, RelatedTip, Tip
+from qa.selectors import tip_related_cards
+from qa.tip_pages import fingerprint
 
 pytestmark = pytest.mark.django_db
+
+
+def tip_related(*, tip):
+    """The related tips a tip page shows, in order."""
+    cards = tip_related_cards(
+        pk=tip.pk, tip_language=tip.language, category_id=tip.category_id, language="en", fingerprint=fingerprint()
+    )
+    tips = Tip.objects.in_bulk([pk for pk, _card in cards])
+    return [tips[pk] for pk, _card in cards]
 
 
 @pytest.fixture
@@ -103,17 +113,18 @@ def test_reading_the_list_is_a_fixed_number_of_queries(make_tip, elsewhere):
     for n in range(20):
         make_tip(title=f"More {n}", tags=["a", "b"] if n % 2 else ["b"], category=elsewhere)
     many = _queries(base)
-    # The stored list with the tips it names, then their tags; with fewer than
-    # five tagged tips, one more query fills the list from the category.
-    assert len(few) == 3 and len(many) == 2
+    # The stored list with each tip's stored card (qa.tip_pages); with fewer
+    # than five tagged tips, one more query fills the list from the category.
+    assert len(few) == 2 and len(many) == 1
     assert not any("COUNT(" in sql.upper() or "GROUP BY" in sql.upper() for sql in many)
 
 
 def _queries(tip) -> list[str]:
     with CaptureQueriesContext(connection) as context:
-        related = tip_related(tip=tip)
-        for item in related:
-            assert item.tag_list  # prefetched: no query
+        cards = tip_related_cards(
+            pk=tip.pk, tip_language=tip.language, category_id=tip.category_id, language="en", fingerprint=fingerprint()
+        )
+    assert cards and all(card for _pk, card in cards)  # stored when each tip was published
     return [query["sql"] for query in context.captured_queries]
 
 

@@ -128,10 +128,12 @@ ROUTES: dict[str, list[Case]] = {
     "feeds/categories/<str:slug>.atom": [Case("/feeds/categories/shipping.atom", everyone(200))],
     "sitemap.xml": [Case("/sitemap.xml", everyone(200))],
     "sitemap-tips.xml": [Case("/sitemap-tips.xml", everyone(200))],
-    "sitemap-<str:section>.xml": [
-        Case("/sitemap-pages.xml", everyone(200)),
+    "sitemap-tags.xml": [
         Case("/sitemap-tags.xml", everyone(200)),
         Case("/sitemap-tags.xml?p=999", everyone(404), label="tags' file past the last"),
+    ],
+    "sitemap-<str:section>.xml": [
+        Case("/sitemap-pages.xml", everyone(200)),
         Case("/sitemap-nothing.xml", everyone(404), label="unknown section"),
     ],
     "robots.txt": [Case("/robots.txt", everyone(200))],
