@@ -55,6 +55,10 @@ def shared_data(request: pytest.FixtureRequest, build: Callable[[], object]):
     from django.db import connection, transaction
 
     name = request.fixturename
+    marker = request.node.get_closest_marker("django_db")
+    if {"transactional_db", "live_server"} & set(request.fixturenames) or (marker and marker.kwargs.get("transaction")):
+        # A transactional test empties the tables, which the outer transaction cannot survive.
+        raise RuntimeError(f"the `{name}` fixture cannot be used by a transactional test")
     held = _held.get(name)
     if held is None:
         request.getfixturevalue("django_db_setup")
