@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 
 from qa import services
 from qa.models import Category
+from tests.shared_data import shared_data_needs_database, shared_data_release
 from tests.support.processes import port_open
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -31,6 +32,22 @@ def redis_url():
     parsed = urlparse(REDIS_URL)
     require_service("Redis", port_open(parsed.hostname or "127.0.0.1", parsed.port or 6379), REDIS_URL)
     return REDIS_URL
+
+
+# Fixtures built with tests/shared_data.py.
+SHARED_DATA_FIXTURES = {"world"}
+
+
+def pytest_collection_modifyitems(items):
+    shared_data_needs_database(items, SHARED_DATA_FIXTURES)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    try:
+        return (yield)
+    finally:
+        shared_data_release(item, nextitem)
 
 
 @pytest.fixture(autouse=True)
@@ -72,16 +89,29 @@ def _private_channel_overrides(settings):
 
 @pytest.fixture
 def customer(db):
-    return _verified_user("customer@example.com")
+    return customer_create()
 
 
 @pytest.fixture
 def other_customer(db):
-    return _verified_user("other@example.com")
+    return other_customer_create()
 
 
 @pytest.fixture
 def staff(db):
+    return staff_create()
+
+
+# The users above as plain functions, for builders that cannot use fixtures (tests/shared_data.py).
+def customer_create():
+    return _verified_user("customer@example.com")
+
+
+def other_customer_create():
+    return _verified_user("other@example.com")
+
+
+def staff_create():
     return _verified_user("staff@example.com", is_staff=True, is_superuser=True)
 
 
@@ -97,6 +127,10 @@ def _verified_user(email: str, **extra):
 
 @pytest.fixture
 def category(db):
+    return category_create()
+
+
+def category_create() -> Category:
     return Category.objects.create(name="Shipping", slug="shipping", order=1)
 
 
@@ -104,24 +138,29 @@ def category(db):
 def make_tip(db, category):
     """Create a tip (published by default) through the services."""
 
-    def make(
-        title="How do I track my parcel?",
-        answer_text="Use the tracking link in your e-mail.",
-        *,
-        question_text="",
-        tags=None,
-        publish=True,
-        category=category,
-        **kwargs,
-    ):
-        tip = services.tip_create(
-            title=title, answer_text=answer_text, question_text=question_text, tags=tags, category=category, **kwargs
-        )
-        if publish:
-            tip = services.tip_publish(tip=tip, announce=False)
-        return tip
+    def make(*args, category=category, **kwargs):
+        return tip_make(*args, category=category, **kwargs)
 
     return make
+
+
+def tip_make(
+    title="How do I track my parcel?",
+    answer_text="Use the tracking link in your e-mail.",
+    *,
+    category,
+    question_text="",
+    tags=None,
+    publish=True,
+    **kwargs,
+):
+    """What make_tip does, for builders that cannot use fixtures (tests/shared_data.py)."""
+    tip = services.tip_create(
+        title=title, answer_text=answer_text, question_text=question_text, tags=tags, category=category, **kwargs
+    )
+    if publish:
+        tip = services.tip_publish(tip=tip, announce=False)
+    return tip
 
 
 @pytest.fixture

@@ -164,16 +164,18 @@ print("PROBE " + json.dumps(out))
 """
 
 
-@pytest.fixture
-def collected(tmp_path):
-    env = production_env(tmp_path)
+@pytest.fixture(scope="module")
+def collected(tmp_path_factory):
+    """Collected once for the module (a Django process and every static file): the tests
+    using it read the files and never change them."""
+    env = production_env(tmp_path_factory.mktemp("production"))
     result = manage("collectstatic", "--noinput", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     return env
 
 
-def test_collectstatic_writes_compressed_files_with_hashed_names(collected, tmp_path):
-    static_root = tmp_path / "staticfiles"
+def test_collectstatic_writes_compressed_files_with_hashed_names(collected):
+    static_root = Path(collected["STATIC_ROOT"])
     manifest = json.loads((static_root / "staticfiles.json").read_text())
     hashed = manifest["paths"]["admin/css/base.css"]
 
@@ -184,7 +186,10 @@ def test_collectstatic_writes_compressed_files_with_hashed_names(collected, tmp_
 
 @pytest.mark.redis
 def test_requests_in_production(collected, tmp_path, redis_url):
-    env = dict(collected, CACHE_URL=redis_url.rsplit("/", 1)[0] + f"/{PROD_REDIS_DB}")
+    # Its own database and broker folder; the collected static files are shared.
+    env = dict(
+        collected, CACHE_URL=redis_url.rsplit("/", 1)[0] + f"/{PROD_REDIS_DB}", TIPCAST_VAR_DIR=str(tmp_path / "var")
+    )
     (tmp_path / "var" / "broker" / "queue").mkdir(parents=True)
     assert manage("migrate", "--noinput", env=env).returncode == 0
 

@@ -16,6 +16,9 @@ from tests.publishing.fake_social_mastodon import ACCESS_TOKEN
 FAMILY = "👨‍👩‍👧‍👦"
 
 
+pytestmark = pytest.mark.browser
+
+
 @pytest.fixture
 def open_networks(site, settings):
     """Bluesky and Mastodon configured; Mastodon's instance is the fake one

@@ -11,7 +11,7 @@ from conversations.compose import reply_parts, x_reply_length
 from qa import services
 from tests.browser.composer_urls import SIGNATURES
 
-pytestmark = pytest.mark.urls("tests.browser.composer_urls")
+pytestmark = [pytest.mark.browser, pytest.mark.urls("tests.browser.composer_urls")]
 
 
 def _shows(page, text: str) -> None:

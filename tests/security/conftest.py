@@ -22,15 +22,26 @@ from publishing.models import ChannelState, Delivery
 from qa import services
 from qa.models import ImportJob, SearchMiss, SearchSynonym
 from qa.search import services as search_services
+from tests.conftest import category_create, customer_create, other_customer_create, staff_create, tip_make
 from tests.qa.images import image_bytes, upload
 from tests.security.permission_expectations import World
+from tests.shared_data import shared_data
 
 
 @pytest.fixture
-def world(customer, other_customer, staff, category, make_tip):
-    published = make_tip(title="How do I track my parcel?", tags=["配送"], publish=False)
+def world(request):
+    """Built once for the consecutive tests that use it, each test in a savepoint of its
+    own (tests/shared_data.py): hundreds of parameterised tests ask for it. A test that
+    needs other database fixtures names `world` first."""
+    return shared_data(request, _world_build)
+
+
+def _world_build() -> World:
+    customer, other_customer, staff = customer_create(), other_customer_create(), staff_create()
+    category = category_create()
+    published = tip_make(title="How do I track my parcel?", tags=["配送"], publish=False, category=category)
     published = services.tip_publish(tip=published, announce=True)  # creates the console delivery
-    draft = make_tip(title="Draft: returns after 30 days", publish=False)
+    draft = tip_make(title="Draft: returns after 30 days", publish=False, category=category)
     question = services.question_create(asker=customer, title="荷物が届きません", body="注文したのに届きません。")
     answer = services.question_answer(question=question, author=staff, body="調べます。", is_public=False)
     follow_up = conversation_follow_up(
