@@ -8,36 +8,34 @@ so the reconcile's find_reply searches what the dead worker really posted.
 
 from __future__ import annotations
 
-import os
 import time
 from collections import Counter
-from urllib.parse import urlparse
 
 import pytest
 
-from tests.conftest import REDIS_URL, require_service
 from tests.publishing.e2e_reply_network import network_entries
-from tests.publishing.e2e_stack import Stack, own_database, pipeline_environment
-from tests.support.databases import redis_database_emptied
-from tests.support.processes import port_open, wait_for
+from tests.publishing.e2e_stack import Stack, own_broker, own_database, pipeline_environment
+from tests.support.processes import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis]
-
-BROKER_DB = int(os.environ.get("E2E_BROKER_DB", "11"))
 
 
 @pytest.fixture
 def stack(tmp_path, monkeypatch):
-    parsed = urlparse(REDIS_URL)
-    require_service("Redis", port_open(parsed.hostname or "127.0.0.1", parsed.port or 6379), REDIS_URL)
-    broker = redis_database_emptied(url=REDIS_URL, db=BROKER_DB)
+    broker, broker_prefix, delete_broker = own_broker(purpose="reply_e2e")
     database_url, drop_database = own_database(tmp_path, purpose="reply_e2e")
     network = tmp_path / "network.jsonl"
     # This process reads the network file too (network_entries).
     monkeypatch.setenv("E2E_REPLY_NETWORK", str(network))
     env = {
         # No social fake server: the one channel is the shared file.
-        **pipeline_environment(tmp_path, database_url=database_url, broker_url=broker, fake_url="http://127.0.0.1:9"),
+        **pipeline_environment(
+            tmp_path,
+            database_url=database_url,
+            broker_url=broker,
+            broker_prefix=broker_prefix,
+            fake_url="http://127.0.0.1:9",
+        ),
         "DJANGO_SETTINGS_MODULE": "tests.publishing.e2e_reply_settings",
         "E2E_REPLY_NETWORK": str(network),
         "E2E_REPLY_SEND_DELAY": "1.5",
@@ -49,8 +47,9 @@ def stack(tmp_path, monkeypatch):
     running = Stack(tmp_path, env, fake=None)
     running.migrate()
     yield running
-    running.stop_worker()
+    running.stop()
     drop_database()
+    delete_broker()
 
 
 ENQUEUE = """
