@@ -137,6 +137,16 @@ class Stack:
         output = manage("shell", "-c", textwrap.dedent(code), env={**self.env, **(env or {})}, timeout=timeout)
         return json.loads(output.strip().splitlines()[-1])
 
+    def start_shell(self, name: str, code: str) -> None:
+        """Like shell(), without waiting for the process: the test watches
+        what it does meanwhile. Its value: finish_shell(name)."""
+        self.processes.start(name, [sys.executable, "manage.py", "shell", "-c", textwrap.dedent(code)])
+
+    def finish_shell(self, name: str, *, timeout: float = 120) -> object:
+        process = self.processes.running.pop(name)
+        assert process.wait(timeout=timeout) == 0, self.processes.log(name)[-4000:]
+        return json.loads(self.processes.log(name).strip().splitlines()[-1])
+
     def migrate(self) -> None:
         manage("migrate", "--noinput", env=self.env)
 

@@ -38,7 +38,8 @@ def stack(tmp_path, monkeypatch):
         ),
         "DJANGO_SETTINGS_MODULE": "tests.publishing.e2e_reply_settings",
         "E2E_REPLY_NETWORK": str(network),
-        "E2E_REPLY_SEND_DELAY": "1.5",
+        # Long enough that on a loaded machine the kill below still finds sends in flight.
+        "E2E_REPLY_SEND_DELAY": "3",
         "PUBLISHING_SWEEP_INTERVAL_SECONDS": "1",
         "PUBLISHING_CLAIM_LEASE_SECONDS": "4",
         "PUBLISHING_RETRY_BASE_SECONDS": "1",
@@ -90,10 +91,13 @@ print(json.dumps(list(Delivery.objects.order_by("pk").values(
 
 def test_a_worker_killed_mid_reply_never_replies_twice(stack):
     stack.start_worker()
-    message_id = stack.shell(ENQUEUE)
-    # SIGKILL as soon as the first reply is on the network (its answer is slow, so it is unrecorded).
+    # Not waiting for the enqueuing process to exit (seconds on a loaded
+    # machine, while the worker sends): SIGKILL as soon as the first reply is
+    # on the network (its answer is slow, so it is unrecorded).
+    stack.start_shell("enqueue", ENQUEUE)
     wait_for(lambda: any("id" in entry for entry in network_entries()), timeout=60, what="the first reply")
     stack.kill_worker()
+    message_id = stack.finish_shell("enqueue")
     in_flight = [row for row in stack.shell(ROWS) if row["status"] == "sending"]
     assert in_flight, "the kill came after every send was recorded; nothing was tested"
     stack.start_worker()
