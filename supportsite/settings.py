@@ -443,6 +443,15 @@ elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         # for long (publishing.sending enqueues with no reconnect retries).
         "socket_connect_timeout": 2,
     }
+# --- Celery: broker key prefix (Redis) ---
+# Prepended to every key the broker keeps in Redis (queues, exchange bindings,
+# unacknowledged messages), so that two sites, or a staging and a production
+# site, can share one Redis database without taking each other's tasks. The
+# end-to-end tests give each stack of processes its own (tests/publishing/e2e_stack.py).
+CELERY_BROKER_KEY_PREFIX = env.str("CELERY_BROKER_KEY_PREFIX", default="")
+if CELERY_BROKER_KEY_PREFIX and CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = CELERY_BROKER_KEY_PREFIX
+# --- end of broker key prefix ---
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = True

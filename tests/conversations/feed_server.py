@@ -42,7 +42,8 @@ class FeedServer:
     """Routes: /rss (ETag, answers 304 to it), /atom, /not-xml, /huge (20 MB,
     chunked), /huge-declared (Content-Length 20 MB), /error (500), /slow, /redirect."""
 
-    def __init__(self):
+    def __init__(self, *, ports=PORTS):
+        """`ports`: the ports to try in turn; (0,) takes any free one."""
         self.rss_items = [rss_item(1), rss_item(2)]
         self.etag = '"v1"'
         self.requests: list[dict] = []
@@ -62,14 +63,14 @@ class FeedServer:
                 else:
                     route(self)
 
-        for port in PORTS:
+        for port in ports:
             try:
                 self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
                 break
             except OSError:
                 continue
         else:
-            raise RuntimeError("no free port in 18400-18499")
+            raise RuntimeError(f"no free port in {ports}")
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()

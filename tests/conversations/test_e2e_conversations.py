@@ -1,41 +1,46 @@
-"""End to end, with a real Celery worker and beat on a real Redis broker and
-the fake X server on loopback: a mention becomes a conversation in the inbox,
-staff answer it once, the customer's answer reopens it, and silence expires it.
+"""End to end, with a real Celery worker and beat on a real Redis broker, the
+fake X/Facebook server and a feed server on loopback: what a customer says on
+a network becomes a conversation in the inbox, staff answer it once, the
+customer's answer reopens it, and silence expires it.
 
 Every step runs in its own process (tests.publishing.e2e_stack), as the web
-process and the worker share one database in production.
+process and the worker share one database in production. The stack's broker
+keys are its own (e2e_stack.own_broker): no other stack's worker can take its
+tasks, nor another stack empty its queues.
 """
 
 from __future__ import annotations
 
-import os
-from urllib.parse import urlparse
-
 import pytest
 import requests
 
-from tests.conftest import REDIS_URL, require_service
-from tests.publishing.e2e_stack import Stack, own_database, pipeline_environment
+from tests.conversations.feed_server import RSS_ITEM, FeedServer
+from tests.publishing.e2e_stack import Stack, all_sent, own_broker, own_database, pipeline_environment
 from tests.publishing.fake_social import FakeSocialServer
-from tests.support.databases import redis_database_emptied
-from tests.support.processes import port_open, wait_for
+from tests.support.processes import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis]
 
-BROKER_DB = int(os.environ.get("E2E_BROKER_DB", "11"))
 CUSTOMER = {"id": "2000000042", "username": "hanako", "name": "山田花子"}
 
 
 @pytest.fixture(scope="module")
+def feeds():
+    server = FeedServer(ports=(0,))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    parsed = urlparse(REDIS_URL)
-    require_service("Redis", port_open(parsed.hostname or "127.0.0.1", parsed.port or 6379), REDIS_URL)
-    broker = redis_database_emptied(url=REDIS_URL, db=BROKER_DB)
+    broker, broker_prefix, delete_broker = own_broker(purpose="conv_e2e")
     tmp = tmp_path_factory.mktemp("conversations")
     database_url, drop_database = own_database(tmp, purpose="conv_e2e")
     fake = FakeSocialServer(port=0).start()
     env = {
-        **pipeline_environment(tmp, database_url=database_url, broker_url=broker, fake_url=fake.url),
+        **pipeline_environment(
+            tmp, database_url=database_url, broker_url=broker, broker_prefix=broker_prefix, fake_url=fake.url
+        ),
         "PUBLISHING_SWEEP_INTERVAL_SECONDS": "1",
         "PUBLISHING_CLAIM_LEASE_SECONDS": "4",
         "PUBLISHING_RETRY_BASE_SECONDS": "1",
@@ -45,6 +50,8 @@ def stack(tmp_path_factory):
         "CONVERSATION_FACEBOOK_POLL_SECONDS": "10",
         "CONVERSATION_FEED_POLL_SECONDS": "10",
         "CONVERSATION_FOLLOW_UP_DAYS": "1",
+        # The feed server is on loopback.
+        "CONVERSATION_FEED_ALLOW_PRIVATE_ADDRESSES": "true",
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
     }
     running = Stack(tmp, env, fake)
@@ -57,9 +64,10 @@ def stack(tmp_path_factory):
     """)
     running.start_worker()
     yield running
-    running.stop_worker()
+    running.stop()
     fake.stop()
     drop_database()
+    delete_broker()
 
 
 def _conversation(stack, source: str) -> dict | None:
@@ -170,3 +178,70 @@ def test_a_mention_on_x_is_answered_once_reopened_by_the_customer_and_expires(st
     assert conversation["close_reason"] == "expired"
     # Exactly one reply to each customer post, however many polls and sweeps ran.
     assert len(_replies_to(stack, "x", mention)) == 1
+
+
+def test_a_comment_on_the_pages_post_is_answered_under_it(stack):
+    [tip_id] = stack.publish(
+        ["コメントが付くヒント"],
+        env={"X_API_KEY": "", "X_API_SECRET": "", "X_ACCESS_TOKEN": "", "X_ACCESS_TOKEN_SECRET": ""},
+    )
+    [row] = stack.wait_for_deliveries([tip_id], all_sent)
+    post_id = row["remote_id"]
+    comment = requests.post(
+        f"{stack.fake.url}/_fake/facebook/comments",
+        json={"post": post_id, "message": "送料はいくらですか？", "from": {"id": "990042", "name": "Suzuki"}},
+        timeout=5,
+    ).json()["id"]
+
+    conversation = _wait_for_conversation(
+        stack, "facebook", lambda c: len(c["messages"]) == 1, "the comment in the inbox"
+    )
+    assert conversation["messages"][0]["remote_id"] == comment and conversation["person"] == "Suzuki"
+
+    _reply(stack, conversation["id"], "全国一律500円です。")
+    wait_for(
+        lambda: _replies_to(stack, "facebook", comment) or _comments_under(stack, comment),
+        timeout=60,
+        interval=1,
+        what=lambda: stack.worker_log()[-4000:],
+    )
+    conversation = _wait_for_conversation(
+        stack, "facebook", lambda c: c["status"] == "waiting_customer", "the reply sent"
+    )
+    assert len(_comments_under(stack, comment)) == 1
+
+
+def _comments_under(stack, comment_id: str) -> list[dict]:
+    """The Page's own comments answering `comment_id`, as the fake Graph API lists them."""
+    response = requests.get(
+        f"{stack.fake.url}/v21.0/{comment_id}/comments",
+        params={"access_token": "page-token", "fields": "id,message,from", "limit": 100},
+        headers={"Host": "graph.facebook.com"},
+        timeout=5,
+    )
+    return [c for c in response.json().get("data", []) if (c.get("from") or {}).get("id") == "424242"]
+
+
+def test_a_feed_item_becomes_a_conversation_without_its_scripts(stack, feeds):
+    feeds.rss_items = [
+        RSS_ITEM.format(
+            title="Tipcast の返品方法がわからない",
+            slug="entry-1",
+            guid="https://blogs.example/entry-1",
+            date="Wed, 25 Nov 2026 09:00:00 +0900",
+            html="<p>返品の<b>手順</b>が見つかりません。<script>alert(1)</script></p>",
+        )
+    ]
+    stack.shell(f"""
+        import json
+        from conversations.models import FeedSubscription
+        FeedSubscription.objects.create(url={feeds.url("/rss")!r}, title="ブログ検索")
+        print(json.dumps(True))
+    """)
+    # Beat polls "feeds"; that task hands the subscription to a task of its own (sent by the worker).
+    conversation = _wait_for_conversation(
+        stack, "feed", lambda c: len(c["messages"]) == 1, "the feed item in the inbox"
+    )
+    [item] = conversation["messages"]
+    assert conversation["title"] == "Tipcast の返品方法がわからない"
+    assert "<script" not in item["body_html"] and "手順" in item["body_html"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import sys
 import textwrap
 from collections import Counter
@@ -24,8 +25,13 @@ from urllib.parse import urlparse
 import requests
 
 from tests.publishing.fake_social import FakeSocialServer, fake_line_environment, fake_social_environment
-from tests.support.databases import postgres_database_create, postgres_database_drop
-from tests.support.processes import ROOT, ProcessGroups, kill_group, manage, wait_for
+from tests.support.databases import postgres_database_create, postgres_database_drop, redis_keys_delete
+from tests.support.processes import ROOT, ProcessGroups, kill_group, manage, port_open, wait_for
+
+# The Redis database the stacks' brokers live in (E2E_BROKER_DB: engineers
+# sharing one Redis each take their own). Stacks share it, each under a key
+# prefix of its own (own_broker).
+BROKER_DB = int(os.environ.get("E2E_BROKER_DB", "11"))
 
 
 def own_database(tmp: Path, *, purpose: str) -> tuple[str, Callable[[], None]]:
@@ -39,12 +45,36 @@ def own_database(tmp: Path, *, purpose: str) -> tuple[str, Callable[[], None]]:
     return own, lambda: postgres_database_drop(url=own)
 
 
+def own_broker(*, purpose: str) -> tuple[str, str, Callable[[], None]]:
+    """A broker no other stack can reach: (Redis URL, key prefix, how to delete
+    its keys). Every key of this stack's broker (queues, exchange bindings,
+    unacknowledged messages) is under a prefix that no other stack, earlier in
+    this run or running at the same time, uses. Stacks used to share the bare
+    database and empty it when they started: a worker of one stack then took
+    and ran tasks naming rows of another stack's database (they were lost), and
+    a stack starting emptied the queues and bindings of one still running."""
+    # Here, not at the top: the benchmarks import this module without Django set up.
+    from tests.conftest import REDIS_URL, require_service
+
+    parsed = urlparse(REDIS_URL)
+    require_service("Redis", port_open(parsed.hostname or "127.0.0.1", parsed.port or 6379), REDIS_URL)
+    url = parsed._replace(path=f"/{BROKER_DB}").geturl()
+    prefix = f"e2e:{purpose}:{os.getpid()}:{secrets.token_hex(4)}:"
+    return url, prefix, lambda: redis_keys_delete(url=url, prefix=prefix)
+
+
 def pipeline_environment(
-    tmp: Path, *, database_url: str, broker_url: str, fake_url: str, networks=("x", "facebook")
+    tmp: Path,
+    *,
+    database_url: str,
+    broker_url: str,
+    fake_url: str,
+    networks=("x", "facebook"),
+    broker_prefix: str = "",
 ) -> dict:
     """The environment of every process of the pipeline: test settings, the given
-    database and broker, `networks` posting to the fake server, and no drip
-    (every tip is due at once, at any hour)."""
+    database and broker (its keys under `broker_prefix`), `networks` posting to
+    the fake server, and no drip (every tip is due at once, at any hour)."""
     inherited = {
         key: value
         for key, value in os.environ.items()
@@ -58,6 +88,7 @@ def pipeline_environment(
         "DATABASE_URL": database_url,
         "TIPCAST_VAR_DIR": str(tmp / "var"),
         "CELERY_BROKER_URL": broker_url,
+        "CELERY_BROKER_KEY_PREFIX": broker_prefix,
         "SITE_URL": "https://support.example.com",
         "CONSOLE_CHANNEL": "off",
         **fake_social_environment(fake_url, networks=networks),
@@ -106,6 +137,16 @@ class Stack:
         output = manage("shell", "-c", textwrap.dedent(code), env={**self.env, **(env or {})}, timeout=timeout)
         return json.loads(output.strip().splitlines()[-1])
 
+    def start_shell(self, name: str, code: str) -> None:
+        """Like shell(), without waiting for the process: the test watches
+        what it does meanwhile. Its value: finish_shell(name)."""
+        self.processes.start(name, [sys.executable, "manage.py", "shell", "-c", textwrap.dedent(code)])
+
+    def finish_shell(self, name: str, *, timeout: float = 120) -> object:
+        process = self.processes.running.pop(name)
+        assert process.wait(timeout=timeout) == 0, self.processes.log(name)[-4000:]
+        return json.loads(self.processes.log(name).strip().splitlines()[-1])
+
     def migrate(self) -> None:
         manage("migrate", "--noinput", env=self.env)
 
@@ -137,6 +178,11 @@ class Stack:
     def stop_worker(self) -> None:
         if self.worker is not None:
             self.processes.stop(self._worker_name)
+
+    def stop(self) -> None:
+        """Stop every process this stack started (a worker a test started
+        beside the current one too): none may outlive its stack."""
+        self.processes.stop_all()
 
     def current_worker_log(self) -> str:
         return self.processes.log(self._worker_name)

@@ -6,7 +6,6 @@ server on loopback. The processes and the moves are in e2e_stack.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -14,43 +13,37 @@ import sys
 import threading
 import time
 from collections import Counter
-from urllib.parse import urlparse
 
 import pytest
 import requests
 
-from tests.conftest import REDIS_URL, require_service
+from tests.conftest import require_service
 from tests.publishing.e2e_stack import (
     Stack,
     all_sent,
     networks_environment,
+    own_broker,
     own_database,
     pipeline_environment,
     posts_per_tip,
 )
 from tests.publishing.fake_social import FakeSocialServer
 from tests.publishing.private_redis import PrivateRedis
-from tests.support.databases import redis_database_emptied
-from tests.support.processes import ROOT, kill_group, port_open, wait_for
+from tests.support.processes import ROOT, kill_group, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis]
-
-# Our own Redis database number, so other suites' queues never mix with ours
-# (E2E_BROKER_DB: engineers sharing one Redis each take their own).
-BROKER_DB = int(os.environ.get("E2E_BROKER_DB", "11"))
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    parsed = urlparse(REDIS_URL)
-    require_service("Redis", port_open(parsed.hostname or "127.0.0.1", parsed.port or 6379), REDIS_URL)
-    broker = redis_database_emptied(url=REDIS_URL, db=BROKER_DB)
-
+    broker, broker_prefix, delete_broker = own_broker(purpose="pipe_e2e")
     tmp = tmp_path_factory.mktemp("pipeline")
     database_url, drop_database = own_database(tmp, purpose="pipe_e2e")
     fake = FakeSocialServer(port=0).start()
     env = {
-        **pipeline_environment(tmp, database_url=database_url, broker_url=broker, fake_url=fake.url),
+        **pipeline_environment(
+            tmp, database_url=database_url, broker_url=broker, broker_prefix=broker_prefix, fake_url=fake.url
+        ),
         "PUBLISHING_SWEEP_INTERVAL_SECONDS": "1",
         "PUBLISHING_CLAIM_LEASE_SECONDS": "4",
         "PUBLISHING_RETRY_BASE_SECONDS": "1",
@@ -63,9 +56,10 @@ def stack(tmp_path_factory):
     running = Stack(tmp, env, fake)
     running.migrate()
     yield running
-    running.stop_worker()
+    running.stop()
     fake.stop()
     drop_database()
+    delete_broker()
 
 
 @pytest.fixture

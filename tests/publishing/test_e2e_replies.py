@@ -8,39 +8,38 @@ so the reconcile's find_reply searches what the dead worker really posted.
 
 from __future__ import annotations
 
-import os
 import time
 from collections import Counter
-from urllib.parse import urlparse
 
 import pytest
 
-from tests.conftest import REDIS_URL, require_service
 from tests.publishing.e2e_reply_network import network_entries
-from tests.publishing.e2e_stack import Stack, own_database, pipeline_environment
-from tests.support.databases import redis_database_emptied
-from tests.support.processes import port_open, wait_for
+from tests.publishing.e2e_stack import Stack, own_broker, own_database, pipeline_environment
+from tests.support.processes import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis]
-
-BROKER_DB = int(os.environ.get("E2E_BROKER_DB", "11"))
 
 
 @pytest.fixture
 def stack(tmp_path, monkeypatch):
-    parsed = urlparse(REDIS_URL)
-    require_service("Redis", port_open(parsed.hostname or "127.0.0.1", parsed.port or 6379), REDIS_URL)
-    broker = redis_database_emptied(url=REDIS_URL, db=BROKER_DB)
+    broker, broker_prefix, delete_broker = own_broker(purpose="reply_e2e")
     database_url, drop_database = own_database(tmp_path, purpose="reply_e2e")
     network = tmp_path / "network.jsonl"
     # This process reads the network file too (network_entries).
     monkeypatch.setenv("E2E_REPLY_NETWORK", str(network))
     env = {
         # No social fake server: the one channel is the shared file.
-        **pipeline_environment(tmp_path, database_url=database_url, broker_url=broker, fake_url="http://127.0.0.1:9"),
+        **pipeline_environment(
+            tmp_path,
+            database_url=database_url,
+            broker_url=broker,
+            broker_prefix=broker_prefix,
+            fake_url="http://127.0.0.1:9",
+        ),
         "DJANGO_SETTINGS_MODULE": "tests.publishing.e2e_reply_settings",
         "E2E_REPLY_NETWORK": str(network),
-        "E2E_REPLY_SEND_DELAY": "1.5",
+        # Long enough that on a loaded machine the kill below still finds sends in flight.
+        "E2E_REPLY_SEND_DELAY": "3",
         "PUBLISHING_SWEEP_INTERVAL_SECONDS": "1",
         "PUBLISHING_CLAIM_LEASE_SECONDS": "4",
         "PUBLISHING_RETRY_BASE_SECONDS": "1",
@@ -49,8 +48,9 @@ def stack(tmp_path, monkeypatch):
     running = Stack(tmp_path, env, fake=None)
     running.migrate()
     yield running
-    running.stop_worker()
+    running.stop()
     drop_database()
+    delete_broker()
 
 
 ENQUEUE = """
@@ -91,10 +91,13 @@ print(json.dumps(list(Delivery.objects.order_by("pk").values(
 
 def test_a_worker_killed_mid_reply_never_replies_twice(stack):
     stack.start_worker()
-    message_id = stack.shell(ENQUEUE)
-    # SIGKILL as soon as the first reply is on the network (its answer is slow, so it is unrecorded).
+    # Not waiting for the enqueuing process to exit (seconds on a loaded
+    # machine, while the worker sends): SIGKILL as soon as the first reply is
+    # on the network (its answer is slow, so it is unrecorded).
+    stack.start_shell("enqueue", ENQUEUE)
     wait_for(lambda: any("id" in entry for entry in network_entries()), timeout=60, what="the first reply")
     stack.kill_worker()
+    message_id = stack.finish_shell("enqueue")
     in_flight = [row for row in stack.shell(ROWS) if row["status"] == "sending"]
     assert in_flight, "the kill came after every send was recorded; nothing was tested"
     stack.start_worker()

@@ -51,3 +51,21 @@ def redis_database_emptied(*, url: str, db: int) -> str:
     own = urlunparse(urlparse(url)._replace(path=f"/{db}"))
     redis.Redis.from_url(own).flushdb()
     return own
+
+
+def redis_keys_delete(*, url: str, prefix: str) -> int:
+    """Delete the keys under `prefix` in the Redis database `url` names (and
+    nothing else in it, which others may be using); returns how many."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    deleted = 0
+    batch = []
+    for key in client.scan_iter(match=f"{prefix}*", count=500):
+        batch.append(key)
+        if len(batch) == 500:
+            deleted += client.delete(*batch)
+            batch = []
+    if batch:
+        deleted += client.delete(*batch)
+    return deleted
