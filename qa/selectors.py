@@ -238,6 +238,10 @@ def tip_page_stored(*, pk: int, language: str, fingerprint: str) -> dict | None:
     the fields of the tip the page reads per request (TIP_PAGE_FIELDS): one
     look-up of the unique (tip, language) index. None when the tip is not
     published, or its row is missing or out of date (another fingerprint)."""
+    if pk >= 2**63:
+        # No such id (a 64-bit column); SQLite would raise OverflowError on the
+        # foreign key's look-up. tip_get_published then answers 404.
+        return None
     rows = TipPage.objects.filter(tip_id=pk, language=language, tip__status=Tip.Status.PUBLISHED)
     row = next(iter(rows.values("fingerprint", "head", "top", *TIP_PAGE_FIELDS)[:1]), None)
     return row if row is not None and row["fingerprint"] == fingerprint else None

@@ -243,12 +243,15 @@ def vote_html(request, *, tip_id: int, helpful_yes: int, helpful_no: int, my_vot
     action = public_urls.tip_vote_path(tip_id)
     shared = getattr(request, "public_page_shared", False)
     token = "" if shared and not my_vote else _csrf_input(request)
+    # gettext outside the f-strings: xgettext cannot find a msgid inside one.
+    heading = escape(gettext("Was this helpful?"))
     lines = [
         '<section id="vote" class="vote card stack" aria-labelledby="vote-heading">',
-        f'  <h2 id="vote-heading">{escape(gettext("Was this helpful?"))}</h2>',
+        f'  <h2 id="vote-heading">{heading}</h2>',
     ]
     if my_vote:
-        lines.append(f"  <p>{escape(gettext('Thank you for letting us know!'))}</p>")
+        thanks = escape(gettext("Thank you for letting us know!"))
+        lines.append(f"  <p>{thanks}</p>")
         if my_vote in ("yes", "no"):
             other = "no" if my_vote == "yes" else "yes"
             label = gettext("Change my answer to No") if other == "no" else gettext("Change my answer to Yes")
