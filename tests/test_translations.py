@@ -293,3 +293,35 @@ def test_tip_page_vote_is_japanese(japanese_client, make_tip):
     assert "この回答は役に立ちましたか？" in html
     assert "役に立った：0人" in html and "役に立たなかった：0人" in html
     assert "解決しませんでしたか？" in html
+
+
+# --- A msgid xgettext cannot see -------------------------------------------------------------------
+
+TRANSLATION_CALLS = {"gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettext", "pgettext_lazy", "_"}
+
+
+def _translation_calls_in_f_strings(tree: ast.AST) -> list[int]:
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Call):
+                    name = getattr(inner.func, "id", None) or getattr(inner.func, "attr", None)
+                    if name in TRANSLATION_CALLS:
+                        lines.append(inner.lineno)
+    return lines
+
+
+def test_no_translation_call_inside_an_f_string():
+    """xgettext does not read inside f-strings: a gettext("...") there is never
+    extracted, so makemessages drops its msgid and the text shows in English
+    (it happened to the tip page's vote). Call gettext first, then format."""
+    base = Path(settings.BASE_DIR)
+    skipped = {".venv", "node_modules", "tests", "bench", "staticfiles", "var", "media"}
+    offenders = []
+    for path in base.rglob("*.py"):
+        if skipped & set(path.relative_to(base).parts):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        offenders += [f"{path.relative_to(base)}:{line}" for line in _translation_calls_in_f_strings(tree)]
+    assert not offenders, offenders
