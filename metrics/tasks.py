@@ -8,3 +8,12 @@ from metrics.rollups import rollups_recompute_recent
 @shared_task(name="metrics.rollup")
 def rollup_recent_days() -> int:
     return rollups_recompute_recent()
+
+
+# --- Reach of tips (metrics-reach) ---
+@shared_task(name="metrics.reach_collect")
+def reach_collect() -> dict:
+    from metrics.reach_services import reach_collect as collect
+
+    outcome = collect()
+    return {"fetched": outcome.fetched, "failed": outcome.failed, "reads": outcome.reads, "errors": outcome.errors}

@@ -1,0 +1,240 @@
+"""Reach of tips: how far the posts travelled (what X and Facebook report one
+day and seven days after each post), followers per day and their growth,
+visits arriving from each network's links, and what X's reads cost this month.
+
+Seven queries whatever the data (metrics.reach_selectors)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from conversations.listening import month_start
+from conversations.models import Network
+from metrics import reach_selectors
+from metrics.periods import Period, local_day
+from metrics.reach_services import READS_KIND
+from metrics.report import Chart, Figure, Section, Series, Table
+from metrics.visits import OTHER
+from publishing.channels.registry import get_channel
+from publishing.models import PostMetrics
+
+X_METRIC_READS = READS_KIND.format(kind=Network.X)
+# Rows of each per-post table (the newest posts of the period).
+MAX_TABLE_ROWS = 200
+NUMBERS = ("impressions", "likes", "reposts", "replies", "link_clicks")
+
+
+def build(period: Period, *, user) -> Section:
+    previous = period.previous()
+    posts = reach_selectors.tip_posts_sent(start=previous.start, end=period.end)
+    current_posts = [post for post in posts if post.sent_at >= period.start]
+    previous_posts = [post for post in posts if post.sent_at < period.start]
+    followers = reach_selectors.follower_snapshots(first_day=previous.first_day, last_day=period.last_day)
+    visits = reach_selectors.visits_by_day(Period(previous.first_day, period.last_day))
+    now = timezone.now()
+    reads = reach_selectors.reads_by_month(now=now)
+
+    totals, previous_totals = _post_totals(current_posts), _post_totals(previous_posts)
+    end, previous_end = _followers_on(followers, period.last_day), _followers_on(followers, previous.last_day)
+    growth, previous_growth = _growth(followers, period), _growth(followers, previous)
+    this_month = month_start(now)
+    last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
+    metric_reads = reads.get((X_METRIC_READS, this_month), 0)
+
+    figures = [
+        Figure(
+            "impressions",
+            _("Impressions"),
+            totals["impressions"],
+            previous_totals["impressions"],
+            help_text=_("Of the tip posts sent in the period, as the networks report them after 7 days (else 1 day)."),
+        ),
+        Figure(
+            "engagements",
+            _("Engagements"),
+            totals["engagements"],
+            previous_totals["engagements"],
+            help_text=_("Likes, reposts or shares, and replies of the tip posts sent in the period."),
+        ),
+        Figure("link_clicks", _("Link clicks"), totals["link_clicks"], previous_totals["link_clicks"]),
+        Figure(
+            "visits",
+            _("Visits from networks"),
+            _sum_days(visits, period),
+            _sum_days(visits, previous),
+            help_text=_("Requests arriving from a link Tipcast posted (its UTM tag), counted without cookies."),
+        ),
+        Figure("followers", _("Followers"), end, previous_end, help_text=_("On the last day of the period.")),
+        Figure(
+            "follower_growth",
+            _("Follower growth"),
+            growth[0],
+            previous_growth[0],
+            help_text=_("Followers gained over the period, less those lost."),
+        ),
+        Figure("follower_growth_percent", _("Follower growth (%)"), growth[1], previous_growth[1], unit="percent"),
+        Figure(
+            "x_metric_reads",
+            _("X reads for metrics this month"),
+            metric_reads,
+            reads.get((X_METRIC_READS, last_month)),
+            higher_is_better=None,
+            help_text=_("Billed by X; compared with last month (UTC months)."),
+        ),
+    ]
+    return Section(
+        key="reach",
+        title=_("Reach of tips"),
+        figures=figures,
+        charts=[_followers_chart(followers, period), _visits_chart(visits, period)],
+        tables=[_posts_table(current_posts, age) for age in PostMetrics.Age],
+        notes=_notes(reads, this_month, metric_reads),
+    )
+
+
+def _best_snapshot(post) -> PostMetrics | None:
+    """The 7-day numbers where taken, else the 1-day ones."""
+    by_age = {row.age_days: row for row in post.fetched_metrics}
+    return by_age.get(PostMetrics.Age.DAY_7) or by_age.get(PostMetrics.Age.DAY_1)
+
+
+def _post_totals(posts) -> dict[str, int | None]:
+    totals: dict[str, int | None] = {"impressions": None, "engagements": None, "link_clicks": None}
+    for post in posts:
+        row = _best_snapshot(post)
+        if row is None:
+            continue
+        for name, value in (
+            ("impressions", row.impressions),
+            ("engagements", row.engagements),
+            ("link_clicks", row.link_clicks),
+        ):
+            if value is not None:
+                totals[name] = (totals[name] or 0) + value
+    return totals
+
+
+def _latest(days: dict[dt.date, int], day: dt.date) -> int | None:
+    for back in range(reach_selectors.FOLLOWERS_LOOKBACK_DAYS + 1):
+        value = days.get(day - dt.timedelta(days=back))
+        if value is not None:
+            return value
+    return None
+
+
+def _followers_on(followers: dict[str, dict[dt.date, int]], day: dt.date) -> int | None:
+    values = [value for days in followers.values() if (value := _latest(days, day)) is not None]
+    return sum(values) if values else None
+
+
+def _growth(followers, period: Period) -> tuple[int | None, float | None]:
+    """Net followers gained over `period` (from the day before it to its last
+    day) and in percent of the start, over the networks counted on both days."""
+    gained = start_total = None
+    for days in followers.values():
+        start, end = _latest(days, period.first_day - dt.timedelta(days=1)), _latest(days, period.last_day)
+        if start is None or end is None:
+            continue
+        gained, start_total = (gained or 0) + end - start, (start_total or 0) + start
+    percent = round(100 * gained / start_total, 1) if gained is not None and start_total else None
+    return gained, percent
+
+
+def _sum_days(counts: dict[str, dict[dt.date, int]], period: Period) -> int:
+    return sum(
+        count for days in counts.values() for day, count in days.items() if period.first_day <= day <= period.last_day
+    )
+
+
+def network_label(kind: str) -> str:
+    if kind == OTHER:
+        return _("Other")
+    if kind in Network.values:
+        return str(Network(kind).label)
+    try:
+        return str(get_channel(kind).label or kind)
+    except ImproperlyConfigured:
+        return kind
+
+
+def _day_label(day: dt.date) -> str:
+    return date_format(day, "MONTH_DAY_FORMAT")
+
+
+def _followers_chart(followers, period: Period) -> Chart:
+    # A day without a snapshot is a gap in the line, not a guess.
+    series = [
+        Series(network_label(kind), [(_day_label(day), followers[kind].get(day)) for day in period.days()])
+        for kind in sorted(followers)
+    ]
+    return Chart(key="followers_by_day", title=_("Followers per day"), kind="line", series=series)
+
+
+def _visits_chart(visits, period: Period) -> Chart:
+    series = [
+        Series(network_label(kind), [(_day_label(day), visits[kind].get(day, 0)) for day in period.days()])
+        for kind in sorted(visits, key=lambda kind: (kind == OTHER, kind))
+    ]
+    return Chart(key="visits_by_day", title=_("Visits from networks per day"), kind="line", series=series)
+
+
+POSTS_TABLE_TITLES = {
+    PostMetrics.Age.DAY_1: gettext_lazy("Tip posts, 1 day after posting"),
+    PostMetrics.Age.DAY_7: gettext_lazy("Tip posts, 7 days after posting"),
+}
+
+
+def _posts_table(posts, age: int) -> Table:
+    rows = []
+    for post in posts[:MAX_TABLE_ROWS]:
+        row = next((metrics for metrics in post.fetched_metrics if metrics.age_days == age), None)
+        numbers = [getattr(row, name) if row is not None else None for name in NUMBERS]
+        rows.append([post.tip_label, network_label(post.channel), _day_label(local_day(post.sent_at)), *numbers])
+    return Table(
+        key=f"posts_day_{age}",
+        title=str(POSTS_TABLE_TITLES[age]),
+        columns=[
+            _("Tip"),
+            _("Network"),
+            _("Sent"),
+            _("Impressions"),
+            _("Likes"),
+            _("Reposts or shares"),
+            _("Replies"),
+            _("Link clicks"),
+        ],
+        rows=rows,
+        units=["text", "text", "text"] + ["count"] * len(NUMBERS),
+    )
+
+
+def _notes(reads, this_month: dt.date, metric_reads: int) -> list[str]:
+    price = settings.CONVERSATION_X_READ_PRICE
+    x_reads = sum(
+        count for (kind, month), count in reads.items() if month == this_month and kind.startswith(Network.X + "_")
+    )
+    return [
+        _(
+            "Numbers are what each network reports one day and seven days after a post; "
+            "a dash is a number the network does not report."
+        ),
+        _(
+            "X reads this month: %(metric_reads)s for these metrics, %(x_reads)s in all "
+            "(mentions included), about %(cost)s %(currency)s at %(price)s a read (CONVERSATION_X_READ_PRICE). "
+            "Each X post is read twice and the followers once a day."
+        )
+        % {
+            "metric_reads": metric_reads,
+            "x_reads": x_reads,
+            "cost": f"{x_reads * price:.2f}",
+            "currency": settings.PUBLISHING_PRICE_CURRENCY,
+            "price": price,
+        },
+    ]
