@@ -21,16 +21,15 @@ FOLLOWERS_LOOKBACK_DAYS = 7
 
 
 def tip_posts_sent(*, start: dt.datetime, end: dt.datetime) -> list[Delivery]:
-    """Tip posts sent in [start, end), newest first, each with its fetched
-    snapshots in `fetched_metrics` (two queries)."""
-    fetched = PostMetrics.objects.filter(status=PostMetrics.Status.FETCHED)
+    """Tip posts sent in [start, end), newest first, each with its snapshots
+    (fetched or not) in `snapshots` (two queries)."""
     return list(
         Delivery.objects.filter(
             purpose=Delivery.Purpose.POST, status=Delivery.Status.SENT, sent_at__gte=start, sent_at__lt=end
         )
         .select_related("tip")
         .only("pk", "channel", "sent_at", "tip_title", "purpose", "part", "in_reply_to", "tip__title")
-        .prefetch_related(Prefetch("metrics", queryset=fetched, to_attr="fetched_metrics"))
+        .prefetch_related(Prefetch("metrics", queryset=PostMetrics.objects.order_by("age_days"), to_attr="snapshots"))
         .order_by("-sent_at", "-pk")
     )
 

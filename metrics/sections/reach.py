@@ -13,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from conversations.listening import month_start
 from conversations.models import Network
@@ -95,13 +95,17 @@ def build(period: Period, *, user) -> Section:
         figures=figures,
         charts=[_followers_chart(followers, period), _visits_chart(visits, period)],
         tables=[_posts_table(current_posts, age) for age in PostMetrics.Age],
-        notes=_notes(reads, this_month, metric_reads),
+        notes=_notes(reads, this_month, metric_reads) + _failures(current_posts),
     )
+
+
+def _fetched(post) -> list[PostMetrics]:
+    return [row for row in post.snapshots if row.status == PostMetrics.Status.FETCHED]
 
 
 def _best_snapshot(post) -> PostMetrics | None:
     """The 7-day numbers where taken, else the 1-day ones."""
-    by_age = {row.age_days: row for row in post.fetched_metrics}
+    by_age = {row.age_days: row for row in _fetched(post)}
     return by_age.get(PostMetrics.Age.DAY_7) or by_age.get(PostMetrics.Age.DAY_1)
 
 
@@ -194,7 +198,7 @@ POSTS_TABLE_TITLES = {
 def _posts_table(posts, age: int) -> Table:
     rows = []
     for post in posts[:MAX_TABLE_ROWS]:
-        row = next((metrics for metrics in post.fetched_metrics if metrics.age_days == age), None)
+        row = next((metrics for metrics in _fetched(post) if metrics.age_days == age), None)
         numbers = [getattr(row, name) if row is not None else None for name in NUMBERS]
         rows.append([post.tip_label, network_label(post.channel), _day_label(local_day(post.sent_at)), *numbers])
     return Table(
@@ -213,6 +217,26 @@ def _posts_table(posts, age: int) -> Table:
         rows=rows,
         units=["text", "text", "text"] + ["count"] * len(NUMBERS),
     )
+
+
+def _failures(posts) -> list[str]:
+    """Snapshots of the period's posts the networks did not give, and why (the latest error)."""
+    failed = [row for post in posts for row in post.snapshots if row.status != PostMetrics.Status.FETCHED]
+    if not failed:
+        return []
+    latest = max(failed, key=lambda row: row.pk)
+    return [
+        ngettext(
+            "%(count)s snapshot could not be fetched (%(waiting)s will be tried again). The latest error: %(error)s",
+            "%(count)s snapshots could not be fetched (%(waiting)s will be tried again). The latest error: %(error)s",
+            len(failed),
+        )
+        % {
+            "count": len(failed),
+            "waiting": sum(row.status == PostMetrics.Status.RETRY for row in failed),
+            "error": latest.last_error or latest.error_code,
+        }
+    ]
 
 
 def _notes(reads, this_month: dt.date, metric_reads: int) -> list[str]:

@@ -183,7 +183,7 @@ class FacebookChannel(Channel):
         GET /{post-id}/insights?metric=<impressions>,post_clicks_by_type.
         Insights need pages_read_engagement and Meta retires metrics from
         time to time: a refused insights call keeps the counts, with a note.
-        A rate limit or a dead token stops the batch (raised)."""
+        Anything else refused but a missing post stops the batch (raised)."""
         stats, errors = {}, {}
         graph = self.client()
         metric = settings.FACEBOOK_POST_IMPRESSIONS_METRIC
@@ -192,7 +192,10 @@ class FacebookChannel(Channel):
                 with errors_mapped():
                     post = graph.get_object(remote_id, fields=STATS_FIELDS) or {}
             except PublishError as error:
-                if not error.permanent or error.needs_reauth:
+                # Only "no such post" (100: deleted) belongs to this post; a
+                # missing permission or a dead token is the whole batch's, to
+                # be tried again once staff fix it.
+                if error.code != "100":
                     raise
                 errors[remote_id] = error
                 continue

@@ -231,6 +231,18 @@ def test_facebook_a_deleted_post_is_its_own_error_and_a_rate_limit_stops_the_bat
     assert raised.value.code == "4" and not raised.value.permanent
 
 
+def test_facebook_a_missing_permission_stops_the_batch_with_a_clear_error(fb_channel, api):
+    api.get(
+        f"{GRAPH}/{PAGE}_1",
+        status=403,
+        json={"error": {"message": "(#10) This endpoint requires the 'pages_read_engagement' permission", "code": 10}},
+    )
+    with pytest.raises(PublishError) as raised:
+        fb_channel.fetch_post_stats([f"{PAGE}_1", f"{PAGE}_2"])
+    assert raised.value.permanent and "lacks a permission" in raised.value.message
+    assert len(api.calls) == 1
+
+
 def test_facebook_followers_of_the_page(fb_channel, api):
     api.get(f"{GRAPH}/{PAGE}", json={"followers_count": 2048, "id": PAGE})
     assert fb_channel.fetch_followers() == FollowerCount(count=2048)

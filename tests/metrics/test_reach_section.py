@@ -105,6 +105,7 @@ def test_the_figures_computed_by_hand(staff):
         "x_metric_reads": (30, 20),
     }
     assert any("30 for these metrics, 100 in all" in note and "0.10 USD" in note for note in section.notes)
+    assert "1 snapshot could not be fetched (0 will be tried again). The latest error: gone" in section.notes
 
 
 def test_the_chart_and_tables(staff):
