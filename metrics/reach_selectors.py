@@ -11,7 +11,6 @@ from django.db.models import Prefetch
 from conversations.listening import month_start
 from conversations.models import ListeningReadMonth
 from metrics.models import DailyCount
-from metrics.periods import Period
 from metrics.visits import EVENT as VISIT_EVENT
 from publishing.models import Delivery, FollowerSnapshot, PostMetrics
 
@@ -44,12 +43,12 @@ def follower_snapshots(*, first_day: dt.date, last_day: dt.date) -> dict[str, di
     return snapshots
 
 
-def visits_by_day(period: Period) -> dict[str, dict[dt.date, int]]:
-    """network -> day -> visits arriving from its links, in `period`."""
+def visits_by_day(*, first_day: dt.date, last_day: dt.date) -> dict[str, dict[dt.date, int]]:
+    """network -> day -> visits arriving from its links, from `first_day` to `last_day`."""
     visits: dict[str, dict[dt.date, int]] = {}
-    rows = DailyCount.objects.filter(
-        event=VISIT_EVENT, day__gte=period.first_day, day__lte=period.last_day
-    ).values_list("key", "day", "count")
+    rows = DailyCount.objects.filter(event=VISIT_EVENT, day__gte=first_day, day__lte=last_day).values_list(
+        "key", "day", "count"
+    )
     for key, day, count in rows:
         visits.setdefault(key, {})[day] = visits.setdefault(key, {}).get(day, 0) + count
     return visits

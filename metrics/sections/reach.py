@@ -37,7 +37,7 @@ def build(period: Period, *, user) -> Section:
     current_posts = [post for post in posts if post.sent_at >= period.start]
     previous_posts = [post for post in posts if post.sent_at < period.start]
     followers = reach_selectors.follower_snapshots(first_day=previous.first_day, last_day=period.last_day)
-    visits = reach_selectors.visits_by_day(Period(previous.first_day, period.last_day))
+    visits = reach_selectors.visits_by_day(first_day=previous.first_day, last_day=period.last_day)
     now = timezone.now()
     reads = reach_selectors.reads_by_month(now=now)
 

@@ -157,3 +157,13 @@ def test_a_fixed_number_of_queries_with_many_rows(staff, django_assert_max_num_q
         )
     with django_assert_max_num_queries(5):
         build(PERIOD, user=staff)
+
+
+def test_a_year_long_period_and_the_year_before_it(staff):
+    fixtures()
+    year = Period(dt.date(2025, 11, 15), dt.date(2026, 11, 14))
+    assert year.length == 365
+    section = build(year, user=staff)
+    assert figures(section)["impressions"] == (300 + 50 + 80, None)
+    leap = Period(dt.date(2023, 11, 15), dt.date(2024, 11, 14))
+    assert leap.length == 366 and build(leap, user=staff).figures[0].value is None
