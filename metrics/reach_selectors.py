@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Prefetch
+from django.db.models import Case, Count, Exists, Max, OuterRef, Prefetch, Q, Sum, Value, When
 
 from conversations.listening import month_start
 from conversations.models import ListeningReadMonth
 from metrics.models import DailyCount
+from metrics.periods import Period
 from metrics.visits import EVENT as VISIT_EVENT
 from publishing.models import Delivery, FollowerSnapshot, PostMetrics
 
@@ -19,18 +20,60 @@ from publishing.models import Delivery, FollowerSnapshot, PostMetrics
 FOLLOWERS_LOOKBACK_DAYS = 7
 
 
-def tip_posts_sent(*, start: dt.datetime, end: dt.datetime) -> list[Delivery]:
-    """Tip posts sent in [start, end), newest first, each with its snapshots
-    (fetched or not) in `snapshots` (two queries)."""
+NUMBERS = ("impressions", "likes", "reposts", "replies", "link_clicks")
+
+
+def _posts_sent(start: dt.datetime, end: dt.datetime):
+    return Delivery.objects.filter(
+        purpose=Delivery.Purpose.POST, status=Delivery.Status.SENT, sent_at__gte=start, sent_at__lt=end
+    )
+
+
+def post_totals(*, period: Period, previous: Period) -> dict[bool, dict[str, int | None]]:
+    """For the tip posts sent in `period` (True) and in `previous` (False):
+    the sum of each number over their 7-day snapshots, or their 1-day ones
+    where no 7-day one was fetched. None: no post reported it. One query,
+    summed by the database (a year holds thousands of posts)."""
+    fetched = PostMetrics.objects.filter(status=PostMetrics.Status.FETCHED)
+    week = fetched.filter(delivery=OuterRef("delivery"), age_days=PostMetrics.Age.DAY_7)
+    rows = (
+        fetched.filter(delivery__in=_posts_sent(previous.start, period.end))
+        .annotate(has_week=Exists(week))
+        .filter(Q(age_days=PostMetrics.Age.DAY_7) | Q(age_days=PostMetrics.Age.DAY_1, has_week=False))
+        .annotate(current=Case(When(delivery__sent_at__gte=period.start, then=Value(True)), default=Value(False)))
+        .values("current")
+        .annotate(**{name: Sum(name) for name in NUMBERS})
+        .order_by()
+    )
+    totals = {True: dict.fromkeys(NUMBERS), False: dict.fromkeys(NUMBERS)}
+    for row in rows:
+        totals[bool(row["current"])] = {name: row[name] for name in NUMBERS}
+    return totals
+
+
+def tip_posts_sent(*, start: dt.datetime, end: dt.datetime, limit: int) -> list[Delivery]:
+    """The newest `limit` tip posts sent in [start, end), each with its
+    snapshots (fetched or not) in `snapshots` (two queries)."""
     return list(
-        Delivery.objects.filter(
-            purpose=Delivery.Purpose.POST, status=Delivery.Status.SENT, sent_at__gte=start, sent_at__lt=end
-        )
+        _posts_sent(start, end)
         .select_related("tip")
         .only("pk", "channel", "sent_at", "tip_title", "purpose", "part", "in_reply_to", "tip__title")
         .prefetch_related(Prefetch("metrics", queryset=PostMetrics.objects.order_by("age_days"), to_attr="snapshots"))
-        .order_by("-sent_at", "-pk")
+        .order_by("-sent_at", "-pk")[:limit]
     )
+
+
+def snapshot_failures(*, start: dt.datetime, end: dt.datetime) -> tuple[int, int, str]:
+    """Snapshots of the posts sent in [start, end) the networks did not give:
+    how many, how many will be tried again, and the latest error (two queries)."""
+    failed = PostMetrics.objects.filter(delivery__in=_posts_sent(start, end)).exclude(status=PostMetrics.Status.FETCHED)
+    counts = failed.aggregate(
+        failed=Count("pk"), retry=Count("pk", filter=Q(status=PostMetrics.Status.RETRY)), latest=Max("pk")
+    )
+    if not counts["failed"]:
+        return 0, 0, ""
+    error, code = PostMetrics.objects.filter(pk=counts["latest"]).values_list("last_error", "error_code").get()
+    return counts["failed"], counts["retry"], error or code
 
 
 def follower_snapshots(*, first_day: dt.date, last_day: dt.date) -> dict[str, dict[dt.date, int]]:

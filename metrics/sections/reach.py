@@ -2,23 +2,25 @@
 day and seven days after each post), followers per day and their growth,
 visits arriving from each network's links, and what X's reads cost this month.
 
-Seven queries whatever the data (metrics.reach_selectors)."""
+Nine queries whatever the data (metrics.reach_selectors)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 
 from conversations.listening import month_start
 from conversations.models import Network
 from metrics import reach_selectors
 from metrics.periods import Period, local_day
+from metrics.reach_selectors import NUMBERS
 from metrics.reach_services import READS_KIND
 from metrics.report import Chart, Figure, Section, Series, Table
 from metrics.visits import OTHER
@@ -26,22 +28,21 @@ from publishing.channels.registry import get_channel
 from publishing.models import PostMetrics
 
 X_METRIC_READS = READS_KIND.format(kind=Network.X)
-# Rows of each per-post table (the newest posts of the period).
+# Rows of each per-post table (the newest posts of the period; the figures count them all).
 MAX_TABLE_ROWS = 200
-NUMBERS = ("impressions", "likes", "reposts", "replies", "link_clicks")
 
 
 def build(period: Period, *, user) -> Section:
     previous = period.previous()
-    posts = reach_selectors.tip_posts_sent(start=previous.start, end=period.end)
-    current_posts = [post for post in posts if post.sent_at >= period.start]
-    previous_posts = [post for post in posts if post.sent_at < period.start]
+    sums = reach_selectors.post_totals(period=period, previous=previous)
+    posts = reach_selectors.tip_posts_sent(start=period.start, end=period.end, limit=MAX_TABLE_ROWS)
+    failures = reach_selectors.snapshot_failures(start=period.start, end=period.end)
     followers = reach_selectors.follower_snapshots(first_day=previous.first_day, last_day=period.last_day)
     visits = reach_selectors.visits_by_day(first_day=previous.first_day, last_day=period.last_day)
     now = timezone.now()
     reads = reach_selectors.reads_by_month(now=now)
 
-    totals, previous_totals = _post_totals(current_posts), _post_totals(previous_posts)
+    totals, previous_totals = _post_totals(sums[True]), _post_totals(sums[False])
     end, previous_end = _followers_on(followers, period.last_day), _followers_on(followers, previous.last_day)
     growth, previous_growth = _growth(followers, period), _growth(followers, previous)
     this_month = month_start(now)
@@ -94,8 +95,8 @@ def build(period: Period, *, user) -> Section:
         title=_("Reach of tips"),
         figures=figures,
         charts=[_followers_chart(followers, period), _visits_chart(visits, period)],
-        tables=[_posts_table(current_posts, age) for age in PostMetrics.Age],
-        notes=_notes(reads, this_month, metric_reads) + _failures(current_posts),
+        tables=_posts_tables(posts),
+        notes=_notes(reads, this_month, metric_reads) + _failures(*failures),
     )
 
 
@@ -103,26 +104,14 @@ def _fetched(post) -> list[PostMetrics]:
     return [row for row in post.snapshots if row.status == PostMetrics.Status.FETCHED]
 
 
-def _best_snapshot(post) -> PostMetrics | None:
-    """The 7-day numbers where taken, else the 1-day ones."""
-    by_age = {row.age_days: row for row in _fetched(post)}
-    return by_age.get(PostMetrics.Age.DAY_7) or by_age.get(PostMetrics.Age.DAY_1)
-
-
-def _post_totals(posts) -> dict[str, int | None]:
-    totals: dict[str, int | None] = {"impressions": None, "engagements": None, "link_clicks": None}
-    for post in posts:
-        row = _best_snapshot(post)
-        if row is None:
-            continue
-        for name, value in (
-            ("impressions", row.impressions),
-            ("engagements", row.engagements),
-            ("link_clicks", row.link_clicks),
-        ):
-            if value is not None:
-                totals[name] = (totals[name] or 0) + value
-    return totals
+def _post_totals(sums: dict[str, int | None]) -> dict[str, int | None]:
+    engagement = [sums["likes"], sums["reposts"], sums["replies"]]
+    return {
+        "impressions": sums["impressions"],
+        # Like PostMetrics.engagements, summed: None only when no post reported any part.
+        "engagements": None if all(v is None for v in engagement) else sum(v or 0 for v in engagement),
+        "link_clicks": sums["link_clicks"],
+    }
 
 
 def _latest(days: dict[dt.date, int], day: dt.date) -> int | None:
@@ -157,7 +146,8 @@ def _sum_days(counts: dict[str, dict[dt.date, int]], period: Period) -> int:
     )
 
 
-def network_label(kind: str) -> str:
+@lru_cache(maxsize=64)
+def _network_label(kind: str, language: str | None) -> str:
     if kind == OTHER:
         return _("Other")
     if kind in Network.values:
@@ -168,8 +158,20 @@ def network_label(kind: str) -> str:
         return kind
 
 
-def _day_label(day: dt.date) -> str:
+def network_label(kind: str) -> str:
+    """The network's name in the active language (Network's labels, else the channel's)."""
+    return _network_label(kind, get_language())
+
+
+@lru_cache(maxsize=2048)
+def _day_label_in(day: dt.date, language: str | None) -> str:
     return date_format(day, "MONTH_DAY_FORMAT")
+
+
+def _day_label(day: dt.date) -> str:
+    """A day as the language writes it without the year ("November 24", "11月24日");
+    remembered per language, as every chart and table row formats the same days."""
+    return _day_label_in(day, get_language())
 
 
 def _followers_chart(followers, period: Period) -> Chart:
@@ -195,12 +197,20 @@ POSTS_TABLE_TITLES = {
 }
 
 
-def _posts_table(posts, age: int) -> Table:
-    rows = []
-    for post in posts[:MAX_TABLE_ROWS]:
-        row = next((metrics for metrics in _fetched(post) if metrics.age_days == age), None)
-        numbers = [getattr(row, name) if row is not None else None for name in NUMBERS]
-        rows.append([post.tip_label, network_label(post.channel), _day_label(local_day(post.sent_at)), *numbers])
+def _posts_tables(posts) -> list[Table]:
+    """One table per age: a row per tip post, its numbers at that age."""
+    labels = [[post.tip_label, network_label(post.channel), _day_label(local_day(post.sent_at))] for post in posts]
+    tables = []
+    for age in PostMetrics.Age:
+        rows = []
+        for post, label in zip(posts, labels, strict=True):
+            row = next((metrics for metrics in _fetched(post) if metrics.age_days == age), None)
+            rows.append([*label, *(getattr(row, name) if row is not None else None for name in NUMBERS)])
+        tables.append(_posts_table(age, rows))
+    return tables
+
+
+def _posts_table(age: int, rows: list[list]) -> Table:
     return Table(
         key=f"posts_day_{age}",
         title=str(POSTS_TABLE_TITLES[age]),
@@ -219,23 +229,17 @@ def _posts_table(posts, age: int) -> Table:
     )
 
 
-def _failures(posts) -> list[str]:
+def _failures(failed: int, retry: int, error: str) -> list[str]:
     """Snapshots of the period's posts the networks did not give, and why (the latest error)."""
-    failed = [row for post in posts for row in post.snapshots if row.status != PostMetrics.Status.FETCHED]
     if not failed:
         return []
-    latest = max(failed, key=lambda row: row.pk)
     return [
         ngettext(
             "%(count)s snapshot could not be fetched (%(waiting)s will be tried again). The latest error: %(error)s",
             "%(count)s snapshots could not be fetched (%(waiting)s will be tried again). The latest error: %(error)s",
-            len(failed),
+            failed,
         )
-        % {
-            "count": len(failed),
-            "waiting": sum(row.status == PostMetrics.Status.RETRY for row in failed),
-            "error": latest.last_error or latest.error_code,
-        }
+        % {"count": failed, "waiting": retry, "error": error}
     ]
 
 

@@ -155,7 +155,7 @@ def test_a_fixed_number_of_queries_with_many_rows(staff, django_assert_max_num_q
         FollowerSnapshot.objects.create(
             channel="mastodon", day=dt.date(2026, 10, 31) + dt.timedelta(days=n), followers=n, fetched_at=timezone.now()
         )
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(9):
         build(PERIOD, user=staff)
 
 
