@@ -28,7 +28,6 @@ from conversations.replies import (  # noqa: F401  (re-exported)
 from qa import notifications
 from qa import services as qa_services
 from qa.attachments import attachments_clean
-from qa.markup import markdown_render
 from qa.models import Message, Question
 
 Status = Question.Status
@@ -64,17 +63,7 @@ def conversation_reply(
 def conversation_note(*, question: Question, author, body: str) -> Message:
     """An internal note between staff: never sent, never shown to the customer."""
     _require_text(body)
-    note = Message(
-        question=question,
-        kind=Message.Kind.NOTE,
-        author=author,
-        body=body,
-        body_html=markdown_render(body).html,
-        channel=Message.Channel.WEB,
-        language=question.language,
-    )
-    note.full_clean()
-    note.save()
+    note = qa_services.message_create(question=question, kind=Message.Kind.NOTE, author=author, body=body)
     Question.objects.filter(pk=question.pk).update(updated_at=timezone.now())
     return note
 
@@ -96,17 +85,7 @@ def conversation_follow_up(*, question: Question, author, body: str, attachments
         raise ValueError("Only the customer who asked writes follow-ups in a web conversation.")
     _require_text(body)
     images = attachments_clean(attachments)
-    message = Message(
-        question=question,
-        kind=Message.Kind.CUSTOMER,
-        author=author,
-        body=body,
-        body_html=markdown_render(body).html,
-        channel=Message.Channel.WEB,
-        language=question.language,
-    )
-    message.full_clean()
-    message.save()
+    message = qa_services.message_create(question=question, kind=Message.Kind.CUSTOMER, author=author, body=body)
     qa_services.message_attachments_add(message=message, images=images)
     states.after_customer_message(question, at=message.created_at)
     transaction.on_commit(lambda: notifications.staff_customer_follow_up(message_id=message.pk))

@@ -102,15 +102,20 @@ def next_opening(at: datetime) -> datetime | None:
     return None
 
 
-def support_time_between(start: datetime, end: datetime) -> timedelta:
+def support_time_between(start: datetime, end: datetime, *, schedule: Schedule | None = None) -> timedelta:
     """Time between two aware instants that lies inside support hours
     (weekends without hours and holidays count nothing). Zero when end is not
-    after start. One pass over the local days in between."""
+    after start. One pass over the local days in between.
+
+    `schedule`: one already loaded (schedule_load) for a range covering the day
+    before `start` to `end`, so that a caller measuring many intervals (the
+    metrics' roll-up) reads the schedule once instead of twice per interval."""
     if end <= start:
         return timedelta(0)
     zone = support_zone()
     first, last = _local_day(start, zone) - timedelta(days=1), _local_day(end, zone)
-    schedule = schedule_load(first, last)
+    if schedule is None:
+        schedule = schedule_load(first, last)
     total = timedelta(0)
     day = first
     while day <= last:

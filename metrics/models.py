@@ -28,3 +28,8 @@ class DailyCount(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.event} {self.key}: {self.count}"
+
+
+# The app's other models live in their own modules.
+from metrics.responsiveness_models import ResponseTime  # noqa: E402, F401
+from metrics.summary_models import WeeklySummarySubscription  # noqa: E402, F401

@@ -15,7 +15,7 @@ from metrics.periods import local_today
 
 # Dotted paths of `recompute(day: date) -> None`, added by the sections that need one.
 ROLLUPS: list[str] = [
-    # "metrics.responsiveness_rollup.recompute",
+    "metrics.responsiveness_rollup.recompute",  # the responsiveness section
 ]
 
 

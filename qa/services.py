@@ -62,18 +62,32 @@ def question_create(
     )
     question.full_clean()
     question.save()
-    Message.objects.create(
-        question=question,
-        kind=Message.Kind.CUSTOMER,
-        author=asker,
-        body=body,
-        body_html=rendered_html,
-        channel=Message.Channel.WEB,
-        language=question.language,
-        created_at=now,
-    )
+    message_create(question=question, kind=Message.Kind.CUSTOMER, author=asker, body=body, created_at=now)
     transaction.on_commit(lambda: notifications.staff_new_question(question_id=question.pk))
     return question
+
+
+def message_create(
+    *, question: Question, kind: str, author, body: str, is_public: bool = True, created_at=None
+) -> Message:
+    """Store something said on the site in a conversation (the customer's
+    opening or follow-up, a staff reply or note): rendered by the one
+    sanitiser, in the conversation's language, validated. Callers own the
+    conversation's state and the e-mails."""
+    message = Message(
+        question=question,
+        kind=kind,
+        author=author,
+        body=body,
+        body_html=render_markdown(body),
+        is_public=is_public,
+        channel=Message.Channel.WEB,
+        language=question.language,
+        created_at=created_at or timezone.now(),
+    )
+    message.full_clean()
+    message.save()
+    return message
 
 
 @transaction.atomic
@@ -82,18 +96,7 @@ def question_answer(*, question: Question, author, body: str, is_public: bool) -
     conversation now waits on the customer (conversations.states)."""
     if not body.strip():
         raise ValidationError({"body": _("An answer cannot be empty.")})
-    answer = Message(
-        question=question,
-        kind=Message.Kind.REPLY,
-        author=author,
-        body=body,
-        is_public=is_public,
-        channel=Message.Channel.WEB,
-        language=question.language,
-    )
-    answer.body_html = render_markdown(body)
-    answer.full_clean()
-    answer.save()
+    answer = message_create(question=question, kind=Message.Kind.REPLY, author=author, body=body, is_public=is_public)
     states.after_staff_reply(question, at=answer.created_at)
     transaction.on_commit(lambda: notifications.asker_question_answered(answer_id=answer.pk))
     return answer

@@ -62,6 +62,12 @@ SIDEBAR_GROUPS = [
             ),
         ],
     ),
+    # --- metrics-page: the support lead's numbers (metrics/views.py) ---
+    (
+        pgettext_lazy("admin navigation", "Metrics"),
+        [(_("Support metrics"), "monitoring", "metrics:page", "metrics.view_support_metrics")],
+    ),
+    # --- end of metrics-page ---
     (
         pgettext_lazy("admin navigation", "Search"),
         [
@@ -73,6 +79,15 @@ SIDEBAR_GROUPS = [
         pgettext_lazy("admin navigation", "Import"),
         [(_("Import FAQ from CSV"), "upload_file", "admin:qa_tip_import", "qa.add_tip")],
     ),
+    # --- Quality audits (audits app): every staff member sees the audits of their own replies ---
+    (
+        pgettext_lazy("admin navigation", "Quality"),
+        [
+            (_("Quality audits"), "fact_check", "admin:audits_audit_changelist", None),
+            (_("Audit guidelines"), "rule", "admin:audits_guideline_changelist", "audits.view_guideline"),
+        ],
+    ),
+    # --- end of quality audits ---
     (
         pgettext_lazy("admin navigation", "Users"),
         [

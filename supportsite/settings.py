@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "conversations",
     "publishing",
     "metrics",
+    "audits",
 ]
 
 MIDDLEWARE = [
@@ -774,6 +775,33 @@ if METRICS_REACH_INTERVAL_SECONDS:
 # and retires insights metrics; post_media_view is the "views" metric).
 FACEBOOK_POST_IMPRESSIONS_METRIC = env.str("FACEBOOK_POST_IMPRESSIONS_METRIC", default="post_impressions")
 # --- end of Metrics: reach of tips ---
+
+# --- Metrics: the page frame and the weekly e-mail summary (metrics-page) -----------------------
+# Staff opt in on the metrics page; beat asks every hour, and on Monday from this hour
+# (0-23, in SUPPORT_TIME_ZONE) each subscriber gets last week's headline figures once.
+METRICS_WEEKLY_SUMMARY_HOUR = env.int("METRICS_WEEKLY_SUMMARY_HOUR", default=8)
+if not 0 <= METRICS_WEEKLY_SUMMARY_HOUR <= 23:
+    raise ImproperlyConfigured("METRICS_WEEKLY_SUMMARY_HOUR must be an hour from 0 to 23.")
+CELERY_BEAT_SCHEDULE["metrics-weekly-summary"] = {
+    "task": "metrics.weekly_summary",
+    "schedule": 3600.0,
+    "options": {"expires": 3600.0},
+}
+# --- end of Metrics: the page frame ---
+
+# --- Quality audits (audits app) ----------------------------------------------------
+# Each week beat queues a random sample of last week's staff replies (Monday to
+# Sunday in SUPPORT_TIME_ZONE) for the auditors; 0 turns the sampling off. Beat
+# asks every hour, so the sample is queued in the first hour of Monday.
+AUDIT_SAMPLE_SIZE = env.int("AUDIT_SAMPLE_SIZE", default=10)
+if not 0 <= AUDIT_SAMPLE_SIZE <= 1000:
+    raise ImproperlyConfigured("AUDIT_SAMPLE_SIZE must be between 0 and 1000.")
+CELERY_BEAT_SCHEDULE["audits-sample"] = {
+    "task": "audits.sample_last_week",
+    "schedule": 3600.0,
+    "options": {"expires": 3600.0},
+}
+# --- end of quality audits ---
 
 # --- Production hardening ---------------------------------------------------------------------
 if IS_PRODUCTION:

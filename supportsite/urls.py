@@ -7,6 +7,8 @@ from supportsite.same_origin import set_language
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    # metrics-page: Admin > Metrics (metrics/urls.py), before the admin's own routes.
+    path("admin/metrics/", include("metrics.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     # Django's set_language, also accepting a same-origin POST without a token:

@@ -2,8 +2,8 @@
 the dotted path of a `build(period, *, user) -> metrics.report.Section`."""
 
 SECTIONS = [
-    # "metrics.sections.responsiveness.build",
+    "metrics.sections.responsiveness.build",
     # "metrics.sections.self_service.build",
     "metrics.sections.reach.build",
-    # "audits.section.build",
+    "audits.section.build",
 ]

@@ -118,7 +118,7 @@ def test_sidebar_is_in_the_order_staff_work_and_hides_the_framework(client, staf
     client.force_login(staff)
     groups = client.get(reverse("admin:index")).context["sidebar_navigation"]
     titles = [str(group["title"]) for group in groups if group["title"]]
-    assert titles == ["Inbox", "Tips", "Publishing", "Search", "Import", "Users", "System"]
+    assert titles == ["Inbox", "Tips", "Publishing", "Search", "Import", "Quality", "Users", "System"]
     system = [str(item["title"]) for item in groups[-1]["items"]]
     assert "Sites" in system and "Tags (raw)" in system and "Social application tokens" in system
 
@@ -132,6 +132,8 @@ def test_agents_see_only_what_they_may_open(client, db):
         reverse("admin:index"),
         reverse("admin:qa_question_changelist"),
         reverse("admin:qa_tip_changelist"),
+        # Every staff member sees the audits of their own replies (audits.admin).
+        reverse("admin:audits_audit_changelist"),
     ]
     # No System group, and the dashboard shows the inbox but not the publishing numbers.
     page = response.content.decode()

@@ -94,6 +94,26 @@ def test_search_by_title_body_and_asker_email(staff_client, make_question, other
     assert _inbox_ids(staff_client.get(INBOX, {"q": "other@example.com"})) == [by_email.pk]
 
 
+def test_search_by_handle_or_name_each_word_anywhere_once_per_conversation(staff_client, make_question):
+    from conversations.models import Network, Person
+
+    hanako = Person.objects.create(network=Network.X, remote_id="1", handle="hanako_shop", name="山田 花子")
+    everywhere = make_question(title="hanako_shop の返品", body="hanako_shop より")
+    everywhere.person = hanako
+    everywhere.save()
+    by_name = make_question(title="配送", body="…")
+    by_name.person = hanako
+    by_name.save()
+    make_question(title="返品 unrelated", body="…")
+
+    # Found by title, opening and handle at once: listed once.
+    assert sorted(_inbox_ids(staff_client.get(INBOX, {"q": "HANAKO_shop"}))) == sorted([everywhere.pk, by_name.pk])
+    assert sorted(_inbox_ids(staff_client.get(INBOX, {"q": "山田"}))) == sorted([everywhere.pk, by_name.pk])
+    # Every word must be found (in any of the fields).
+    assert _inbox_ids(staff_client.get(INBOX, {"q": "花子 返品"})) == [everywhere.pk]
+    assert _inbox_ids(staff_client.get(INBOX, {"q": "花子 nothing"})) == []
+
+
 def test_inbox_query_count_does_not_grow_with_questions(
     staff_client, make_question, category, django_assert_max_num_queries
 ):

@@ -77,8 +77,29 @@ def world(customer, other_customer, staff, category, make_tip):
         "conversations.supportholiday": SupportHoliday.objects.create(date="2026-11-23", name="勤労感謝の日"),
         "conversations.feedsubscription": FeedSubscription.objects.create(url="https://blog.example.jp/feed"),
         "conversations.listeningstate": ListeningState.objects.create(kind="x_mentions"),
+        # --- Quality audits: a reply by another staff member, queued for the (superuser) staff actor ---
+        **_audit_objects(question),
     }
     return world
+
+
+def _audit_objects(question) -> dict:
+    from django.contrib.auth import get_user_model
+
+    from audits.models import Audit
+    from audits.selectors import guideline_current
+    from qa.models import Message
+
+    writer = get_user_model().objects.create_user(username="writer", email="writer@example.com", is_staff=True)
+    reply = Message.objects.create(question=question, kind=Message.Kind.REPLY, author=writer, body="確認します。")
+    audit = Audit.objects.create(
+        message=reply,
+        guideline=guideline_current(),
+        author=writer,
+        replied_at=reply.created_at,
+        week=reply.created_at.date(),
+    )
+    return {"audits.guideline": audit.guideline, "audits.audit": audit}
 
 
 def _search_miss(query: str) -> SearchMiss:

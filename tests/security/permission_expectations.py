@@ -343,6 +343,21 @@ ROUTES: dict[str, list[Case]] = {
     "admin/publishing/channelstate/<str:kind>/release-held/": [
         Case("/admin/publishing/channelstate/console/release-held/", staff_only(405), staff_only(REDIRECT))
     ],
+    # --- metrics-page: Admin > Metrics (metrics/urls.py); the staff actor is a superuser (tests/metrics
+    # checks the permission itself: staff without it get 403). Subscribing to the weekly summary is a POST.
+    "admin/metrics/": [
+        Case("/admin/metrics/?days=7", STAFF_ONLY),
+        Case("/admin/metrics/?start=2026-11-02&end=2026-11-01", STAFF_ONLY, label="bad period"),
+    ],
+    "admin/metrics/weekly-summary/": [
+        Case(
+            "/admin/metrics/weekly-summary/",
+            staff_only(405),
+            staff_only(REDIRECT),
+            {"action": "subscribe", "language": "ja"},
+        )
+    ],
+    # --- end of metrics-page ---
 }
 
 
@@ -397,6 +412,13 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "publishing.delivery": READ_ONLY_AUDIT,
     # The channel list is the health page; a channel's "change" page leads back to it.
     "publishing.channelstate": AdminModel(add=403, change=REDIRECT, delete=403, delete_post=403),
+    # --- Quality audits (audits.admin) ---
+    # Leads edit the guidelines and their criteria. A guideline replies were audited against is kept
+    # (the audit protects it): confirming its deletion shows the page again, saying why.
+    "audits.guideline": AdminModel(delete_post=200),
+    # The weekly sample queues audits, never the admin; an audit's change page is its scoring page.
+    "audits.audit": AdminModel(add=403),
+    # --- end of quality audits ---
 }
 
 

@@ -1,0 +1,1 @@
+"""Quality audits: staff replies scored against the team's written guidelines."""
