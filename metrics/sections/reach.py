@@ -128,11 +128,13 @@ def _followers_on(followers: dict[str, dict[dt.date, int]], day: dt.date) -> int
 
 
 def _growth(followers, period: Period) -> tuple[int | None, float | None]:
-    """Net followers gained over `period` (from the day before it to its last
-    day) and in percent of the start, over the networks counted on both days."""
+    """Net followers gained over `period` (from the day before it, or a
+    network's first count in it, to its last day) and in percent of the start."""
     gained = start_total = None
     for days in followers.values():
         start, end = _latest(days, period.first_day - dt.timedelta(days=1)), _latest(days, period.last_day)
+        if start is None:  # counted since a day of the period (a network added): from its first count
+            start = next((days[day] for day in period.days() if day in days), None)
         if start is None or end is None:
             continue
         gained, start_total = (gained or 0) + end - start, (start_total or 0) + start
@@ -217,7 +219,7 @@ def _posts_table(age: int, rows: list[list]) -> Table:
         columns=[
             _("Tip"),
             _("Network"),
-            _("Sent"),
+            _("Sent on"),
             _("Impressions"),
             _("Likes"),
             _("Reposts or shares"),

@@ -99,9 +99,9 @@ def test_the_figures_computed_by_hand(staff):
         "link_clicks": (6, 1),
         "visits": (3 + 2 + 1, 4),
         "followers": (1050 + 190, 1000 + 200),
-        # X 1000 -> 1050, Facebook 200 -> 190; before: X 950 -> 1000 (Facebook had no count on 31 October).
+        # X 1000 -> 1050, Facebook 200 -> 190; before: X 950 -> 1000, Facebook from its first count (7 November) 200 -> 200.
         "follower_growth": (40, 50),
-        "follower_growth_percent": (round(100 * 40 / 1200, 1), round(100 * 50 / 950, 1)),
+        "follower_growth_percent": (round(100 * 40 / 1200, 1), round(100 * 50 / (950 + 200), 1)),
         "x_metric_reads": (30, 20),
     }
     assert any("30 for these metrics, 100 in all" in note and "0.10 USD" in note for note in section.notes)
