@@ -25,12 +25,20 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from conversations.models import FeedSubscription, ListeningReadMonth, ListeningState, Network
 from conversations.sources.base import ListenError, Source
 from conversations.sources.feeds import FeedSource
 
 logger = logging.getLogger(__name__)
+
+# Reads of a network's account made outside listening, counted with billed_reads_add
+# so this page's month and estimate show them: kind -> (label, network).
+OTHER_READERS = {
+    # metrics.reach_services: X post metrics (day 1 and 7) and the daily follower count.
+    "x_metrics": (gettext_lazy("X post metrics and followers (metrics page)"), Network.X),
+}
 
 FEEDS = "feeds"
 FEED_PREFIX = "feed:"
@@ -123,7 +131,7 @@ def _poll_one(kind: str, source: Source, subscription: FeedSubscription | None =
         logger.exception("listening.poll_crashed", extra={"source": kind})
         return _record_failure(kind, _("The poll failed unexpectedly (%(error)s).") % {"error": type(error).__name__})
     if poll.reads:
-        _count_reads(kind, poll.reads, now)
+        billed_reads_add(kind=kind, reads=poll.reads, at=now)
     stored = 0
     try:
         for item in poll.items:
@@ -139,8 +147,10 @@ def _poll_one(kind: str, source: Source, subscription: FeedSubscription | None =
     return PollOutcome(kind, "ok", stored=stored)
 
 
-def _count_reads(kind: str, reads: int, now: dt.datetime) -> None:
-    month = month_start(now)
+def billed_reads_add(*, kind: str, reads: int, at: dt.datetime) -> None:
+    """Count `reads` more billed reads by `kind` in the UTC month of `at`:
+    a source's polls, or another reader of the same account (OTHER_READERS)."""
+    month = month_start(at)
     ListeningReadMonth.objects.get_or_create(kind=kind, month=month)
     ListeningReadMonth.objects.filter(kind=kind, month=month).update(reads=F("reads") + reads)
 
@@ -208,6 +218,19 @@ def listening_health(*, now: dt.datetime | None = None) -> list[SourceHealth]:
                 estimated_cost=count * settings.CONVERSATION_X_READ_PRICE if billed else None,
             )
         )
+    for kind, (label, network) in OTHER_READERS.items():
+        count = reads.get(kind, 0)
+        rows.append(
+            SourceHealth(
+                kind=kind,
+                label=str(label),
+                network=network,
+                enabled=_network_enabled(network),
+                state=None,
+                reads_this_month=count,
+                estimated_cost=count * settings.CONVERSATION_X_READ_PRICE if network == Network.X else None,
+            )
+        )
     for subscription in FeedSubscription.objects.order_by("title", "url"):
         rows.append(
             SourceHealth(
@@ -222,3 +245,14 @@ def listening_health(*, now: dt.datetime | None = None) -> list[SourceHealth]:
             )
         )
     return rows
+
+
+def _network_enabled(network: str) -> bool:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from publishing.channels.registry import get_channel
+
+    try:
+        return get_channel(network).enabled
+    except ImproperlyConfigured:  # not registered in this deployment
+        return False

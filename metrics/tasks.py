@@ -15,3 +15,12 @@ def rollup_recent_days() -> int:
 @shared_task(name="metrics.weekly_summary")
 def send_weekly_summary() -> int:
     return weekly_summary_send_due()
+
+
+# --- Reach of tips (metrics-reach) ---
+@shared_task(name="metrics.reach_collect")
+def reach_collect() -> dict:
+    from metrics.reach_services import reach_collect as collect
+
+    outcome = collect()
+    return {"fetched": outcome.fetched, "failed": outcome.failed, "reads": outcome.reads, "errors": outcome.errors}

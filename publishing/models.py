@@ -184,6 +184,8 @@ class Delivery(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "scheduled_for"]),
+            # The metrics: posts sent in a period (reach section, and the posts due for a snapshot).
+            models.Index(fields=["purpose", "status", "sent_at"], name="delivery_sent_posts"),
             models.Index(fields=["channel", "status"]),
             # Covers the budget count (channel, month, status) without reading rows.
             models.Index(fields=["channel", "budget_month", "status"]),
@@ -292,3 +294,7 @@ class ChannelSession(models.Model):
 
     def __str__(self):
         return f"{self.kind} ({self.identity})"
+
+
+# Metrics: reach of tips (post metrics and follower snapshots).
+from publishing.reach_models import FollowerSnapshot, PostMetrics  # noqa: E402, F401

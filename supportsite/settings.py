@@ -104,6 +104,9 @@ MIDDLEWARE = [
     "django.middleware.gzip.GZipMiddleware",
     # NUL in a path, query or cookie: 404 (or the cookie dropped) before any query runs.
     "supportsite.invalid_characters.InvalidCharactersMiddleware",
+    # Metrics (reach of tips): visits arriving from a network's UTM-tagged link,
+    # counted outside the views so a page served from the page cache counts too.
+    "metrics.visits.NetworkVisitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Django's LocaleMiddleware, plus `?lang=` (the hreflang alternates' addresses).
     "supportsite.locale.LocaleWithParameterMiddleware",
@@ -761,6 +764,26 @@ CELERY_BEAT_SCHEDULE["metrics-rollup"] = {
     "schedule": METRICS_ROLLUP_INTERVAL_SECONDS,
     "options": {"expires": METRICS_ROLLUP_INTERVAL_SECONDS},
 }
+
+# --- Metrics: reach of tips (metrics-reach) ---
+# Beat collects what X and Facebook report about each tip post one day and seven
+# days after it went out, and each network's follower count once a day, this
+# often (a failed fetch is tried again by the next run). X bills every read
+# (CONVERSATION_X_READ_PRICE): about two reads per post and one a day for the
+# followers, counted on the listening health page. 0 turns the collection off.
+METRICS_REACH_INTERVAL_SECONDS = env.float("METRICS_REACH_INTERVAL_SECONDS", default=3600.0)
+if 0 < METRICS_REACH_INTERVAL_SECONDS < 60:
+    raise ImproperlyConfigured("METRICS_REACH_INTERVAL_SECONDS must be 0 (off) or at least 60.")
+if METRICS_REACH_INTERVAL_SECONDS:
+    CELERY_BEAT_SCHEDULE["metrics-reach-collect"] = {
+        "task": "metrics.reach_collect",
+        "schedule": METRICS_REACH_INTERVAL_SECONDS,
+        "options": {"expires": METRICS_REACH_INTERVAL_SECONDS},
+    }
+# The Graph insights metric read as a Facebook post's impressions (Meta renames
+# and retires insights metrics; post_media_view is the "views" metric).
+FACEBOOK_POST_IMPRESSIONS_METRIC = env.str("FACEBOOK_POST_IMPRESSIONS_METRIC", default="post_impressions")
+# --- end of Metrics: reach of tips ---
 
 # --- Metrics: the page frame and the weekly e-mail summary (metrics-page) -----------------------
 # Staff opt in on the metrics page; beat asks every hour, and on Monday from this hour

@@ -159,6 +159,39 @@ class FindResult:
         return cls(reason=reason, pages=pages, limit_reached=limit_reached)
 
 
+@dataclass(frozen=True)
+class PostStats:
+    """What a network reports about one of the account's posts. None: the
+    network does not report that number (or not to this account)."""
+
+    impressions: int | None = None
+    likes: int | None = None
+    # Reposts on X, shares on Facebook.
+    reposts: int | None = None
+    # Replies on X, comments on Facebook.
+    replies: int | None = None
+    link_clicks: int | None = None
+    # A part the network refused while the rest came back (Facebook insights).
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class StatsBatch:
+    """fetch_post_stats' answer: the numbers of each post the network returned,
+    the error of each post it refused (deleted, not ours...), and how many
+    billed reads the call cost (X bills each post it returns)."""
+
+    stats: dict[str, PostStats] = field(default_factory=dict)
+    errors: dict[str, PublishError] = field(default_factory=dict)
+    reads: int = 0
+
+
+@dataclass(frozen=True)
+class FollowerCount:
+    count: int | None
+    reads: int = 0
+
+
 class Channel:
     kind: str = ""
     label: str = ""
@@ -175,6 +208,10 @@ class Channel:
     supports_likes: bool = False
     # The most posts one reply may become on this network (seed 001: three).
     reply_max_parts: int = 3
+    # fetch_post_stats() and fetch_followers() work here (metrics: reach of tips).
+    supports_stats: bool = False
+    # The most post ids one fetch_post_stats() call takes.
+    stats_batch_size: int = 1
 
     def __init__(self, config: dict | None = None):
         self.config = config or {}
@@ -260,6 +297,17 @@ class Channel:
         """The account's posts from the newest back to `since` (as far as the
         network can filter by time), one page at a time; raises PublishError."""
         raise NotImplementedError
+
+    def fetch_post_stats(self, remote_ids: list[str]) -> StatsBatch:
+        """The numbers the network reports for the account's posts `remote_ids`
+        (at most stats_batch_size); raises PublishError when the whole call
+        fails (rate limit, credentials), a post it refuses alone is in
+        StatsBatch.errors."""
+        raise PublishError(f"{self.kind} does not report post metrics", permanent=True, code="not_supported")
+
+    def fetch_followers(self) -> FollowerCount:
+        """How many accounts follow the account now; raises PublishError."""
+        raise PublishError(f"{self.kind} does not report followers", permanent=True, code="not_supported")
 
     def delete(self, remote: Remote) -> None:
         """Remove a post; raises PublishError. Deleting a post that is already

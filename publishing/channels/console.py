@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from publishing import compose
-from publishing.channels.base import Channel, FindResult, Post, Remote
+from publishing.channels.base import Channel, FindResult, FollowerCount, Post, PostStats, Remote, StatsBatch
 
 logger = logging.getLogger("publishing.console")
 
@@ -20,6 +20,9 @@ class ConsoleChannel(Channel):
     label = _("Console (log only)")
     supports_replies = True
     supports_likes = True
+    # Answers, with nothing: development shows the metrics page's rows and dashes.
+    supports_stats = True
+    stats_batch_size = 100
 
     @property
     def enabled(self) -> bool:
@@ -60,3 +63,11 @@ class ConsoleChannel(Channel):
 
     def delete(self, remote: Remote) -> None:
         logger.info("Delete %s from the console channel.", remote.id)
+
+    def fetch_post_stats(self, remote_ids: list[str]) -> StatsBatch:
+        """Nothing is reported: every number is None ("not reported")."""
+        note = "The console channel reports no numbers."
+        return StatsBatch(stats={remote_id: PostStats(note=note) for remote_id in remote_ids})
+
+    def fetch_followers(self) -> FollowerCount:
+        return FollowerCount(count=None)

@@ -29,7 +29,18 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from publishing import compose
-from publishing.channels.base import Channel, FindResult, Post, PublishError, Remote, TimelineItem, TimelinePage
+from publishing.channels.base import (
+    Channel,
+    FindResult,
+    FollowerCount,
+    Post,
+    PostStats,
+    PublishError,
+    Remote,
+    StatsBatch,
+    TimelineItem,
+    TimelinePage,
+)
 from publishing.http import session_build
 
 POST_URL = "https://www.facebook.com/{id}"
@@ -44,6 +55,11 @@ COMMENT_FIELDS = "id,message,created_time,from,parent,permalink_url"
 # A comment holds up to 8,000 characters; a reply to a reply is put under the
 # top-level comment by Facebook, so a reply is never split into a thread.
 REPLY_MAX_LENGTH = 8000
+# A post's counts (reactions include likes; limit(0): the totals, not the lists),
+# then its insights: impressions (FACEBOOK_POST_IMPRESSIONS_METRIC, as Meta
+# renames it) and clicks by type, whose "link clicks" are clicks on the tip link.
+STATS_FIELDS = "shares,reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0)"
+CLICKS_METRIC = "post_clicks_by_type"
 _SHIM_HOSTS = {"l.facebook.com", "lm.facebook.com"}
 _URL_IN_TEXT = re.compile(r"https?://\S+")
 # facebook-sdk only accepts the versions it knows (up to 3.1, one digit
@@ -75,6 +91,7 @@ class FacebookChannel(Channel):
     supports_likes = True
     reply_max_parts = 1
     reply_max_length = REPLY_MAX_LENGTH
+    supports_stats = True
 
     @property
     def enabled(self) -> bool:
@@ -160,6 +177,55 @@ class FacebookChannel(Channel):
         if result.get("success") is False:
             raise PublishError(f"Facebook did not like {remote_id}: {result!r}", code="not_liked")
 
+    def fetch_post_stats(self, remote_ids: list[str]) -> StatsBatch:
+        """Per post (Graph refuses a whole multi-id request for one missing
+        post): GET /{post-id}?fields=shares,reactions...,comments... and
+        GET /{post-id}/insights?metric=<impressions>,post_clicks_by_type.
+        Insights need pages_read_engagement and Meta retires metrics from
+        time to time: a refused insights call keeps the counts, with a note.
+        Anything else refused but a missing post stops the batch (raised)."""
+        stats, errors = {}, {}
+        graph = self.client()
+        metric = settings.FACEBOOK_POST_IMPRESSIONS_METRIC
+        for remote_id in remote_ids:
+            try:
+                with errors_mapped():
+                    post = graph.get_object(remote_id, fields=STATS_FIELDS) or {}
+            except PublishError as error:
+                # Only "no such post" (100: deleted) belongs to this post; a
+                # missing permission or a dead token is the whole batch's, to
+                # be tried again once staff fix it.
+                if error.code != "100":
+                    raise
+                errors[remote_id] = error
+                continue
+            note, values = "", {}
+            try:
+                with errors_mapped():
+                    insights = graph.get_connections(remote_id, "insights", metric=f"{metric},{CLICKS_METRIC}") or {}
+                values = {entry.get("name"): _lifetime_value(entry) for entry in insights.get("data") or []}
+            except PublishError as error:
+                if not error.permanent or error.needs_reauth:
+                    raise
+                note = f"Facebook refused the insights: {error.message}"
+            clicks = values.get(CLICKS_METRIC)
+            stats[remote_id] = PostStats(
+                impressions=_count(values.get(metric)),
+                likes=_count(((post.get("reactions") or {}).get("summary") or {}).get("total_count")),
+                # Graph leaves `shares` out of a post nobody shared.
+                reposts=_count((post.get("shares") or {}).get("count", 0)),
+                replies=_count(((post.get("comments") or {}).get("summary") or {}).get("total_count")),
+                link_clicks=_count(clicks.get("link clicks", 0)) if isinstance(clicks, dict) else None,
+                note=note,
+            )
+        return StatsBatch(stats=stats, errors=errors)
+
+    def fetch_followers(self) -> FollowerCount:
+        """GET /{page-id}?fields=followers_count."""
+        with errors_mapped():
+            page = self.client().get_object(self.page_id, fields="followers_count") or {}
+        return FollowerCount(count=_count(page.get("followers_count")))
+
     def timeline(self, *, since: dt.datetime) -> Iterator[TimelinePage]:
         """The Page's posts since `since` (Graph's `since`, Unix seconds), newest first."""
         args = {"fields": FEED_FIELDS, "limit": PAGE_SIZE, "since": int(since.timestamp())}
@@ -189,6 +255,19 @@ class FacebookChannel(Channel):
         except PublishError as error:
             if not _already_gone(error):
                 raise
+
+
+def _lifetime_value(entry: dict):
+    """An insights metric's lifetime value: the last of its `values`."""
+    values = entry.get("values") or []
+    return values[-1].get("value") if values else None
+
+
+def _count(value) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 def graph_time(value: str | None) -> dt.datetime | None:

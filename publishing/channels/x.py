@@ -28,7 +28,18 @@ import tweepy
 from django.utils.translation import gettext_lazy as _
 
 from publishing import compose
-from publishing.channels.base import Channel, FindResult, Post, PublishError, Remote, TimelineItem, TimelinePage
+from publishing.channels.base import (
+    Channel,
+    FindResult,
+    FollowerCount,
+    Post,
+    PostStats,
+    PublishError,
+    Remote,
+    StatsBatch,
+    TimelineItem,
+    TimelinePage,
+)
 from publishing.http import session_build
 
 STATUS_URL = "https://x.com/i/web/status/{id}"
@@ -38,6 +49,10 @@ CREDENTIALS = ("api_key", "api_secret", "access_token", "access_token_secret")
 # A tweepy or requests exception from a call to X: what x_error() maps.
 X_ERRORS = (tweepy.TweepyException, requests.RequestException, KeyError, TypeError, ValueError)
 REPLY_NOT_ALLOWED = "reply_not_allowed"
+# GET /2/tweets takes at most 100 ids. non_public_metrics (impressions, link
+# clicks) needs user context and is served for posts of the last 30 days only.
+STATS_BATCH_SIZE = 100
+STATS_FIELDS = ["public_metrics", "non_public_metrics"]
 
 
 def x_client(config: dict) -> tweepy.Client:
@@ -75,6 +90,8 @@ class XChannel(Channel):
     label = _("X (Twitter)")
     supports_replies = True
     supports_likes = True
+    supports_stats = True
+    stats_batch_size = STATS_BATCH_SIZE
 
     @property
     def enabled(self) -> bool:
@@ -143,6 +160,36 @@ class XChannel(Channel):
         with _errors_mapped():
             self.client().like(remote_id, user_auth=True)
 
+    def fetch_post_stats(self, remote_ids: list[str]) -> StatsBatch:
+        """GET /2/tweets?ids=...&tweet.fields=public_metrics,non_public_metrics
+        (owned reads, OAuth 1.0a). X answers the posts it has in `data` and
+        each one it refuses (deleted, not the account's) in `errors`; each
+        post returned is one billed read."""
+        if len(remote_ids) > STATS_BATCH_SIZE:
+            raise ValueError(f"X takes at most {STATS_BATCH_SIZE} ids a call.")
+        with _errors_mapped():
+            response = self.client().get_tweets(remote_ids, tweet_fields=STATS_FIELDS, user_auth=True)
+        tweets = response.get("data") or []
+        stats = {str(tweet["id"]): _post_stats(tweet) for tweet in tweets if tweet.get("id")}
+        errors = {}
+        for problem in response.get("errors") or []:
+            remote_id = str(problem.get("resource_id") or problem.get("value") or "")
+            if remote_id and remote_id not in stats:
+                detail = problem.get("detail") or problem.get("title") or "refused"
+                errors[remote_id] = PublishError(f"X: {detail}", permanent=True, code="x_" + _problem_code(problem))
+        for remote_id in remote_ids:
+            if remote_id not in stats and remote_id not in errors:
+                errors[remote_id] = PublishError("X did not return this post.", permanent=True, code="404")
+        return StatsBatch(stats=stats, errors=errors, reads=len(tweets))
+
+    def fetch_followers(self) -> FollowerCount:
+        """GET /2/users/me?user.fields=public_metrics: one billed read."""
+        with _errors_mapped():
+            response = self.client().get_me(user_fields=["public_metrics"], user_auth=True)
+        metrics = ((response.get("data") or {}).get("public_metrics")) or {}
+        count = metrics.get("followers_count")
+        return FollowerCount(count=int(count) if count is not None else None, reads=1)
+
     def delete(self, remote: Remote) -> None:
         try:
             with _errors_mapped(missing_is_gone=True):
@@ -164,6 +211,34 @@ def _timeline_item(tweet: dict) -> TimelineItem:
         text=tweet.get("text", ""),
         in_reply_to=replied_to_id(tweet),
     )
+
+
+def _post_stats(tweet: dict) -> PostStats:
+    public = tweet.get("public_metrics") or {}
+    private = tweet.get("non_public_metrics") or {}
+
+    def number(*values):
+        for value in values:
+            if value is not None:
+                return int(value)
+        return None
+
+    return PostStats(
+        impressions=number(private.get("impression_count"), public.get("impression_count")),
+        likes=number(public.get("like_count")),
+        # Quotes are reposts with a comment: both spread the post.
+        reposts=number(public.get("retweet_count")) + (public.get("quote_count") or 0)
+        if public.get("retweet_count") is not None
+        else None,
+        replies=number(public.get("reply_count")),
+        # X leaves url_link_clicks out when the post has no link.
+        link_clicks=number(private.get("url_link_clicks")),
+    )
+
+
+def _problem_code(problem: dict) -> str:
+    """The last part of X's problem type (".../problems/resource-not-found")."""
+    return str(problem.get("type") or "refused").rstrip("/").rsplit("/", 1)[-1][:40]
 
 
 def replied_to_id(tweet: dict) -> str:
