@@ -3,7 +3,6 @@ the dotted path of a `build(period, *, user) -> metrics.report.Section`."""
 
 SECTIONS = [
     "metrics.sections.responsiveness.build",
-    "metrics.sections.responsiveness.build",
     "metrics.sections.self_service.build",
     "metrics.sections.reach.build",
     "audits.section.build",
