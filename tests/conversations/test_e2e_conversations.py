@@ -210,6 +210,31 @@ def test_a_comment_on_the_pages_post_is_answered_under_it(stack):
     )
     assert len(_comments_under(stack, comment)) == 1
 
+    # The customer answers in the same thread; beat's next poll reopens the conversation.
+    requests.post(
+        f"{stack.fake.url}/_fake/facebook/comments",
+        json={
+            "post": post_id,
+            "parent": comment,
+            "message": "北海道も同じですか？",
+            "from": {"id": "990042", "name": "Suzuki"},
+        },
+        timeout=5,
+    ).raise_for_status()
+    conversation = _wait_for_conversation(
+        stack, "facebook", lambda c: c["status"] == "waiting_us", "the conversation reopened"
+    )
+    assert [m["kind"] for m in conversation["messages"]] == ["customer", "reply", "customer"]
+
+    _reply(stack, conversation["id"], "はい、北海道も500円です。")
+    _wait_for_conversation(stack, "facebook", lambda c: c["status"] == "waiting_customer", "the second reply sent")
+    _expire_now(stack, conversation["id"])
+    conversation = _wait_for_conversation(stack, "facebook", lambda c: c["status"] == "closed", "expired by silence")
+    assert conversation["close_reason"] == "expired"
+    # One Page comment per reply in the thread, however many polls and sweeps ran.
+    wait_for(lambda: len(_comments_under(stack, comment)) == 2, timeout=30, interval=1, what="the second reply")
+    assert len(_comments_under(stack, comment)) == 2
+
 
 def _comments_under(stack, comment_id: str) -> list[dict]:
     """The Page's own comments answering `comment_id`, as the fake Graph API lists them."""
@@ -245,3 +270,25 @@ def test_a_feed_item_becomes_a_conversation_without_its_scripts(stack, feeds):
     [item] = conversation["messages"]
     assert conversation["title"] == "Tipcast の返品方法がわからない"
     assert "<script" not in item["body_html"] and "手順" in item["body_html"]
+
+    # Staff answer on the blog by hand and record it; Tipcast then follows up like any
+    # conversation: polling the same feed again adds nothing, and silence expires it.
+    stack.shell(f"""
+        import json
+        from django.contrib.auth import get_user_model
+        from conversations.ingest import conversation_record_external_reply
+        from qa.models import Question
+        conversation_record_external_reply(
+            question=Question.objects.get(pk={conversation["id"]}),
+            author=get_user_model().objects.get(username="staff"),
+            url="https://blogs.example/entry-1#comment-7",
+        )
+        print(json.dumps(True))
+    """)
+    conversation = _wait_for_conversation(
+        stack, "feed", lambda c: c["status"] == "waiting_customer", "the blog answer recorded"
+    )
+    _expire_now(stack, conversation["id"])
+    conversation = _wait_for_conversation(stack, "feed", lambda c: c["status"] == "closed", "expired by silence")
+    assert conversation["close_reason"] == "expired"
+    assert [m["kind"] for m in conversation["messages"]] == ["customer", "reply"]
