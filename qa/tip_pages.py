@@ -81,14 +81,15 @@ def ui_languages() -> list[str]:
     return [code for code, _name in settings.LANGUAGES]
 
 
-def _render(tip: Tip, language: str) -> dict:
+def _render(tip: Tip, language: str, *, preview: bool = False) -> dict:
     """The stored parts of `tip` in the UI language `language`. `tip` comes
-    with its category and tags (qa.selectors.tip_list_published)."""
+    with its category and tags (qa.selectors.tip_list_published). A preview
+    has no structured data: it must not look like a real page to anything reading it."""
     share_image_url = tip_share_image_url(tip)
     context = {
         "tip": tip,
         "description": tip.excerpt,
-        "json_ld": structured_data(tip),
+        "json_ld": {} if preview else structured_data(tip),
         "share_image_url": share_image_url,
         "og_image_width": share_images.WIDTH if share_image_url else settings.OG_IMAGE_WIDTH,
         "og_image_height": share_images.HEIGHT if share_image_url else settings.OG_IMAGE_HEIGHT,
@@ -100,6 +101,14 @@ def _render(tip: Tip, language: str) -> dict:
             "top": render_to_string(TOP_TEMPLATE, context),
             "card": public_tags.tip_card(tip),
         }
+
+
+def preview_context(tip: Tip, *, language: str) -> dict:
+    """What qa/tip_detail.html needs to show `tip`, a draft included, as its
+    page will look (staff's preview): rendered now, never stored, no vote."""
+    parts = _render(tip, language, preview=True)
+    content = content_html(parts, vote="", related_cards=[])
+    return {"tip_title": tip.title, "head": mark_safe(parts["head"]), "content": content}
 
 
 def structured_data(tip: Tip) -> dict:

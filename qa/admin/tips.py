@@ -1,6 +1,5 @@
 """Tips: edit the public text, check it for personal data, publish, preview."""
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
@@ -11,7 +10,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 
@@ -23,7 +22,7 @@ from publishing.admin import (
     tip_post_now_action,
 )
 from publishing.services import tip_post_now
-from qa import services
+from qa import services, tip_pages
 from qa.admin.forms import PublishConfirmForm, TipAdminForm
 from qa.models import Tip
 
@@ -202,16 +201,7 @@ class TipAdmin(ModelAdmin):
         tip = self._get_tip_or_deny(request, object_id, change=False)
         template = select_template(["qa/tip_detail.html", "admin/qa/tip/preview_fallback.html"])
         messages.info(request, gettext("Preview: only staff can see this page until the tip is published."))
-        context = {
-            "tip": tip,
-            "related_tips": [],
-            "description": tip.excerpt,
-            # No structured data: a preview must not look like a real page to anything reading it.
-            "json_ld": {},
-            "og_image_width": settings.OG_IMAGE_WIDTH,
-            "og_image_height": settings.OG_IMAGE_HEIGHT,
-            "is_preview": True,
-        }
+        context = {"tip": tip, **tip_pages.preview_context(tip, language=get_language()), "is_preview": True}
         response = TemplateResponse(request, template, context)
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response

@@ -16,6 +16,7 @@ from qa import selectors, services
 from qa.content_language import DETECTION_SAMPLE, language_detect
 from qa.models import Category, Question, Tip
 from qa.phrases import phrase_boundaries
+from tests.qa.related import tip_related
 
 pytestmark = pytest.mark.django_db
 
@@ -303,4 +304,4 @@ def test_related_tips_are_in_the_tips_language(client, make_tip):
     same_language = make_tip(title="送料無料の条件", answer_text="5,000円以上で無料です。", tags=["送料"])
     make_tip(title="Is shipping free?", answer_text="Over ¥5,000.", tags=["送料"])  # same tag and category
     make_tip(title="How do I track my parcel?")  # same category
-    assert [related.pk for related in selectors.tip_related(tip=tip)] == [same_language.pk]
+    assert [related.pk for related in tip_related(tip=tip)] == [same_language.pk]

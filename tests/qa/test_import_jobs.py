@@ -16,10 +16,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from qa import import_jobs, selectors
+from qa import import_jobs
 from qa.importing import faq_import, faq_rows_iter
 from qa.models import ImportJob, RelatedTip, Tip
 from qa.tasks import generate_share_images, publish_related_tips, run_import_job, sweep_import_jobs
+from tests.qa.related import tip_related
 
 
 @pytest.fixture(autouse=True)
@@ -248,7 +249,7 @@ def test_bulk_imported_tips_get_their_related_tips_after_commit(db, django_captu
         publish_related_tips(batch)  # what the worker runs
     tip = Tip.objects.get(title="質問 11 の送料は？")
     assert RelatedTip.objects.filter(tip=tip).exists()  # stored by the task, not only the read-time filler
-    related = selectors.tip_related(tip=tip, limit=5)
+    related = tip_related(tip=tip, limit=5)
     assert related and tip not in related
     assert set(related[0].tags.names()) & set(tip.tags.names())
 

@@ -6,20 +6,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from qa import services
-from qa.models import Category, RelatedTip, Tip
+from qa.models import Category, RelatedTip
 from qa.selectors import tip_related_cards
 from qa.tip_pages import fingerprint
+from tests.qa.related import tip_related
 
 pytestmark = pytest.mark.django_db
-
-
-def tip_related(*, tip):
-    """The related tips a tip page shows, in order."""
-    cards = tip_related_cards(
-        pk=tip.pk, tip_language=tip.language, category_id=tip.category_id, language="en", fingerprint=fingerprint()
-    )
-    tips = Tip.objects.in_bulk([pk for pk, _card in cards])
-    return [tips[pk] for pk, _card in cards]
 
 
 @pytest.fixture

@@ -83,7 +83,7 @@ def test_draft_slug_follows_the_public_title_until_first_published(make_question
 
 def test_related_tips_rank_shared_tags_then_category_then_recency(make_tip, category):
     from qa.models import Category
-    from qa.selectors import tip_related
+    from tests.qa.related import tip_related
 
     other = Category.objects.create(name="Returns", slug="returns")
     tip = make_tip(title="Base", tags=["送料", "返品"])
