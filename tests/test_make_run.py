@@ -175,8 +175,9 @@ def test_a_tip_published_in_the_admin_reaches_the_console_channel_within_seconds
         # The worker printed the post: the title and the tip's link, with the console's UTM tag.
         post = output.wait_for(r"to the console channel:\n(.+)\n", timeout=10).group(1)
         assert post == title
-        assert re.search(rf"\(link: {re.escape(url)}tips/{tip_id}/\S*utm_source=console", output.text)
-        assert re.search(rf"tip={tip_id} channel=console attempt=1 outcome=sent", output.text)
+        output.wait_for(rf"\(link: {re.escape(url)}tips/{tip_id}/\S*utm_source=console", timeout=10)
+        # The outcome is logged after the row's status commits, so it may come a moment later.
+        output.wait_for(rf"tip={tip_id} channel=console attempt=1 outcome=sent", timeout=10)
     finally:
         stop(process)
     assert process.returncode == 0
