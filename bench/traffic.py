@@ -4,7 +4,7 @@ Production-like: DJANGO_ENV=production, gunicorn with docker/gunicorn.conf.py
 (3 workers x 2 threads), PostgreSQL, the Redis cache, WhiteNoise; wrk on
 loopback (Debian's `wrk`). The database must be filled first:
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/tipcast_bench100k \\
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/tipcast_bench100k \\
         .venv/bin/python bench/traffic_fill.py --tips 100000
     .venv/bin/python bench/traffic.py            # prints Markdown tables
 

@@ -13,23 +13,35 @@ Minutes, not hours, on a small shared machine:
   qa.services.public_reads_refresh's per-tip queries;
 - category counts come from the services' own recount;
 - each tip page's stored parts (qa.tip_pages) are rendered by the services' own code.
-Run in its own process (settings read DATABASE_URL at import):
-`python bench/traffic_fill.py --tips 100000`.
+It runs with bench/traffic.py's settings (production, SITE_URL on the bench's
+port, the collected static files), so the stored parts are current for the
+server the benchmark starts: a stored row names the settings it was rendered
+under, and a row rendered under others would be rendered again on its first
+view, which is not what a cold page costs.
+
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/tipcast_bench100k \
+        .venv/bin/python bench/traffic_fill.py --tips 100000
+
+`--pages` only stores again the parts that are missing or out of date (after a
+change to the templates, public_tags or the catalogs); `--related` only
+computes the related lists again (after a change to their ranking).
 """
 
 import argparse
 import os
 import random
 import sys
+import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportsite.settings")
-os.environ.setdefault("DJANGO_ENV", "development")
-os.environ["DJANGO_DEBUG"] = "false"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import traffic  # noqa: E402
+
+STATIC_ROOT = os.environ.get("BENCH_STATIC_ROOT", str(Path(tempfile.gettempdir()) / "tipcast-profile-static"))
+os.environ.update(traffic.environment(STATIC_ROOT, port=traffic.PORT, cache_seconds=0))
+sys.path.insert(0, str(traffic.BASE_DIR))
 
 import django  # noqa: E402
 
@@ -43,7 +55,7 @@ from django.utils import timezone  # noqa: E402
 from taggit.models import Tag, TaggedItem  # noqa: E402
 
 from qa import services, tip_pages  # noqa: E402
-from qa.models import Tip  # noqa: E402
+from qa.models import RelatedTip, Tip, TipPage  # noqa: E402
 from qa.search import normalize  # noqa: E402
 from qa.slugs import tip_slug  # noqa: E402
 
@@ -179,6 +191,19 @@ def fill(tip_count: int, seed: int = 9) -> None:
             TaggedItem.objects.bulk_create(items)
             batch = []
             print(f"  {n + 1} tips ({time.monotonic() - started:.0f} s)", file=sys.stderr, flush=True)
+    store_related(started)
+    with transaction.atomic():
+        services._category_counts_refresh(*[category.pk for category in categories])
+    store_pages(started)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    print(f"  done ({time.monotonic() - started:.0f} s)", file=sys.stderr)
+
+
+def store_related(started: float) -> None:
+    """Every published tip's stored related list, computed again (RELATED_SQL)."""
+    content_type = ContentType.objects.get_for_model(Tip)
+    RelatedTip.objects.all().delete()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
         first, last = Tip.objects.aggregate(Min("pk"), Max("pk")).values()
@@ -187,24 +212,26 @@ def fill(tip_count: int, seed: int = 9) -> None:
             print(
                 f"  related tips up to {low + RELATED_BATCH - 1} ({time.monotonic() - started:.0f} s)", file=sys.stderr
             )
-    with transaction.atomic():
-        services._category_counts_refresh(*[category.pk for category in categories])
-    # Each tip page's stored parts (qa.tip_pages), rendered by the services' own code: about 10 ms a tip for
-    # both languages on a busy 2-core machine: most of the fill's time.
-    tip_ids = list(Tip.objects.published().order_by("pk").values_list("pk", flat=True))
+
+
+def store_pages(started: float) -> None:
+    """Each tip page's stored parts (qa.tip_pages) that are missing or out of date, rendered by the services'
+    own code: about 10 ms a tip for both languages on a busy 2-core machine, most of the fill's time."""
+    current = tip_pages.fingerprint()
+    done = TipPage.objects.filter(fingerprint=current).values("tip_id")
+    stale = Tip.objects.published().exclude(pk__in=done).order_by("pk").values_list("pk", flat=True)
+    tip_ids = list(stale)
     for start in range(0, len(tip_ids), 500):
         with transaction.atomic():
             tip_pages.tip_pages_refresh(tip_ids=tip_ids[start : start + 500])
-        print(f"  tip pages {start + 500} ({time.monotonic() - started:.0f} s)", file=sys.stderr, flush=True)
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
-    print(f"  done ({time.monotonic() - started:.0f} s)", file=sys.stderr)
+        stored = min(start + 500, len(tip_ids))
+        print(f"  tip pages {stored}/{len(tip_ids)} ({time.monotonic() - started:.0f} s)", file=sys.stderr, flush=True)
 
 
 ANSWER_POOL = 3000
 RELATED_BATCH = 5000
 # qa.related's ranking, for every tip of an id range at once: published tips
-# sharing tags, most shared first, then newest; the top five (RELATED_LIMIT).
+# in its language sharing tags, most shared first, then newest; the top five (RELATED_LIMIT).
 RELATED_SQL = """
 INSERT INTO qa_relatedtip (tip_id, related_id, shared_tags)
 SELECT tip_id, related_id, shared FROM (
@@ -219,7 +246,8 @@ SELECT tip_id, related_id, shared FROM (
         WHERE mine.content_type_id = %(ct)s AND mine.object_id BETWEEN %(low)s AND %(high)s
         GROUP BY mine.object_id, theirs.object_id
     ) AS pairs
-    JOIN qa_tip other ON other.id = pairs.related_id AND other.status = 'published'
+    JOIN qa_tip own ON own.id = pairs.tip_id
+    JOIN qa_tip other ON other.id = pairs.related_id AND other.status = 'published' AND other.language = own.language
 ) AS ranked
 WHERE position <= 5
 """
@@ -228,8 +256,18 @@ WHERE position <= 5
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tips", type=int, default=100_000)
+    parser.add_argument("--related", action="store_true", help="only compute the related lists again")
+    parser.add_argument("--pages", action="store_true", help="only store the missing or out-of-date page parts")
     options = parser.parse_args()
     call_command("migrate", verbosity=0)
+    if not (Path(STATIC_ROOT) / "staticfiles.json").exists():
+        call_command("collectstatic", interactive=False, verbosity=0)  # the share image's URL needs the manifest
+    if options.related:
+        store_related(time.monotonic())
+    if options.pages:
+        store_pages(time.monotonic())
+    if options.related or options.pages:
+        return
     if Tip.objects.published().count() == options.tips:
         print(f"{options.tips} tips already there", file=sys.stderr)
         return

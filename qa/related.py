@@ -1,8 +1,10 @@
 """Related tips, stored when tips change so that a tip page reads its list
 with one indexed query (qa.selectors.tip_related_cards).
 
-A tip's stored list holds up to RELATED_LIMIT published tips sharing its tags,
-most shared tags first, then newest. Tips of the same category fill the rest
+A tip's stored list holds up to RELATED_LIMIT published tips in its language
+sharing its tags, most shared tags first, then newest (a page shows related
+tips in the tip's own language only: a tip in another language would take a
+place in the list and leave it short). Tips of the same category fill the rest
 of the list at read time (an indexed "newest in this category" query), so a
 category never has to be pushed into thousands of stored lists.
 
@@ -32,15 +34,17 @@ def _tag_ids(tip: Tip) -> list[int]:
 
 
 def _sharing_tags(*, tip: Tip, tag_ids: list[int]):
-    """Published tips other than `tip` with at least one of `tag_ids`, annotated
-    with how many (`shared`). Reads the tagged items by tag (indexed)."""
-    return Tip.objects.published().exclude(pk=tip.pk).filter(tags__in=tag_ids).annotate(shared=Count("tags"))
+    """Published tips in `tip`'s language, other than `tip`, with at least one
+    of `tag_ids`, annotated with how many (`shared`). Reads the tagged items by
+    tag (indexed)."""
+    tips = Tip.objects.published().filter(language=tip.language).exclude(pk=tip.pk)
+    return tips.filter(tags__in=tag_ids).annotate(shared=Count("tags"))
 
 
 def related_tips_refresh(*, tip_ids) -> None:
     """Recompute the stored lists of these tips from scratch (drafts and
     unpublished tips get an empty list)."""
-    for tip in Tip.objects.filter(pk__in=list(tip_ids)).only("pk", "status"):
+    for tip in Tip.objects.filter(pk__in=list(tip_ids)).only("pk", "status", "language"):
         RelatedTip.objects.filter(tip=tip).delete()
         tag_ids = _tag_ids(tip) if tip.is_published else []
         if not tag_ids:
@@ -122,8 +126,8 @@ def related_tips_after_bulk_publish(*, tip_ids) -> None:
 
 
 def related_tips_after_retag(*, tip: Tip) -> None:
-    """The tags of a published tip changed: its own list, and its place in the
-    others' lists, follow."""
+    """The tags or the language of a published tip changed: its own list, and
+    its place in the others' lists, follow."""
     related_tips_withdraw(tip=tip)
     related_tips_after_publish(tip=tip)
 

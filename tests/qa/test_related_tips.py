@@ -58,6 +58,21 @@ def test_a_full_list_keeps_the_best_five(make_tip, elsewhere):
     assert RelatedTip.objects.filter(tip=base).count() == 5
 
 
+def test_a_list_holds_tips_in_the_tips_own_language_only(make_tip, elsewhere):
+    """The page shows related tips in the tip's language: six English tips sharing both tags must not push the
+    Japanese tips sharing one out of a Japanese tip's list (it would be left empty)."""
+    base = make_tip(title="送料はいくらですか？", answer_text="全国一律500円です。", tags=["a", "b"], category=elsewhere)
+    english = [make_tip(title=f"Shipping {n}", tags=["a", "b"], category=elsewhere) for n in range(6)]
+    japanese = [
+        make_tip(title=f"返品について{n}", answer_text="30日以内なら返品できます。", tags=["a"], category=elsewhere)
+        for n in range(5)
+    ]
+    assert base.language == "ja" and english[0].language == "en"
+    assert stored(base) == sorted((tip.title, 1) for tip in japanese)
+    assert tip_related(tip=base) == japanese[::-1]
+    assert stored(english[0]) == sorted((tip.title, 2) for tip in english[1:])
+
+
 def test_same_category_tips_fill_the_list_at_read_time(make_tip, category, elsewhere):
     base = make_tip(title="Base", tags=["a"])
     tagged = make_tip(title="Tagged", tags=["a"], category=elsewhere)
