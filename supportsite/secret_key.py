@@ -4,7 +4,7 @@ The key signs sessions, password-reset links and e-mail confirmations: a key
 copied from .env.example or a blog post lets anyone forge them. Django's own
 `check --deploy` only warns about short keys and the "django-insecure-" prefix,
 and not at all about a long placeholder such as .env.example's, so production
-settings refuse these outright (see settings.py).
+settings refuse these outright (see supportsite/settings/core.py).
 """
 
 MIN_LENGTH = 50

@@ -4,7 +4,7 @@ containers run exists in the code, and that .env.example documents exactly the
 variables the code reads.
 
 How variable names are matched:
-- settings.py is parsed (ast) for env.<cast>("NAME", ...) calls. An f-string
+- supportsite/settings/*.py are parsed (ast) for env.<cast>("NAME", ...) calls. An f-string
   name such as f"PUBLISHING_POSTING_HOURS_{kind.upper()}" is a pattern, and
   .env.example documents it as PUBLISHING_POSTING_HOURS_<KIND>.
 - Names passed through a helper (e.g. _social_app("SOCIAL_X_CLIENT_ID", ...))
@@ -189,7 +189,7 @@ def test_dockerignore_keeps_secrets_and_local_state_out():
         assert entry in ignored
 
 
-# --- .env.example <-> settings.py ----------------------------------------------------
+# --- .env.example <-> supportsite/settings/ ------------------------------------------
 
 
 # "NAME=value" or "# NAME=value" (one space: indented examples in prose do not count).
@@ -206,10 +206,10 @@ def env_example_names() -> set[str]:
 
 
 def settings_env_calls() -> tuple[set[str], set[str]]:
-    """(literal names, f-string patterns with <KIND>) passed to env.<cast>(...) in settings.py."""
-    tree = ast.parse((BASE_DIR / "supportsite" / "settings.py").read_text())
+    """(literal names, f-string patterns with <KIND>) passed to env.<cast>(...) in the settings modules."""
+    trees = [ast.parse(path.read_text()) for path in sorted((BASE_DIR / "supportsite" / "settings").glob("*.py"))]
     names, patterns = set(), set()
-    for node in ast.walk(tree):
+    for node in (node for tree in trees for node in ast.walk(tree)):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args):
             continue
         if node.func.attr not in ENV_CASTS:
