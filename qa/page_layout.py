@@ -24,7 +24,7 @@ from django.template.loader import get_template, render_to_string
 from django.template.loader_tags import BLOCK_CONTEXT_KEY, BlockContext, ExtendsNode
 from django.utils import timezone
 from django.utils.encoding import iri_to_uri
-from django.utils.html import escape
+from django.utils.html import conditional_escape, escape
 from django.utils.translation import get_language
 
 LAYOUT_TEMPLATE = "qa/shared_layout.html"
@@ -52,6 +52,16 @@ def render(request, template_name: str, context: dict) -> HttpResponse:
         bound.render_context[BLOCK_CONTEXT_KEY] = blocks
         title, head, content = (extends.blocks[name].render(bound) for name in _BLOCKS)
     return shared_page(request, title=title, head=head, content=content)
+
+
+def render_blocks(request, template_name: str, *, title: str, head: str, content: str) -> HttpResponse:
+    """render() for a page whose template fills the title, head and content
+    blocks with these values as they are (qa/tip_detail.html: `title` is text,
+    `head` and `content` safe HTML): a shared visitor's page is put together
+    without the template engine at all."""
+    if getattr(request, "public_page_shared", False):
+        return shared_page(request, title=conditional_escape(title), head=head, content=content)
+    return django_render(request, template_name, {"page_title": title, "head": head, "content": content})
 
 
 def shared_page(request, *, title: str, head: str, content: str) -> HttpResponse:

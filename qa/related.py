@@ -1,5 +1,5 @@
 """Related tips, stored when tips change so that a tip page reads its list
-with one indexed query (qa.selectors.tip_related_cards).
+with one indexed query (qa.page_selectors.tip_related_cards).
 
 A tip's stored list holds up to RELATED_LIMIT published tips in its language
 sharing its tags, most shared tags first, then newest (a page shows related

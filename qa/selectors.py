@@ -14,14 +14,13 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Sum,
 )
 from django.http import Http404
 from taggit.models import Tag, TaggedItem
 
 from qa.content_language import language_codes
-from qa.models import TIP_TAG_LIST_ATTRIBUTE, Category, Message, Question, RelatedTip, Tip, TipPage, TipVote
+from qa.models import TIP_TAG_LIST_ATTRIBUTE, Category, Message, Question, Tip, TipVote
 from qa.search import engine as search_engine
 from qa.search.synonyms import synonym_map
 
@@ -220,77 +219,6 @@ def tip_search(
     return TipSearchResults(
         ids=ids[:limit], terms=outcome.query.highlight_terms, more=outcome.more, tips=tips, language=language
     )
-
-
-# What a tip page reads of its tip besides the stored parts (qa.tip_pages).
-TIP_PAGE_FIELDS = (
-    "tip__slug",
-    "tip__title",
-    "tip__language",
-    "tip__category_id",
-    "tip__helpful_yes",
-    "tip__helpful_no",
-)
-
-
-def tip_page_stored(*, pk: int, language: str, fingerprint: str) -> dict | None:
-    """A published tip's stored page parts in the UI language `language`, with
-    the fields of the tip the page reads per request (TIP_PAGE_FIELDS): one
-    look-up of the unique (tip, language) index. None when the tip is not
-    published, or its row is missing or out of date (another fingerprint)."""
-    if pk >= 2**63:
-        # No such id (a 64-bit column); SQLite would raise OverflowError on the
-        # foreign key's look-up. tip_get_published then answers 404.
-        return None
-    rows = TipPage.objects.filter(tip_id=pk, language=language, tip__status=Tip.Status.PUBLISHED)
-    row = next(iter(rows.values("fingerprint", "head", "top", *TIP_PAGE_FIELDS)[:1]), None)
-    return row if row is not None and row["fingerprint"] == fingerprint else None
-
-
-def _stored_card(tip_id, *, language: str, fingerprint: str) -> Subquery:
-    """The stored card (qa.tip_pages) of tip `tip_id` in the UI language, NULL when missing or out of date."""
-    cards = TipPage.objects.filter(tip_id=tip_id, language=language, fingerprint=fingerprint)
-    return Subquery(cards.values("card")[:1])
-
-
-def tip_latest_cards(
-    *, limit: int, tip_language: str | None, language: str, fingerprint: str
-) -> list[tuple[int, str | None]]:
-    """The newest published tips (in `tip_language`, None: every language) as
-    (id, stored card in the UI language `language`, or None): the home page."""
-    tips = Tip.objects.published() if tip_language is None else Tip.objects.published().filter(language=tip_language)
-    card = _stored_card(OuterRef("pk"), language=language, fingerprint=fingerprint)
-    return list(tips.order_by("-published_at", "-id").values_list("pk", card)[:limit])
-
-
-def tip_related_cards(
-    *, pk: int, tip_language: str, category_id: int | None, language: str, fingerprint: str, limit: int = 5
-) -> list[tuple[int, str | None]]:
-    """The related tips of tip `pk` as (id, stored card in `language`, or None
-    when it is missing or out of date): its stored list (tips sharing its tags,
-    most shared first, in its language and published), then the newest tips of
-    its category. Indexed reads of a few rows, whatever the data: the stored
-    list by tip, the category by (category, language, status, published_at),
-    each card by the unique (tip, language)."""
-
-    def stored_card(tip_id):
-        return _stored_card(tip_id, language=language, fingerprint=fingerprint)
-
-    entries = (
-        RelatedTip.objects.filter(tip_id=pk, related__status=Tip.Status.PUBLISHED, related__language=tip_language)
-        .order_by("-shared_tags", "-related__published_at", "-related_id")
-        .values_list("related_id", stored_card(OuterRef("related_id")))[:limit]
-    )
-    cards = list(entries)
-    if len(cards) < limit and category_id:
-        cards += (
-            Tip.objects.published()
-            .filter(category_id=category_id, language=tip_language)
-            .exclude(pk__in=[pk, *(related_id for related_id, _card in cards)])
-            .order_by("-published_at", "-id")
-            .values_list("pk", stored_card(OuterRef("pk")))[: limit - len(cards)]
-        )
-    return cards
 
 
 def category_list(

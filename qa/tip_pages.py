@@ -27,7 +27,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 
-from qa import public_urls, share_images
+from qa import page_selectors, public_urls, share_images
 from qa.models import Tip, TipPage
 from qa.share_image_store import tip_share_image_url
 from qa.templatetags import public_tags
@@ -108,7 +108,7 @@ def preview_context(tip: Tip, *, language: str) -> dict:
     page will look (staff's preview): rendered now, never stored, no vote."""
     parts = _render(tip, language, preview=True)
     content = content_html(parts, vote="", related_cards=[])
-    return {"tip_title": tip.title, "head": mark_safe(parts["head"]), "content": content}
+    return {"page_title": tip.title, "head": mark_safe(parts["head"]), "content": content}
 
 
 def structured_data(tip: Tip) -> dict:
@@ -184,11 +184,11 @@ def page_language(language: str | None) -> str:
 
 def tip_page_read(*, pk: int, language: str) -> dict:
     """The published tip's stored parts in the UI language `language` and the
-    fields qa.selectors.TIP_PAGE_FIELDS; rendered and stored first when
+    fields qa.page_selectors.TIP_PAGE_FIELDS; rendered and stored first when
     missing or out of date. Http404 when the tip is not published."""
     from qa import selectors
 
-    row = selectors.tip_page_stored(pk=pk, language=language, fingerprint=fingerprint())
+    row = page_selectors.tip_page_stored(pk=pk, language=language, fingerprint=fingerprint())
     if row is not None:
         return row
     tip = selectors.tip_get_published(pk=pk)  # 404 unless published; with its category and tags
@@ -200,11 +200,9 @@ def tip_page_read(*, pk: int, language: str) -> dict:
 
 
 def related_cards(*, pk: int, row: dict, language: str) -> list[str]:
-    """The stored cards of the tip's related tips (qa.selectors.tip_related_cards),
+    """The stored cards of the tip's related tips (qa.page_selectors.tip_related_cards),
     the missing or out-of-date ones rendered and stored first."""
-    from qa import selectors
-
-    cards = selectors.tip_related_cards(
+    cards = page_selectors.tip_related_cards(
         pk=pk,
         tip_language=row["tip__language"],
         category_id=row["tip__category_id"],
@@ -217,9 +215,7 @@ def related_cards(*, pk: int, row: dict, language: str) -> list[str]:
 
 def latest_cards(*, limit: int, tip_language: str | None, language: str) -> list[str]:
     """The stored cards of the newest published tips (the home page)."""
-    from qa import selectors
-
-    cards = selectors.tip_latest_cards(
+    cards = page_selectors.tip_latest_cards(
         limit=limit, tip_language=tip_language, language=language, fingerprint=fingerprint()
     )
     return _filled(cards, language=language)

@@ -158,7 +158,7 @@ def tip_detail(request, pk, slug=None):
 @public_page(tip_kwarg="pk")
 def _tip_page(request, pk, slug=None):
     # The tip's own parts and its related tips' cards are stored (qa.tip_pages): two queries and, for a
-    # shared page, no template work but three variables (qa.page_layout).
+    # shared page, no template work at all (qa.page_layout).
     language = tip_pages.page_language(get_language())
     row = tip_pages.tip_page_read(pk=pk, language=language)
     if (slug or "") != row["tip__slug"]:
@@ -179,8 +179,7 @@ def _tip_page(request, pk, slug=None):
         row, vote=vote, related_cards=tip_pages.related_cards(pk=pk, row=row, language=language)
     )
     head = mark_safe(tip_pages.head_html(row, helpful_yes=row["tip__helpful_yes"]))
-    context = {"tip_title": row["tip__title"], "head": head, "content": content}
-    return page_layout.render(request, "qa/tip_detail.html", context)
+    return page_layout.render_blocks(request, "qa/tip_detail.html", title=row["tip__title"], head=head, content=content)
 
 
 @require_safe

@@ -1,7 +1,7 @@
 """The related tips a tip page shows, read as the page reads them (shared by the tests)."""
 
 from qa.models import Tip
-from qa.selectors import tip_related_cards
+from qa.page_selectors import tip_related_cards
 from qa.tip_pages import fingerprint
 
 

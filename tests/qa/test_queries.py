@@ -96,7 +96,11 @@ def test_query_count_does_not_grow_with_the_number_of_tips(client, categories):
     few = {url: _count_queries(client, url) for url in _public_urls()}
     _add_tips(50, start=10)
     many = {url: _count_queries(client, url) for url in _public_urls()}
-    assert many == few
+    # Never more; a tip page may run one fewer: with few tips its stored related list is short, and the
+    # newest tips of its category fill it (a second query), which a full list does not need.
+    assert {url: count for url, count in many.items() if count > few[url]} == {}
+    fewer = {url: few[url] - count for url, count in many.items() if count < few[url]}
+    assert all(url.startswith("/tips/") and difference == 1 for url, difference in fewer.items()), fewer
 
 
 def test_tip_page_after_a_vote_stays_within_budget(client, categories, django_assert_max_num_queries):

@@ -1,5 +1,5 @@
 """Related tips are stored when tips change (qa.related) and read with a fixed,
-small number of indexed queries (qa.selectors.tip_related_cards)."""
+small number of indexed queries (qa.page_selectors.tip_related_cards)."""
 
 import pytest
 from django.db import connection
@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from qa import services
 from qa.models import Category, RelatedTip
-from qa.selectors import tip_related_cards
+from qa.page_selectors import tip_related_cards
 from qa.tip_pages import fingerprint
 from tests.qa.related import tip_related
 
@@ -61,7 +61,9 @@ def test_a_full_list_keeps_the_best_five(make_tip, elsewhere):
 def test_a_list_holds_tips_in_the_tips_own_language_only(make_tip, elsewhere):
     """The page shows related tips in the tip's language: six English tips sharing both tags must not push the
     Japanese tips sharing one out of a Japanese tip's list (it would be left empty)."""
-    base = make_tip(title="送料はいくらですか？", answer_text="全国一律500円です。", tags=["a", "b"], category=elsewhere)
+    base = make_tip(
+        title="送料はいくらですか？", answer_text="全国一律500円です。", tags=["a", "b"], category=elsewhere
+    )
     english = [make_tip(title=f"Shipping {n}", tags=["a", "b"], category=elsewhere) for n in range(6)]
     japanese = [
         make_tip(title=f"返品について{n}", answer_text="30日以内なら返品できます。", tags=["a"], category=elsewhere)
