@@ -14,13 +14,16 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Avg, Count, Min, Q
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from audits.models import Audit, CriterionScore
 from conversations.compose import staff_display_name
 from metrics.formatting import day_label
 from metrics.periods import Period
 from metrics.report import Chart, Figure, Section, Series, Table
+
+# The section's name, also when it could not be computed (metrics.page).
+KEY, TITLE = "audits", gettext_lazy("Quality audits")
 
 DONE = Q(state=Audit.State.DONE)
 
@@ -56,8 +59,8 @@ def build(period: Period, *, user) -> Section:
 
     mondays = list(period.weeks())
     return Section(
-        key="audits",
-        title=gettext("Quality audits"),
+        key=KEY,
+        title=str(TITLE),
         figures=[
             Figure(
                 key="score",

@@ -27,6 +27,9 @@ from metrics.visits import OTHER
 from publishing.channels.registry import get_channel
 from publishing.models import PostMetrics
 
+# The section's name, also when it could not be computed (metrics.page).
+KEY, TITLE = "reach", gettext_lazy("Reach of tips")
+
 X_METRIC_READS = READS_KIND.format(kind=Network.X)
 # Rows of each per-post table (the newest posts of the period; the figures count them all).
 MAX_TABLE_ROWS = 200
@@ -91,8 +94,8 @@ def build(period: Period, *, user) -> Section:
         ),
     ]
     return Section(
-        key="reach",
-        title=_("Reach of tips"),
+        key=KEY,
+        title=str(TITLE),
         figures=figures,
         charts=[_followers_chart(followers, period), _visits_chart(visits, period)],
         tables=_posts_tables(posts),

@@ -20,7 +20,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone, translation
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from metrics import responsiveness_selectors as selectors
@@ -43,6 +43,9 @@ from metrics.sections.responsiveness_breakdowns import (
     per_day_chart,
     share,
 )
+
+# The section's name, also when it could not be computed (metrics.page).
+KEY, TITLE = "responsiveness", gettext_lazy("Responsiveness")
 
 
 def build(period: Period, *, user) -> Section:
@@ -200,8 +203,8 @@ def _from_facts(period: Period) -> Section:
     ]
     per_week, week_table = by_week(period)
     return Section(
-        key="responsiveness",
-        title=_("Responsiveness"),
+        key=KEY,
+        title=str(TITLE),
         figures=figures,
         charts=[per_day_chart(period), per_week, by_channel_chart(wall, support)],
         tables=[by_channel_table(wall, support), by_staff_table(period), week_table],

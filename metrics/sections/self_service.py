@@ -18,6 +18,9 @@ from metrics.self_service_selectors import (
     tip_titles,
 )
 
+# The section's name, also when it could not be computed (metrics.page).
+KEY, TITLE = "self-service", _("Self-service and deflection")
+
 TOP_ZERO_RESULT_QUERIES = 20
 # A tip's helpful rate is listed once this many votes back it: 1 of 1 says little.
 TIP_MIN_VOTES = 5
@@ -235,8 +238,8 @@ def build(period: Period, *, user=None) -> Section:
         ["text", "count"],
     )
     return Section(
-        key="self-service",
-        title=str(_("Self-service and deflection")),
+        key=KEY,
+        title=str(TITLE),
         figures=_figures(now, before),
         charts=[funnel, searches],
         tables=[misses, *_tip_tables(period)],
