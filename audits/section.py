@@ -11,29 +11,25 @@ audits are on the audits pages."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Avg, Count, Min, Q
-from django.utils import formats
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from audits.models import Audit, CriterionScore
-from audits.services import week_monday
 from conversations.compose import staff_display_name
+from metrics.formatting import day_label
 from metrics.periods import Period
 from metrics.report import Chart, Figure, Section, Series, Table
+
+# The section's name, also when it could not be computed (metrics.page).
+KEY, TITLE = "audits", gettext_lazy("Quality audits")
 
 DONE = Q(state=Audit.State.DONE)
 
 
 def _in(period: Period, prefix: str = "") -> Q:
     return Q(**{f"{prefix}replied_at__gte": period.start, f"{prefix}replied_at__lt": period.end})
-
-
-def _week_label(monday) -> str:
-    return formats.date_format(monday, "MONTH_DAY_FORMAT")
 
 
 def build(period: Period, *, user) -> Section:
@@ -61,15 +57,10 @@ def build(period: Period, *, user) -> Section:
         .order_by("position", "criterion__name")
     )
 
-    mondays = []
-    monday = week_monday(period.first_day)
-    while monday <= period.last_day:
-        mondays.append(monday)
-        monday += timedelta(days=7)
-
+    mondays = list(period.weeks())
     return Section(
-        key="audits",
-        title=gettext("Quality audits"),
+        key=KEY,
+        title=str(TITLE),
         figures=[
             Figure(
                 key="score",
@@ -99,7 +90,7 @@ def build(period: Period, *, user) -> Section:
                 key="audits_by_week",
                 title=gettext("Audit score by week"),
                 kind="line",
-                series=[Series(gettext("Average score"), [(_week_label(m), weeks.get(m)) for m in mondays])],
+                series=[Series(gettext("Average score"), [(day_label(m), weeks.get(m)) for m in mondays])],
                 unit="percent",
             ),
             Chart(

@@ -16,15 +16,11 @@ from django.utils.translation import gettext as _
 
 from audits.models import Audit, AuditSample, Criterion, CriterionScore
 from audits.selectors import audit_auditors, audit_may_score, guideline_current
-from metrics.periods import Period, local_today
+from metrics.periods import Period, local_today, week_monday
 from publishing.models import Delivery
 from qa.models import Message
 
 logger = logging.getLogger(__name__)
-
-
-def week_monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())
 
 
 def week_period(monday: date) -> Period:

@@ -1,14 +1,16 @@
 """How the metrics page writes a value of each unit ("count", "percent",
-"seconds", "number"), and the change of a figure against the previous period.
+"seconds", "number"), a day or week of a chart or table, and the change of a
+figure against the previous period.
 The page, its charts and the weekly e-mail use these, so a figure reads the
 same everywhere. Formatting follows the active language (CSV keeps raw values)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 
-from django.utils.formats import get_format
+from django.utils.formats import date_format, get_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _gettext
 
@@ -31,6 +33,18 @@ def gettext(message: str) -> str:
 @lru_cache(maxsize=8)
 def _separators(language: str | None) -> tuple[str, str]:
     return get_format("THOUSAND_SEPARATOR"), get_format("DECIMAL_SEPARATOR")
+
+
+@lru_cache(maxsize=2048)
+def _day_label_in(day: date, language: str | None) -> str:
+    return date_format(day, "MONTH_DAY_FORMAT")
+
+
+def day_label(day: date) -> str:
+    """A day (or a week, by its Monday) as the language writes it without the year
+    ("November 24", "11月24日"). Remembered per language: every chart and table of
+    every section labels the same days, and formatting reads the language's formats."""
+    return _day_label_in(day, get_language())
 
 
 def format_duration(seconds: float) -> str:

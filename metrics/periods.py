@@ -36,6 +36,14 @@ class Period:
         for offset in range(self.length):
             yield self.first_day + timedelta(days=offset)
 
+    def weeks(self) -> dict[date, list[date]]:
+        """The period's days by week (Monday to Sunday), keyed by the week's Monday,
+        in order: the first and the last week may hold only some of their days."""
+        weeks: dict[date, list[date]] = {}
+        for day in self.days():
+            weeks.setdefault(week_monday(day), []).append(day)
+        return weeks
+
     def previous(self) -> Period:
         """The period of the same length that ends the day before this one starts."""
         last = self.first_day - timedelta(days=1)
@@ -50,6 +58,11 @@ class Period:
     def end(self) -> datetime:
         """The instant after the period (exclusive bound)."""
         return datetime.combine(self.last_day + timedelta(days=1), time.min, tzinfo=support_zone())
+
+
+def week_monday(day: date) -> date:
+    """The Monday of a day's week: the metrics group and label weeks by it."""
+    return day - timedelta(days=day.weekday())
 
 
 def local_today() -> date:

@@ -80,6 +80,8 @@ class Section:
     tables: list[Table] = field(default_factory=list)
     # Short sentences under the section's title: what is counted, what a read costs...
     notes: list[str] = field(default_factory=list)
+    # Its computation raised: it holds only a notice (metrics.page.section_failed).
+    failed: bool = False
 
     def exportable_tables(self) -> list[Table]:
         """Every table of the section, the charts' included: each has a CSV export."""

@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 
 from conversations.support_hours import support_zone
 from metrics.forms import query_for
-from metrics.page import figure_show, sections_build
+from metrics.page import figure_show, section_failed_notice, sections_build
 from metrics.periods import Period, period_ending
 from metrics.summary_models import WeeklySummarySubscription
 
@@ -45,10 +45,15 @@ def summary_period(monday) -> Period:
 def weekly_summary_render(*, user, period: Period, language: str) -> tuple[str, str, str]:
     """(subject, plain text, HTML) of one recipient's summary."""
     with translation.override(language):
+        # A section that could not be computed is named with the page's notice, not left out silently.
         sections = [
-            {"title": section.title, "figures": [figure_show(f) for f in section.figures]}
+            {
+                "title": section.title,
+                "figures": [figure_show(f) for f in section.figures],
+                "notice": section_failed_notice() if section.failed else "",
+            }
             for section in sections_build(period, user=user)
-            if section.figures
+            if section.figures or section.failed
         ]
         context = {
             "period": period,

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from metrics import summary
 from metrics.csv_export import table_csv, table_csv_filename
 from metrics.forms import PRESETS, period_from, query_for
-from metrics.page import section_show, sections_build, table_find
+from metrics.page import section_show, sections_build, table_failed, table_find
 from metrics.periods import local_today
 from metrics.summary_models import WeeklySummarySubscription
 
@@ -55,7 +55,15 @@ def metrics_page(request):
 def _export(request, period, export_key: str) -> HttpResponse:
     if period is None:
         raise Http404("Invalid period")
-    table = table_find(sections_build(period, user=request.user), export_key)
+    sections = sections_build(period, user=request.user)
+    if table_failed(sections, export_key):
+        # Not the client's fault (a 4xx) and not an unexplained 500: the page itself still works.
+        return HttpResponse(
+            gettext("This table could not be computed: its section failed. The error was logged."),
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+    table = table_find(sections, export_key)
     if table is None:
         raise Http404("No such table")
     response = HttpResponse(table_csv(table), content_type="text/csv; charset=utf-8")

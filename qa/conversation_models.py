@@ -248,7 +248,11 @@ class Message(models.Model):
                 fields=["channel", "remote_id"], condition=~Q(remote_id=""), name="one_message_per_remote_post"
             ),
         ]
-        indexes = [models.Index(fields=["question", "created_at"])]
+        indexes = [
+            models.Index(fields=["question", "created_at"]),
+            # The weekly audit sample reads one week of replies out of every message ever written.
+            models.Index(fields=["created_at"], name="message_created_at"),
+        ]
 
     def __str__(self):
         return f"{self.question} ({self.created_at:%Y-%m-%d})"

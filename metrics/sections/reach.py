@@ -12,13 +12,13 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
 from conversations.listening import month_start
 from conversations.models import Network
 from metrics import reach_selectors
+from metrics.formatting import day_label
 from metrics.periods import Period, local_day
 from metrics.reach_selectors import NUMBERS
 from metrics.reach_services import READS_KIND
@@ -26,6 +26,9 @@ from metrics.report import Chart, Figure, Section, Series, Table
 from metrics.visits import OTHER
 from publishing.channels.registry import get_channel
 from publishing.models import PostMetrics
+
+# The section's name, also when it could not be computed (metrics.page).
+KEY, TITLE = "reach", gettext_lazy("Reach of tips")
 
 X_METRIC_READS = READS_KIND.format(kind=Network.X)
 # Rows of each per-post table (the newest posts of the period; the figures count them all).
@@ -91,8 +94,8 @@ def build(period: Period, *, user) -> Section:
         ),
     ]
     return Section(
-        key="reach",
-        title=_("Reach of tips"),
+        key=KEY,
+        title=str(TITLE),
         figures=figures,
         charts=[_followers_chart(followers, period), _visits_chart(visits, period)],
         tables=_posts_tables(posts),
@@ -165,21 +168,10 @@ def network_label(kind: str) -> str:
     return _network_label(kind, get_language())
 
 
-@lru_cache(maxsize=2048)
-def _day_label_in(day: dt.date, language: str | None) -> str:
-    return date_format(day, "MONTH_DAY_FORMAT")
-
-
-def _day_label(day: dt.date) -> str:
-    """A day as the language writes it without the year ("November 24", "11月24日");
-    remembered per language, as every chart and table row formats the same days."""
-    return _day_label_in(day, get_language())
-
-
 def _followers_chart(followers, period: Period) -> Chart:
     # A day without a snapshot is a gap in the line, not a guess.
     series = [
-        Series(network_label(kind), [(_day_label(day), followers[kind].get(day)) for day in period.days()])
+        Series(network_label(kind), [(day_label(day), followers[kind].get(day)) for day in period.days()])
         for kind in sorted(followers)
     ]
     return Chart(key="followers_by_day", title=_("Followers per day"), kind="line", series=series)
@@ -187,7 +179,7 @@ def _followers_chart(followers, period: Period) -> Chart:
 
 def _visits_chart(visits, period: Period) -> Chart:
     series = [
-        Series(network_label(kind), [(_day_label(day), visits[kind].get(day, 0)) for day in period.days()])
+        Series(network_label(kind), [(day_label(day), visits[kind].get(day, 0)) for day in period.days()])
         for kind in sorted(visits, key=lambda kind: (kind == OTHER, kind))
     ]
     return Chart(key="visits_by_day", title=_("Visits from networks per day"), kind="line", series=series)
@@ -201,7 +193,7 @@ POSTS_TABLE_TITLES = {
 
 def _posts_tables(posts) -> list[Table]:
     """One table per age: a row per tip post, its numbers at that age."""
-    labels = [[post.tip_label, network_label(post.channel), _day_label(local_day(post.sent_at))] for post in posts]
+    labels = [[post.tip_label, network_label(post.channel), day_label(local_day(post.sent_at))] for post in posts]
     tables = []
     for age in PostMetrics.Age:
         rows = []

@@ -3,12 +3,12 @@ before they ask? The ask form's funnel, searches that found nothing (content
 to write), and which tips readers found helpful. What each count means:
 metrics.self_service_events. Four queries, whatever the amount of data."""
 
-from datetime import date, timedelta
+from datetime import date
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from metrics import self_service_events as events
+from metrics.formatting import day_label
 from metrics.periods import Period
 from metrics.report import Chart, Figure, Section, Series, Table
 from metrics.self_service_selectors import (
@@ -17,6 +17,9 @@ from metrics.self_service_selectors import (
     daily_count_totals,
     tip_titles,
 )
+
+# The section's name, also when it could not be computed (metrics.page).
+KEY, TITLE = "self-service", _("Self-service and deflection")
 
 TOP_ZERO_RESULT_QUERIES = 20
 # A tip's helpful rate is listed once this many votes back it: 1 of 1 says little.
@@ -71,11 +74,8 @@ class _Totals:
 def _buckets(period: Period) -> list[tuple[str, list[date]]]:
     """(label, days) for each point of a chart over the period: days, or weeks for a long period."""
     if period.length <= DAILY_CHART_MAX_DAYS:
-        return [(date_format(day, "MONTH_DAY_FORMAT"), [day]) for day in period.days()]
-    weeks: dict[date, list[date]] = {}
-    for day in period.days():
-        weeks.setdefault(day - timedelta(days=day.weekday()), []).append(day)
-    return [(date_format(monday, "MONTH_DAY_FORMAT"), days) for monday, days in weeks.items()]
+        return [(day_label(day), [day]) for day in period.days()]
+    return [(day_label(monday), days) for monday, days in period.weeks().items()]
 
 
 def _series(label, counts: dict[date, int], buckets) -> Series:
@@ -238,8 +238,8 @@ def build(period: Period, *, user=None) -> Section:
         ["text", "count"],
     )
     return Section(
-        key="self-service",
-        title=str(_("Self-service and deflection")),
+        key=KEY,
+        title=str(TITLE),
         figures=_figures(now, before),
         charts=[funnel, searches],
         tables=[misses, *_tip_tables(period)],

@@ -5,7 +5,8 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from audits.services import audit_sample_week, week_monday
+from audits.services import audit_sample_week
+from metrics.periods import week_monday
 
 
 class Command(BaseCommand):
