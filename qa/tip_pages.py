@@ -4,7 +4,7 @@ What a tip page shows of the tip itself (head tags, breadcrumbs, title,
 tags, question, answer) and of its related tips (their cards) depends only
 on those tips, so it is rendered once per UI language when a tip is
 published or edited and stored (qa.models.TipPage). A page view reads the
-stored parts in one query, the related tips' cards in a second, and adds
+stored parts and the related tips' cards in one query, and adds
 what belongs to the request: the vote counts and the visitor's own vote,
 and a CSRF token for pages not shared (qa.page_cache).
 
@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.middleware.csrf import get_token
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
@@ -59,9 +60,11 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
+@lru_cache(maxsize=1)
 def fingerprint() -> str:
     """What the stored parts depend on besides the tips: code, catalogs and
-    the settings the HTML shows."""
+    the settings the HTML shows (once per process, and again after a setting
+    changes: tests)."""
     shown = [
         _code_digest(),
         settings.SITE_URL,
@@ -72,6 +75,13 @@ def fingerprint() -> str:
         str(settings.OG_IMAGE_HEIGHT),
     ]
     return hashlib.sha256("\0".join(shown).encode()).hexdigest()[:32]
+
+
+def _forget_fingerprint(**kwargs) -> None:
+    fingerprint.cache_clear()
+
+
+setting_changed.connect(_forget_fingerprint, dispatch_uid="qa-tip-pages-fingerprint")
 
 
 # --- Rendering and storing -----------------------------------------------------------------------
@@ -183,34 +193,33 @@ def page_language(language: str | None) -> str:
 
 
 def tip_page_read(*, pk: int, language: str) -> dict:
-    """The published tip's stored parts in the UI language `language` and the
-    fields qa.page_selectors.TIP_PAGE_FIELDS; rendered and stored first when
-    missing or out of date. Http404 when the tip is not published."""
+    """The published tip's stored parts in the UI language `language`, the
+    fields qa.page_selectors.TIP_PAGE_FIELDS, and `related`: its related tips
+    as (id, card), up to RELATED_LIMIT (its stored list, then the newest tips
+    of its category). What is missing or out of date is rendered and stored
+    first. Http404 when the tip is not published."""
     from qa import selectors
 
-    row = page_selectors.tip_page_stored(pk=pk, language=language, fingerprint=fingerprint())
-    if row is not None:
-        return row
-    tip = selectors.tip_get_published(pk=pk)  # 404 unless published; with its category and tags
-    page = tip_pages_store([tip])[(tip.pk, language)]
-    return {"head": page.head, "top": page.top} | {
-        f"tip__{name}": getattr(tip, name)
-        for name in ("slug", "title", "language", "category_id", "helpful_yes", "helpful_no")
-    }
-
-
-def related_cards(*, pk: int, row: dict, language: str) -> list[str]:
-    """The stored cards of the tip's related tips (qa.page_selectors.tip_related_cards),
-    the missing or out-of-date ones rendered and stored first."""
-    cards = page_selectors.tip_related_cards(
-        pk=pk,
-        tip_language=row["tip__language"],
-        category_id=row["tip__category_id"],
-        language=language,
-        fingerprint=fingerprint(),
-        limit=RELATED_LIMIT,
-    )
-    return _filled(cards, language=language)
+    current = fingerprint()
+    row, related = page_selectors.tip_page_stored(pk=pk, language=language, fingerprint=current)
+    if row is None:
+        tip = selectors.tip_get_published(pk=pk)  # 404 unless published; with its category and tags
+        page = tip_pages_store([tip])[(tip.pk, language)]
+        row = {"head": page.head, "top": page.top} | {
+            f"tip__{name}": getattr(tip, name)
+            for name in ("slug", "title", "language", "category_id", "helpful_yes", "helpful_no")
+        }
+    related = related[:RELATED_LIMIT]
+    if len(related) < RELATED_LIMIT and row["tip__category_id"]:
+        related += page_selectors.tip_category_cards(
+            category_id=row["tip__category_id"],
+            tip_language=row["tip__language"],
+            exclude=[pk, *(tip_id for tip_id, _card in related)],
+            language=language,
+            fingerprint=current,
+            limit=RELATED_LIMIT - len(related),
+        )
+    return row | {"related": _filled(related, language=language)}
 
 
 def latest_cards(*, limit: int, tip_language: str | None, language: str) -> list[str]:
@@ -218,11 +227,12 @@ def latest_cards(*, limit: int, tip_language: str | None, language: str) -> list
     cards = page_selectors.tip_latest_cards(
         limit=limit, tip_language=tip_language, language=language, fingerprint=fingerprint()
     )
-    return _filled(cards, language=language)
+    return [card for _tip_id, card in _filled(cards, language=language)]
 
 
-def _filled(cards: list[tuple[int, str | None]], *, language: str) -> list[str]:
-    """The cards, the missing or out-of-date ones (None) rendered and stored first."""
+def _filled(cards: list[tuple[int, str | None]], *, language: str) -> list[tuple[int, str]]:
+    """The (tip id, card) pairs, the missing or out-of-date cards (None) rendered
+    and stored first; a tip no longer published is left out."""
     from qa import selectors
 
     missing = [tip_id for tip_id, card in cards if card is None]
@@ -233,7 +243,7 @@ def _filled(cards: list[tuple[int, str | None]], *, language: str) -> list[str]:
             for tip_id, card in cards
         ]
     # Our own rendering (public_tags.tip_card), stored: safe.
-    return [mark_safe(card) for _tip_id, card in cards if card]
+    return [(tip_id, mark_safe(card)) for tip_id, card in cards if card]
 
 
 def head_html(row: dict, *, helpful_yes: int) -> str:

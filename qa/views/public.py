@@ -157,7 +157,7 @@ def tip_detail(request, pk, slug=None):
 
 @public_page(tip_kwarg="pk")
 def _tip_page(request, pk, slug=None):
-    # The tip's own parts and its related tips' cards are stored (qa.tip_pages): two queries and, for a
+    # The tip's own parts and its related tips' cards are stored (qa.tip_pages): one query and, for a
     # shared page, no template work at all (qa.page_layout).
     language = tip_pages.page_language(get_language())
     row = tip_pages.tip_page_read(pk=pk, language=language)
@@ -175,9 +175,7 @@ def _tip_page(request, pk, slug=None):
         helpful_no=row["tip__helpful_no"],
         my_vote=voted.get(str(pk)),
     )
-    content = tip_pages.content_html(
-        row, vote=vote, related_cards=tip_pages.related_cards(pk=pk, row=row, language=language)
-    )
+    content = tip_pages.content_html(row, vote=vote, related_cards=[card for _tip_id, card in row["related"]])
     head = mark_safe(tip_pages.head_html(row, helpful_yes=row["tip__helpful_yes"]))
     return page_layout.render_blocks(request, "qa/tip_detail.html", title=row["tip__title"], head=head, content=content)
 

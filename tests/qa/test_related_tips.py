@@ -1,5 +1,5 @@
 """Related tips are stored when tips change (qa.related) and read with a fixed,
-small number of indexed queries (qa.page_selectors.tip_related_cards)."""
+small number of indexed queries (qa.page_selectors, qa.tip_pages.tip_page_read)."""
 
 import pytest
 from django.db import connection
@@ -7,8 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from qa import services
 from qa.models import Category, RelatedTip
-from qa.page_selectors import tip_related_cards
-from qa.tip_pages import fingerprint
+from qa.tip_pages import tip_page_read
 from tests.qa.related import tip_related
 
 pytestmark = pytest.mark.django_db
@@ -122,18 +121,16 @@ def test_reading_the_list_is_a_fixed_number_of_queries(make_tip, elsewhere):
     for n in range(20):
         make_tip(title=f"More {n}", tags=["a", "b"] if n % 2 else ["b"], category=elsewhere)
     many = _queries(base)
-    # The stored list with each tip's stored card (qa.tip_pages); with fewer
-    # than five tagged tips, one more query fills the list from the category.
+    # The page's stored parts, its stored list and each listed tip's stored card in one query (qa.tip_pages);
+    # with fewer than five tagged tips, one more query fills the list from the category.
     assert len(few) == 2 and len(many) == 1
     assert not any("COUNT(" in sql.upper() or "GROUP BY" in sql.upper() for sql in many)
 
 
 def _queries(tip) -> list[str]:
     with CaptureQueriesContext(connection) as context:
-        cards = tip_related_cards(
-            pk=tip.pk, tip_language=tip.language, category_id=tip.category_id, language="en", fingerprint=fingerprint()
-        )
-    assert cards and all(card for _pk, card in cards)  # stored when each tip was published
+        related = tip_page_read(pk=tip.pk, language="en")["related"]
+    assert related and all(card for _pk, card in related)  # stored when each tip was published
     return [query["sql"] for query in context.captured_queries]
 
 
