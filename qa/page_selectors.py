@@ -1,16 +1,15 @@
 """Selectors for the stored parts of public pages (qa.tip_pages): what a tip
 page and the home page read when they are not in the page cache.
 
-These are the site's hottest reads: every cold tip page makes the first, and
-a burst of visitors from a post waits on it. They are written in SQL
+These are the site's hottest reads: every cold tip page makes the first two,
+and a burst of visitors from a post waits on them. They are written in SQL
 (portable: SQLite and PostgreSQL) because building them with the ORM cost more
 than running them: about 0.4 ms of query compilation each, as much as the
 index look-ups themselves at 100,000 tips (bench/traffic_profile.py). Each is
 an indexed read of a few rows whatever the data; tests/qa/test_query_plans.py
-EXPLAINs them on PostgreSQL.
+EXPLAINs them on PostgreSQL. (One query for both, a UNION, was tried: PostgreSQL
+took longer to plan it than the two together, 0.58 ms against 0.38 ms.)
 """
-
-from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import OuterRef, Subquery
@@ -37,26 +36,20 @@ TIP_PAGE_FIELDS = (
 # where a join may read every card to join them first.
 _CARD = f"(SELECT card FROM {_PAGE} WHERE tip_id = {{tip_id}} AND language = %s AND fingerprint = %s)"
 
-# A tip page's one query: its stored parts with the tip's fields (part 0), then
-# its stored related list (part 1: tips in its language, published, most
-# shared tags first, then newest), each with its stored card in the column of
-# the head. One round trip instead of two; the list holds at most
-# RELATED_LIMIT rows (qa.related).
-_TIP_PAGE_SQL = f"""
-SELECT 0 AS part, 0 AS shared_tags, NULL AS published_at, page.tip_id AS listed_id,
-       page.fingerprint, page.head, page.top,
+_PAGE_ROW_SQL = f"""
+SELECT page.fingerprint, page.head, page.top,
        tip.slug, tip.title, tip.language, tip.category_id, tip.helpful_yes, tip.helpful_no
 FROM {_PAGE} page JOIN {_TIP} tip ON tip.id = page.tip_id
 WHERE page.tip_id = %s AND page.language = %s AND tip.status = %s
-UNION ALL
-SELECT 1, entry.shared_tags, related.published_at, entry.related_id,
-       NULL, {_CARD.format(tip_id="entry.related_id")}, NULL,
-       NULL, NULL, NULL, NULL, NULL, NULL
+"""
+
+_RELATED_SQL = f"""
+SELECT entry.related_id, {_CARD.format(tip_id="entry.related_id")}
 FROM {_RELATED} entry
-JOIN {_TIP} tip ON tip.id = entry.tip_id
 JOIN {_TIP} related ON related.id = entry.related_id
-WHERE entry.tip_id = %s AND related.status = %s AND related.language = tip.language
-ORDER BY part, shared_tags DESC, published_at DESC, listed_id DESC
+WHERE entry.tip_id = %s AND related.status = %s AND related.language = %s
+ORDER BY entry.shared_tags DESC, related.published_at DESC, entry.related_id DESC
+LIMIT %s
 """
 
 _LATEST_SQL = f"""
@@ -74,31 +67,31 @@ def _rows(sql: str, params: list) -> list[tuple]:
         return cursor.fetchall()
 
 
-class StoredTipPage(NamedTuple):
-    # The stored parts and TIP_PAGE_FIELDS; None when the tip is not published, or
-    # its row is missing or out of date (another fingerprint).
-    page: dict | None
-    # The stored related list as (tip id, stored card, or None when missing or out of date).
-    related: list[tuple[int, str | None]]
-
-
-def tip_page_stored(*, pk: int, language: str, fingerprint: str) -> StoredTipPage:
+def tip_page_stored(*, pk: int, language: str, fingerprint: str) -> dict | None:
     """A published tip's stored page parts in the UI language `language`, with
-    the fields of the tip the page reads per request (TIP_PAGE_FIELDS), and its
-    stored related tips' cards: one query, a look-up of the unique (tip,
-    language) index and of the tip's stored list."""
+    the fields of the tip the page reads per request (TIP_PAGE_FIELDS): one
+    look-up of the unique (tip, language) index. None when the tip is not
+    published, or its row is missing or out of date (another fingerprint)."""
     if pk >= 2**63:
         # No such id (a 64-bit column); SQLite would raise OverflowError on the
         # look-up. tip_get_published then answers 404.
-        return StoredTipPage(None, [])
-    card_params = [language, fingerprint]
-    rows = _rows(_TIP_PAGE_SQL, [pk, language, _PUBLISHED, *card_params, pk, _PUBLISHED])
-    page = None
-    if rows and rows[0][0] == 0 and rows[0][4] == fingerprint:
-        _part, _shared, _published, _pk, stored_fingerprint, head, top, *fields = rows[0]
-        tip_fields = dict(zip(TIP_PAGE_FIELDS, fields, strict=True))
-        page = {"fingerprint": stored_fingerprint, "head": head, "top": top, **tip_fields}
-    return StoredTipPage(page, [(row[3], row[5]) for row in rows if row[0] == 1])
+        return None
+    rows = _rows(_PAGE_ROW_SQL, [pk, language, _PUBLISHED])
+    if not rows or rows[0][0] != fingerprint:
+        return None
+    stored_fingerprint, head, top, *fields = rows[0]
+    tip_fields = dict(zip(TIP_PAGE_FIELDS, fields, strict=True))
+    return {"fingerprint": stored_fingerprint, "head": head, "top": top, **tip_fields}
+
+
+def tip_related_cards(
+    *, pk: int, tip_language: str, language: str, fingerprint: str, limit: int
+) -> list[tuple[int, str | None]]:
+    """Tip `pk`'s stored related list (tips sharing its tags, most shared
+    first, then newest, in its language and published) as (id, stored card in
+    `language`, or None when it is missing or out of date): indexed reads of
+    a few rows, the list by tip and each card by the unique (tip, language)."""
+    return _rows(_RELATED_SQL, [language, fingerprint, pk, _PUBLISHED, tip_language, limit])
 
 
 def tip_latest_cards(

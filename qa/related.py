@@ -1,5 +1,5 @@
 """Related tips, stored when tips change so that a tip page reads its list
-with the rest of the page in one query (qa.page_selectors.tip_page_stored).
+with one indexed query (qa.page_selectors.tip_related_cards).
 
 A tip's stored list holds up to RELATED_LIMIT published tips in its language
 sharing its tags, most shared tags first, then newest (a page shows related

@@ -4,7 +4,7 @@ What a tip page shows of the tip itself (head tags, breadcrumbs, title,
 tags, question, answer) and of its related tips (their cards) depends only
 on those tips, so it is rendered once per UI language when a tip is
 published or edited and stored (qa.models.TipPage). A page view reads the
-stored parts and the related tips' cards in one query, and adds
+stored parts in one query, the related tips' cards in a second, and adds
 what belongs to the request: the vote counts and the visitor's own vote,
 and a CSRF token for pages not shared (qa.page_cache).
 
@@ -201,7 +201,7 @@ def tip_page_read(*, pk: int, language: str) -> dict:
     from qa import selectors
 
     current = fingerprint()
-    row, related = page_selectors.tip_page_stored(pk=pk, language=language, fingerprint=current)
+    row = page_selectors.tip_page_stored(pk=pk, language=language, fingerprint=current)
     if row is None:
         tip = selectors.tip_get_published(pk=pk)  # 404 unless published; with its category and tags
         page = tip_pages_store([tip])[(tip.pk, language)]
@@ -209,7 +209,9 @@ def tip_page_read(*, pk: int, language: str) -> dict:
             f"tip__{name}": getattr(tip, name)
             for name in ("slug", "title", "language", "category_id", "helpful_yes", "helpful_no")
         }
-    related = related[:RELATED_LIMIT]
+    related = page_selectors.tip_related_cards(
+        pk=pk, tip_language=row["tip__language"], language=language, fingerprint=current, limit=RELATED_LIMIT
+    )
     if len(related) < RELATED_LIMIT and row["tip__category_id"]:
         related += page_selectors.tip_category_cards(
             category_id=row["tip__category_id"],

@@ -157,7 +157,7 @@ def tip_detail(request, pk, slug=None):
 
 @public_page(tip_kwarg="pk")
 def _tip_page(request, pk, slug=None):
-    # The tip's own parts and its related tips' cards are stored (qa.tip_pages): one query and, for a
+    # The tip's own parts and its related tips' cards are stored (qa.tip_pages): two queries and, for a
     # shared page, no template work at all (qa.page_layout).
     language = tip_pages.page_language(get_language())
     row = tip_pages.tip_page_read(pk=pk, language=language)
