@@ -279,6 +279,24 @@ def test_the_home_page_is_a_help_centre(client, make_tip, category, django_asser
     assert re.search(r'category-card__count">\s*12 tips\s*<', html)
 
 
+def test_the_home_pages_lists_in_japanese_and_in_every_language(client, make_tip, category):
+    tips = [make_tip(title=f"送料について{n}", answer_text="全国一律550円です。") for n in range(3)]
+    make_tip(title="Shipping costs", answer_text="Free over ¥5,000.")
+    services.tip_vote(tip=tips[1], voter_key="a", helpful=True)
+    services.tip_vote(tip=tips[1], voter_key="b", helpful=True)
+    cache.clear()
+    html = client.get(reverse("qa:home") + "?lang=ja").content.decode()
+    assert re.search(
+        r'lang="ja">送料について1</a>\s*<span class="muted tip-links__count">2人が役に立ったと回答</span>', html
+    )
+    assert re.search(rf'href="{category.get_absolute_url()}">[^<]+</a>\s*<span[^>]*>3件のTips</span>', html)
+    every = client.get(reverse("qa:home") + "?lang=ja&all_languages=1").content.decode()
+    # The category link keeps "every language"; the count is every language's.
+    assert re.search(
+        rf'href="{category.get_absolute_url()}\?all_languages=1">[^<]+</a>\s*<span[^>]*>4件のTips</span>', every
+    )
+
+
 def test_excerpts_on_cards_end_at_a_phrase_or_word_boundary(client, make_tip):
     answer = "ご注文から2〜4営業日でお届けします。発送時にお送りするメールに追跡番号が記載されています。" * 6
     tip = make_tip(title="いつ届きますか？", answer_text=answer)
