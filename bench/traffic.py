@@ -80,7 +80,10 @@ def environment(static_root: str, *, port: int, cache_seconds: int) -> dict:
         DJANGO_SETTINGS_MODULE="bench.traffic_settings",
         DJANGO_SECRET_KEY="bench-only-" + "x" * 60,
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        SITE_URL=f"http://127.0.0.1:{port}",
+        # One SITE_URL for every server, whichever port it listens on: a tip page's stored parts name the
+        # settings they were rendered under (qa.tip_pages.fingerprint), and bench/traffic_fill.py stores them
+        # under these. A server with another SITE_URL would render and store every tip page on its first view.
+        SITE_URL=f"http://127.0.0.1:{PORT}",
         SECURE_SSL_REDIRECT="false",
         DATABASE_URL=DATABASE_URL,
         DATABASE_CONN_MAX_AGE="60",
@@ -229,7 +232,7 @@ def main() -> int:
                     cold[label] = wrk(PORT + 1, paths, connections=1, seconds=15, threads=1)
                 print("4. sitemap ...", file=sys.stderr)
                 index = get(PORT + 1, "/sitemap.xml").decode()
-                site = f"http://127.0.0.1:{PORT + 1}"
+                site = f"http://127.0.0.1:{PORT}"  # SITE_URL (environment())
                 files = [loc.removeprefix(site) for loc in re.findall(r"<loc>([^<]+)</loc>", index)]
                 report["sitemap"] = {path: timed(PORT + 1, path) for path in ["/sitemap.xml", *files]}
             report["cold"] = cold
