@@ -14,10 +14,11 @@ took longer to plan it than the two together, 0.58 ms against 0.38 ms.)
 from django.db import connection
 from django.db.models import OuterRef, Subquery
 
-from qa.models import RelatedTip, Tip, TipPage
+from qa.models import Category, RelatedTip, Tip, TipPage
 
 _PUBLISHED = Tip.Status.PUBLISHED.value
 _TIP, _PAGE, _RELATED = Tip._meta.db_table, TipPage._meta.db_table, RelatedTip._meta.db_table
+_CATEGORY = Category._meta.db_table
 
 # What a tip page reads of its tip besides the stored parts, under the names a
 # values() query would give them (qa.tip_pages builds the same dict when it
@@ -57,6 +58,18 @@ SELECT tip.id, {_CARD.format(tip_id="tip.id")}
 FROM {_TIP} tip
 WHERE tip.status = %s {{language_filter}}
 ORDER BY tip.published_at DESC, tip.id DESC
+LIMIT %s
+"""
+
+
+# The home page's other two reads, as model instances (Model.objects.raw: no
+# query to compile). "order" is an SQL keyword, quoted the standard way.
+_CATEGORIES_SQL = f'SELECT * FROM {_CATEGORY} ORDER BY "order", name, id'
+_POPULAR_SQL = f"""
+SELECT id, slug, title, language, helpful_yes
+FROM {_TIP}
+WHERE status = %s AND helpful_yes > 0 {{language_filter}}
+ORDER BY helpful_yes DESC, published_at DESC
 LIMIT %s
 """
 
@@ -122,3 +135,21 @@ def tip_category_cards(
         .order_by("-published_at", "-id")
         .values_list("pk", Subquery(stored_card.values("card")[:1]))[:limit]
     )
+
+
+def category_list_all() -> list[Category]:
+    """Every category in its display order (Category.Meta.ordering)."""
+    return list(Category.objects.raw(_CATEGORIES_SQL))
+
+
+def tip_list_popular(*, limit: int = 5, language: str | None = None) -> list[Tip]:
+    """The published tips most people found helpful (the stored vote count,
+    read through an index), for the home page's list of links (title and
+    count). Tips nobody voted for are left out: they would only repeat the
+    latest tips. Only the fields the list shows are read."""
+    params: list = [_PUBLISHED]
+    language_filter = ""
+    if language is not None:
+        language_filter = "AND language = %s"
+        params.append(language)
+    return list(Tip.objects.raw(_POPULAR_SQL.format(language_filter=language_filter), [*params, limit]))

@@ -19,6 +19,7 @@ from django.db.models import (
 from django.http import Http404
 from taggit.models import Tag, TaggedItem
 
+from qa import page_selectors
 from qa.content_language import language_codes
 from qa.models import TIP_TAG_LIST_ATTRIBUTE, Category, Message, Question, Tip, TipVote
 from qa.search import engine as search_engine
@@ -100,17 +101,6 @@ def tip_get_published(*, pk: int) -> Tip:
 def tip_vote_of(*, tip: Tip, voter_key: str) -> bool | None:
     """How this voter answered "was this helpful?" on the tip, or None."""
     return TipVote.objects.filter(tip=tip, voter_key=voter_key).values_list("helpful", flat=True).first()
-
-
-def tip_list_popular(*, limit: int = 5, language: str | None = None) -> list[Tip]:
-    """The published tips most people found helpful (the stored vote count,
-    read through an index), for the home page's list of links (title and
-    count). Tips nobody voted for are left out: they would only repeat the
-    latest tips."""
-    tips = Tip.objects.published().filter(helpful_yes__gt=0)
-    tips = tips if language is None else tips.filter(language=language)
-    tips = tips.only("pk", "slug", "title", "language", "helpful_yes")
-    return list(tips.order_by("-helpful_yes", "-published_at")[:limit])
 
 
 def tip_list_for_category(*, category: Category, cards: bool = False, language: str | None = None) -> QuerySet[Tip]:
@@ -228,7 +218,7 @@ def category_list(
     `language` (None: in every language), counters the services keep: nothing
     is counted here. Categories are few, so the language's count is read from
     each row's stored counts. `categories`: every category, already read."""
-    categories = list(Category.objects.order_by("order", "name")) if categories is None else list(categories)
+    categories = page_selectors.category_list_all() if categories is None else list(categories)
     for category in categories:
         category.tip_count = category.tip_count_in(language)
     if with_tips_only:

@@ -15,7 +15,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
 from metrics import self_service_events
-from qa import page_cache, page_layout, public_urls, selectors, tip_pages
+from qa import page_cache, page_layout, page_selectors, public_urls, selectors, tip_pages
 from qa.content_language import ALL_LANGUAGES_PARAM, language_codes, wants_all_languages
 from qa.page_cache import public_page
 from qa.pagination import CountedPaginator
@@ -59,7 +59,7 @@ def home(request):
         "qa/home.html",
         {
             **context,
-            "popular_tips": selectors.tip_list_popular(limit=HOME_POPULAR_TIPS, language=language),
+            "popular_tips": page_selectors.tip_list_popular(limit=HOME_POPULAR_TIPS, language=language),
             "latest_cards": tip_pages.latest_cards(limit=HOME_LATEST_TIPS, tip_language=language, language=ui_language),
             "categories": selectors.category_list(with_tips_only=True, language=language, categories=every_category),
         },

@@ -2,6 +2,8 @@
 the tip page's tags in one query, the home page's categories once, and tip cards
 written without the template engine but with the same escaping and addresses."""
 
+import re
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -35,7 +37,7 @@ def test_the_tip_page_reads_stored_parts_and_cards(client, make_tip):
 def test_the_home_page_reads_the_categories_once(client, make_tip):
     make_tip(title="How do I return an item?")
     queries = _sql_of(client, reverse("qa:home"))
-    assert sum('FROM "qa_category"' in sql for sql in queries) == 1
+    assert sum(bool(re.search(r'FROM "?qa_category"?\s', sql)) for sql in queries) == 1
 
 
 def test_a_card_escapes_and_links_like_the_template_did(make_tip):
