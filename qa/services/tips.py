@@ -1,6 +1,7 @@
 """Services for tips: creating (from scratch or from an answer), editing,
 publishing (with or without the personal-data check), unpublishing and
-deleting, and the columns derived from a tip's text when it is saved."""
+deleting, the columns derived from a tip's text when it is saved, and
+rebuilding what the public pages read (public_reads_refresh)."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -27,7 +28,10 @@ def tip_refresh_derived(tip: Tip, *, stored_texts: tuple[str, str] | None = None
     tags renders nothing).
 
     The search columns hold the tip's index tokens (qa.search.tokens); the
-    database indexes them in the same transaction (qa.search.index)."""
+    database indexes them in the same transaction (qa.search.index).
+
+    Public because bulk writers (qa.import_batches, bench/) fill the same
+    columns this way before a bulk insert: there is no second copy."""
     stored_question, stored_answer = stored_texts or (None, None)
     if tip.question_text != stored_question or (tip.question_text and not tip.question_html):
         rendered = markdown_render(tip.question_text)
