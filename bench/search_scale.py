@@ -112,7 +112,7 @@ def _fill(total: int) -> float:
     from django.utils import timezone
 
     from qa.models import Tip
-    from qa.services import _tip_refresh_derived
+    from qa.services import tip_refresh_derived
 
     started = time.perf_counter()
     rng = random.Random(14)
@@ -121,7 +121,7 @@ def _fill(total: int) -> float:
     for number in range(min(POOL_SIZE, total)):
         title, body = _generated_tip(rng)
         tip = Tip(title=title, slug=f"tip-{number}", answer_text=body, status=Tip.Status.PUBLISHED, published_at=now)
-        _tip_refresh_derived(tip)
+        tip_refresh_derived(tip)
         pool.append(tip)
     with transaction.atomic():
         Tip.objects.bulk_create(pool, batch_size=500)

@@ -141,7 +141,7 @@ def fill(tip_count: int, seed: int = 2) -> None:
             helpful_yes=rng.randrange(0, 40),
         )
         # The services' own derived fields: rendered HTML, search text, slug.
-        services._tip_refresh_derived(tip)
+        services.tip_refresh_derived(tip)
         tips.append(tip)
     Tip.objects.bulk_create(tips, batch_size=500)
     content_type = ContentType.objects.get_for_model(Tip)

@@ -5,7 +5,7 @@ characters of Markdown; 8 categories; 2,000 tags, 2-3 per tip, a few popular
 and most rare (weights 1/sqrt(rank)). Rows go in with bulk_create.
 
 Minutes, not hours, on a small shared machine:
-- derived columns come from the services' own code (qa.services._tip_refresh_derived),
+- derived columns come from the services' own code (qa.services.tip_refresh_derived),
   but Markdown is rendered for a pool of 3,000 answers that the tips share
   (titles, slugs and search titles are each tip's own);
 - related tips are ranked as qa.related ranks them (most shared tags, then
@@ -160,7 +160,7 @@ def fill(tip_count: int, seed: int = 9) -> None:
     for n in range(min(ANSWER_POOL, tip_count)):
         title, answer = _tip(n, rng)
         rendered = Tip(title=title, answer_text=answer)
-        services._tip_refresh_derived(rendered)  # HTML, search text, slug: the services' own code
+        services.tip_refresh_derived(rendered)  # HTML, search text, slug: the services' own code
         pool.append(rendered)
     print(f"  {len(pool)} answers rendered ({time.monotonic() - started:.0f} s)", file=sys.stderr, flush=True)
     batch = []
@@ -175,7 +175,7 @@ def fill(tip_count: int, seed: int = 9) -> None:
             answer_plain=model.answer_plain,
             excerpt=model.excerpt,
             search_title=normalize(title),
-            language=model.language,  # detected from the text by the services (_tip_refresh_derived)
+            language=model.language,  # detected from the text by the services (tip_refresh_derived)
             search_body=model.search_body,
             category=rng.choice(categories),
             status=Tip.Status.PUBLISHED,
@@ -195,7 +195,7 @@ def fill(tip_count: int, seed: int = 9) -> None:
         cursor.execute(VOTES_SQL)
     store_related(started)
     with transaction.atomic():
-        services._category_counts_refresh(*[category.pk for category in categories])
+        services.category_counts_refresh(*[category.pk for category in categories])
     store_pages(started)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")

@@ -7,7 +7,7 @@ set()); 5,139 rows took 289 s. A batch instead reads what exists in one go
 writes the new tips, their tags and categories with bulk inserts.
 
 What a tip stores besides its text (HTML, plain text, search columns...) is
-computed by services._tip_refresh_derived for every tip, as everywhere else:
+computed by services.tip_refresh_derived for every tip, as everywhere else:
 there is no second copy of that logic here. Within a batch each distinct
 Markdown text is rendered once (qa.markup.markdown_rendered_once). Changed tips go through
 services.tip_update one by one (a re-import changes few rows), so they get
@@ -102,11 +102,11 @@ def tip_import_batch(*, rows: list[BatchRow], announce: bool, dry_run: bool, loo
                     created_at=now,
                 )
                 if not dry_run:
-                    services._tip_refresh_derived(tip)
+                    services.tip_refresh_derived(tip)
                 try:
                     # A dry run writes nothing, so it skips rendering, the slow part of the
                     # derived columns; they are all computed (never validated) except the
-                    # slug, which _tip_refresh_derived always makes valid.
+                    # slug, which tip_refresh_derived always makes valid.
                     tip.clean_fields(exclude=["tags", "category", "question", "answer", *(["slug"] if dry_run else [])])
                 except ValidationError as error:
                     outcomes[index] = " ".join(error.messages)

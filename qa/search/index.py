@@ -2,7 +2,7 @@
 
 The services store each tip's tokens in two columns of the tip row
 (`search_title`, `search_body`; see qa.search.tokens), in
-qa.services._tip_refresh_derived. The database indexes those columns for the
+qa.services.tip_refresh_derived. The database indexes those columns for the
 published tips, in the same transaction as any write to the row, ordinary
 saves and bulk writes alike:
 

@@ -8,7 +8,7 @@ from django.db import connection
 from qa import selectors, services
 from qa.models import Tip
 from qa.search.index import index_repair
-from qa.services import _tip_refresh_derived
+from qa.services import tip_refresh_derived
 
 pytestmark = pytest.mark.django_db
 
@@ -47,14 +47,14 @@ def test_bulk_writes_with_the_derived_columns_keep_the_index(category):
     tips = []
     for number, title in enumerate(["会員登録の方法", "ポイントの使い方"]):
         tip = Tip(title=title, slug=f"bulk-{number}", answer_text="本文です。", status=Tip.Status.PUBLISHED)
-        _tip_refresh_derived(tip)
+        tip_refresh_derived(tip)
         tips.append(tip)
     Tip.objects.bulk_create(tips)
     assert _titles("会員登録") == ["会員登録の方法"]
 
     tips = list(Tip.objects.order_by("pk"))
     tips[0].title = "退会の方法"
-    _tip_refresh_derived(tips[0])
+    tip_refresh_derived(tips[0])
     Tip.objects.bulk_update(tips, ["title", "search_title", "search_body"])
     assert _titles("会員登録") == []
     assert _titles("退会") == ["退会の方法"]
@@ -89,7 +89,7 @@ def _spread_tips(titles_by_id: dict[int, str], answer: str = "{title}の回答�
     for tip_id, title in titles_by_id.items():
         tip = Tip(id=tip_id, title=title, slug=f"spread-{tip_id}", answer_text=answer.format(title=title))
         tip.status = Tip.Status.PUBLISHED
-        _tip_refresh_derived(tip)
+        tip_refresh_derived(tip)
         tips.append(tip)
     Tip.objects.bulk_create(tips)
 
