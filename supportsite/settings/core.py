@@ -167,6 +167,15 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # crosses jit_above_cost and adds ~100 ms of compiling to a 20 ms query.
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
+    # Prepared statements: a query a connection has run five times is planned
+    # once and reused (psycopg's prepare_threshold; it needs server-side
+    # parameter binding). Planning is most of what a short indexed query
+    # costs here: a cold tip page's two queries took 0.38 ms to plan and
+    # 0.09 ms to run. Django leaves them off because PgBouncer in transaction
+    # mode before 1.21 cannot follow them: set DATABASE_PREPARED_STATEMENTS=false there.
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"]["OPTIONS"].setdefault("server_side_binding", True)
+        DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and sessions ---------------------------------------------------------------------------
