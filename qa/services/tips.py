@@ -143,7 +143,9 @@ def tip_update(*, tip: Tip, tags: list[str] | None = None, **fields) -> Tip:
         # Title or category changed: the image shows them. Body edits leave it alone.
         share_image_store.tip_share_image_enqueue(tip_id=tip.pk)
     if tip.is_published:
-        if tags is not None and sorted(tip.tags.names()) != stored_tags:
+        retagged = tags is not None and sorted(tip.tags.names()) != stored_tags
+        if retagged or tip.language != stored_language:
+            # Related lists hold tips of one language: a tip that changed language changes lists too.
             related.related_tips_after_retag(tip=tip)
         if tip.category_id != stored_category_id or tip.language != stored_language:
             category_counts_refresh(stored_category_id, tip.category_id)

@@ -74,6 +74,20 @@ def test_a_list_holds_tips_in_the_tips_own_language_only(make_tip, elsewhere):
     assert stored(english[0]) == sorted((tip.title, 2) for tip in english[1:])
 
 
+def test_a_tip_whose_language_changes_changes_lists(
+    make_tip, elsewhere, eager_tasks, django_capture_on_commit_callbacks
+):
+    english = make_tip(title="Shipping costs", tags=["a"], category=elsewhere)
+    moving = make_tip(title="Shipping abroad", tags=["a"], category=elsewhere)
+    japanese = make_tip(title="送料について", answer_text="全国一律550円です。", tags=["a"], category=elsewhere)
+    assert tip_related(tip=english) == [moving] and tip_related(tip=japanese) == []
+    with django_capture_on_commit_callbacks(execute=True):
+        services.tip_update(tip=moving, language="ja")
+    assert tip_related(tip=english) == []
+    assert tip_related(tip=japanese) == [moving]
+    assert tip_related(tip=moving) == [japanese]
+
+
 def test_same_category_tips_fill_the_list_at_read_time(make_tip, category, elsewhere):
     base = make_tip(title="Base", tags=["a"])
     tagged = make_tip(title="Tagged", tags=["a"], category=elsewhere)
