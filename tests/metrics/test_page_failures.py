@@ -105,3 +105,12 @@ def test_the_weekly_email_notes_the_failing_section(reach_fails, lead, settings,
     html = message.alternatives[0][0]
     assert f"<h2>Reach of tips</h2>\n\n<p>{NOTICE}</p>" in html and "<h2>Demo section</h2>" in html
     assert len(failures_logged(caplog)) == 1
+
+
+def test_the_notice_is_in_the_staff_members_language(reach_fails, lead_client):
+    html = lead_client.get(f"{URL}?{WEEK}", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    reach = html.split('id="metrics-reach"', 1)[1].split("</section>", 1)[0]
+    assert "このセクションは計算できませんでした。エラーは記録されています。" in reach
+    response = lead_client.get(f"{URL}?{WEEK}&export=reach.posts_day_1", HTTP_ACCEPT_LANGUAGE="ja")
+    assert response.status_code == 503
+    assert "この表は作成できませんでした" in response.content.decode()
