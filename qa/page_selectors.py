@@ -1,14 +1,17 @@
 """Selectors for the stored parts of public pages (qa.tip_pages): what a tip
 page and the home page read when they are not in the page cache.
 
-These are the site's hottest reads: every cold tip page makes the first two,
+These are the site's hottest reads: every cold tip page makes
+tip_page_stored and tip_related_cards, every cold home page the other three,
 and a burst of visitors from a post waits on them. They are written in SQL
 (portable: SQLite and PostgreSQL) because building them with the ORM cost more
-than running them: about 0.4 ms of query compilation each, as much as the
-index look-ups themselves at 100,000 tips (bench/traffic_profile.py). Each is
-an indexed read of a few rows whatever the data; tests/qa/test_query_plans.py
-EXPLAINs them on PostgreSQL. (One query for both, a UNION, was tried: PostgreSQL
-took longer to plan it than the two together, 0.58 ms against 0.38 ms.)
+than running them: about 0.4 ms of query compilation each, more than the index
+look-ups themselves at 100,000 tips (bench/traffic_profile.py); on PostgreSQL,
+prepared statements spare planning them too (supportsite.settings.core). Each
+is an indexed read of a few rows whatever the data; tests/qa/test_query_plans.py
+EXPLAINs them on PostgreSQL. (One query for the tip page's two, a UNION, was
+tried: PostgreSQL took longer to plan it than the two together, 0.58 ms
+against 0.38 ms.)
 """
 
 from django.db import connection
