@@ -9,6 +9,11 @@ language, page name and year with slots in place of the title, the head, the
 content and the path, and a page view fills them: about 2 ms of template
 work per cold page less, the cost of the whole minimal view again.
 
+A page's own blocks can be kept the same way (render's `slots`): the home
+page's blocks are rendered once per language, path and the few values they
+read, with placeholders for the parts that hold data (qa.home_page), which
+each view fills.
+
 Signed-in visitors, and anyone with a session, get base.html rendered for
 them as before (qa.views), with their tokens. The copies are dropped when a
 setting changes (tests) and are not kept with DEBUG on (templates edited in
@@ -34,13 +39,29 @@ _PATH = _SLOTS[2]
 _BLOCKS = ("title", "head", "content")
 
 
-def render(request, template_name: str, context: dict) -> HttpResponse:
+def render(request, template_name: str, context: dict, *, slots: dict[str, str] | None = None) -> HttpResponse:
     """django.shortcuts.render() for a page that extends base.html and fills
     its title, head and content blocks (no others): for a shared visitor only
     those blocks go through the template engine, into this process's copy of
-    the layout."""
+    the layout.
+
+    `slots`: HTML the blocks show as it is (`{{ name }}`), the parts of the
+    page that hold data. With them, a shared visitor's blocks are rendered
+    once per process, language, path and `context` (the key: its values must be
+    hashable) with placeholders, and each view fills them with its slots."""
+    slots = slots or {}
     if not getattr(request, "public_page_shared", False):
-        return django_render(request, template_name, context)
+        return django_render(request, template_name, {**context, **slots})
+    if slots:
+        blocks = [_filled(parts, slots) for parts in _cached_blocks(request, template_name, context, tuple(slots))]
+    else:
+        blocks = _render_blocks(request, template_name, context)
+    title, head, content = blocks
+    return shared_page(request, title=title, head=head, content=content)
+
+
+def _render_blocks(request, template_name: str, context: dict) -> list[str]:
+    """The page's title, head and content blocks, through the template engine."""
     template = get_template(template_name).template
     extends = template.nodelist.get_nodes_by_type(ExtendsNode)[0]
     if set(extends.blocks) != set(_BLOCKS):
@@ -50,8 +71,55 @@ def render(request, template_name: str, context: dict) -> HttpResponse:
         blocks = BlockContext()
         blocks.add_blocks(extends.blocks)
         bound.render_context[BLOCK_CONTEXT_KEY] = blocks
-        title, head, content = (extends.blocks[name].render(bound) for name in _BLOCKS)
-    return shared_page(request, title=title, head=head, content=content)
+        return [extends.blocks[name].render(bound) for name in _BLOCKS]
+
+
+def _cached_blocks(request, template_name: str, context: dict, slot_names: tuple[str, ...]) -> list[list[str]]:
+    """The page's blocks with a placeholder for each slot, split around them
+    (text, slot name, text, …), rendered once per process and key."""
+    match = request.resolver_match
+    key = ("blocks", template_name, get_language(), match.view_name if match else "", request.path)
+    key += (tuple(sorted(context.items())), slot_names)
+    parts = None if settings.DEBUG else _copies.get(key)
+    if parts is None:
+        placeholders = {name: _placeholder(name) for name in slot_names}
+        rendered = _render_blocks(request, template_name, {**context, **placeholders})
+        by_placeholder = {placeholder: name for name, placeholder in placeholders.items()}
+        parts, found = [], []
+        for html in rendered:
+            block_parts, order = _split(html, list(by_placeholder))
+            parts.append([by_placeholder.get(part, part) if n % 2 else part for n, part in enumerate(block_parts)])
+            found += order
+        if sorted(found) != sorted(placeholders.values()):
+            raise RuntimeError(f"{template_name} must show each of the slots {slot_names} once")
+        if len(_copies) >= _MAX_COPIES:
+            _copies.clear()  # a handful of pages use slots; this only bounds a surprise
+        if not settings.DEBUG:
+            _copies[key] = parts
+    return parts
+
+
+def _placeholder(name: str) -> str:
+    # Letters only, like the layout's slots: the template shows it unchanged.
+    return "tipcastslot" + "".join(letter for letter in name if letter.isalpha())
+
+
+def _filled(parts: list[str], values: dict[str, str]) -> str:
+    return "".join(part if n % 2 == 0 else values[part] for n, part in enumerate(parts))
+
+
+def _split(html: str, markers: list[str]) -> tuple[list[str], list[str]]:
+    """`html` split around each occurrence of the markers: text, marker, text,
+    …, text; and the markers in the order found."""
+    parts, order = [html], []
+    while True:
+        text = parts[-1]
+        found = [(text.find(marker), marker) for marker in markers if marker in text]
+        if not found:
+            return parts, order
+        position, marker = min(found)
+        parts[-1:] = [text[:position], marker, text[position + len(marker) :]]
+        order.append(marker)
 
 
 def render_blocks(request, template_name: str, *, title: str, head: str, content: str) -> HttpResponse:
@@ -70,7 +138,7 @@ def shared_page(request, *, title: str, head: str, content: str) -> HttpResponse
     match = request.resolver_match
     parts = _layout(request, get_language(), match.view_name if match else "", timezone.localdate().year)
     values = dict(zip(_SLOTS, (title, head, escape(iri_to_uri(request.path)), content), strict=True))
-    return HttpResponse("".join(part if n % 2 == 0 else values[part] for n, part in enumerate(parts)))
+    return HttpResponse(_filled(parts, values))
 
 
 def _layout(request, language: str, view_name: str, year: int) -> list[str]:
@@ -89,15 +157,7 @@ def _render_layout(request) -> list[str]:
         )
     finally:
         request.path = real_path
-    parts, order = [html], []
-    while True:
-        text = parts[-1]
-        found = [(text.find(slot), slot) for slot in _SLOTS if slot in text]
-        if not found:
-            break
-        position, slot = min(found)
-        parts[-1:] = [text[:position], slot, text[position + len(slot) :]]
-        order.append(slot)
+    parts, order = _split(html, list(_SLOTS))
     # The blocks once each (a change to base.html that breaks this must not go unseen); the path as often as
     # the language switchers name it.
     if [slot for slot in order if slot != _PATH] != [_SLOTS[0], _SLOTS[1], _SLOTS[3]]:
@@ -113,8 +173,10 @@ def _cached_layout(request, language: str, view_name: str, year: int) -> list[st
     return parts
 
 
-# (language, view name, year) -> the layout's parts. A handful of entries.
-_copies: dict[tuple, list[str]] = {}
+# (language, view name, year) -> the layout's parts, and ("blocks", …) -> a
+# page's blocks' parts (render's slots). A handful of entries.
+_copies: dict[tuple, list] = {}
+_MAX_COPIES = 512
 
 
 def _forget(**kwargs) -> None:

@@ -15,7 +15,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
 from metrics import self_service_events
-from qa import page_cache, page_layout, page_selectors, public_urls, selectors, tip_pages
+from qa import home_page, page_cache, page_layout, page_selectors, public_urls, selectors, tip_pages
 from qa.content_language import ALL_LANGUAGES_PARAM, language_codes, wants_all_languages
 from qa.page_cache import public_page
 from qa.pagination import CountedPaginator
@@ -51,19 +51,16 @@ def _shown_language(request, categories=None) -> tuple[str | None, dict]:
 def home(request):
     every_category = selectors.category_list()  # read once: the shown language and the list need them
     language, context = _shown_language(request, categories=every_category)
-    # The latest tips' cards are stored (qa.tip_pages) and, for a shared page, only the page's own blocks go
-    # through the template engine (qa.page_layout).
+    # The latest tips' cards are stored (qa.tip_pages); the parts that hold data are written in Python
+    # (qa.home_page), and for a shared page the rest of the blocks is rendered once per process (qa.page_layout).
     ui_language = tip_pages.page_language(get_language())
-    return page_layout.render(
-        request,
-        "qa/home.html",
-        {
-            **context,
-            "popular_tips": page_selectors.tip_list_popular(limit=HOME_POPULAR_TIPS, language=language),
-            "latest_cards": tip_pages.latest_cards(limit=HOME_LATEST_TIPS, tip_language=language, language=ui_language),
-            "categories": selectors.category_list(with_tips_only=True, language=language, categories=every_category),
-        },
+    lists = home_page.sections(
+        popular_tips=page_selectors.tip_list_popular(limit=HOME_POPULAR_TIPS, language=language),
+        categories=selectors.category_list(with_tips_only=True, language=language, categories=every_category),
+        latest_cards=tip_pages.latest_cards(limit=HOME_LATEST_TIPS, tip_language=language, language=ui_language),
+        all_languages=context["all_languages"],
     )
+    return page_layout.render(request, "qa/home.html", context, slots=lists)
 
 
 @require_safe

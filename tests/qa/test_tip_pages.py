@@ -11,7 +11,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import connection
 from django.template.loader import render_to_string
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve
 from django.utils import translation
@@ -124,25 +124,37 @@ def test_the_shared_layout_is_base_html_as_the_template_engine_renders_it(make_t
         row = tip_pages.tip_page_read(pk=tip.pk, language=language)
         content = tip_pages.content_html(row, vote="<section>vote</section>", related_cards=[])
         head = mark_safe(tip_pages.head_html(row, helpful_yes=0))  # as the view passes it
-        context = {"tip_title": row["tip__title"], "head": head, "content": content}
+        context = {"page_title": row["tip__title"], "head": head, "content": content}
         expected = render_to_string("qa/tip_detail.html", context, request)
+        assert "<title>Returns &amp; &quot;exchanges&quot; &lt;fast&gt;" in expected
         for _ in range(2):  # rendered, then from this process's copy
             assert page_layout.render(request, "qa/tip_detail.html", context).content.decode() == expected
+            # What the tip page's view calls: the same page without the template engine.
+            blocks = page_layout.render_blocks(
+                request, "qa/tip_detail.html", title=row["tip__title"], head=head, content=content
+            )
+            assert blocks.content.decode() == expected
 
 
 @pytest.mark.parametrize("language", ["en", "ja"])
 def test_the_home_page_in_the_shared_layout_is_the_template_engines(client, make_tip, language, customer):
+    """A shared visitor's home page: the blocks rendered once per process with the lists in slots
+    (qa.page_layout, qa.home_page), filled anew on each view, as the template engine renders it whole."""
     make_tip(title="How much is shipping?", tags=["shipping"])
     services.tip_vote(tip=make_tip(title="Popular <one>"), voter_key="a", helpful=True)
-    page_layout._forget()
-    shared = _page(client, "/", HTTP_ACCEPT_LANGUAGE=language)
-    assert "How much is shipping?" in shared and "Popular &lt;one&gt;" in shared
-    page_layout._forget()
-    client.force_login(customer)  # the same page through the template engine, for a signed-in visitor
-    own = _page(client, "/", HTTP_ACCEPT_LANGUAGE=language)
-    without_tokens = re.sub(r'<input type="hidden" name="csrfmiddlewaretoken" value="[^"]+">', "", own)
+    signed_in = Client()
+    signed_in.force_login(customer)  # the same page through the template engine, for a signed-in visitor
 
     def after_header(html):  # only the header differs: the signed-in visitor's links and sign-out form
+        html = re.sub(r'<input type="hidden" name="csrfmiddlewaretoken" value="[^"]+">', "", html)
         return re.sub(r"\s+", " ", html.split("</header>", 1)[1])
 
-    assert after_header(shared) == after_header(without_tokens)
+    page_layout._forget()
+    for step in ("rendered", "from the copy, with a new tip", "every language"):
+        if step == "from the copy, with a new tip":
+            make_tip(title="A tip published since")
+        path = "/?all_languages=1" if step == "every language" else "/"
+        shared = _page(client, path, HTTP_ACCEPT_LANGUAGE=language)
+        assert "How much is shipping?" in shared and "Popular &lt;one&gt;" in shared
+        assert ("A tip published since" in shared) == (step != "rendered")
+        assert after_header(shared) == after_header(_page(signed_in, path, HTTP_ACCEPT_LANGUAGE=language)), step
