@@ -193,22 +193,27 @@ def page_language(language: str | None) -> str:
 
 
 def tip_page_read(*, pk: int, language: str) -> dict:
-    """The published tip's stored parts in the UI language `language`, the
-    fields qa.page_selectors.TIP_PAGE_FIELDS, and `related`: its related tips
-    as (id, card), up to RELATED_LIMIT (its stored list, then the newest tips
-    of its category). What is missing or out of date is rendered and stored
-    first. Http404 when the tip is not published."""
+    """The published tip's stored parts in the UI language `language` and the
+    fields qa.page_selectors.TIP_PAGE_FIELDS; rendered and stored first when
+    missing or out of date. Http404 when the tip is not published."""
     from qa import selectors
 
+    row = page_selectors.tip_page_stored(pk=pk, language=language, fingerprint=fingerprint())
+    if row is not None:
+        return row
+    tip = selectors.tip_get_published(pk=pk)  # 404 unless published; with its category and tags
+    page = tip_pages_store([tip])[(tip.pk, language)]
+    return {"head": page.head, "top": page.top} | {
+        f"tip__{name}": getattr(tip, name)
+        for name in ("slug", "title", "language", "category_id", "helpful_yes", "helpful_no")
+    }
+
+
+def related_cards(*, pk: int, row: dict, language: str) -> list[tuple[int, str]]:
+    """The tip's related tips as (id, stored card), up to RELATED_LIMIT: its
+    stored list, then the newest tips of its category; the missing or
+    out-of-date cards rendered and stored first. `row`: tip_page_read's."""
     current = fingerprint()
-    row = page_selectors.tip_page_stored(pk=pk, language=language, fingerprint=current)
-    if row is None:
-        tip = selectors.tip_get_published(pk=pk)  # 404 unless published; with its category and tags
-        page = tip_pages_store([tip])[(tip.pk, language)]
-        row = {"head": page.head, "top": page.top} | {
-            f"tip__{name}": getattr(tip, name)
-            for name in ("slug", "title", "language", "category_id", "helpful_yes", "helpful_no")
-        }
     related = page_selectors.tip_related_cards(
         pk=pk, tip_language=row["tip__language"], language=language, fingerprint=current, limit=RELATED_LIMIT
     )
@@ -221,7 +226,7 @@ def tip_page_read(*, pk: int, language: str) -> dict:
             fingerprint=current,
             limit=RELATED_LIMIT - len(related),
         )
-    return row | {"related": _filled(related, language=language)}
+    return _filled(related, language=language)
 
 
 def latest_cards(*, limit: int, tip_language: str | None, language: str) -> list[str]:

@@ -172,7 +172,8 @@ def _tip_page(request, pk, slug=None):
         helpful_no=row["tip__helpful_no"],
         my_vote=voted.get(str(pk)),
     )
-    content = tip_pages.content_html(row, vote=vote, related_cards=[card for _tip_id, card in row["related"]])
+    related = tip_pages.related_cards(pk=pk, row=row, language=language)
+    content = tip_pages.content_html(row, vote=vote, related_cards=[card for _tip_id, card in related])
     head = mark_safe(tip_pages.head_html(row, helpful_yes=row["tip__helpful_yes"]))
     return page_layout.render_blocks(request, "qa/tip_detail.html", title=row["tip__title"], head=head, content=content)
 

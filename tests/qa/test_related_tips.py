@@ -1,5 +1,5 @@
 """Related tips are stored when tips change (qa.related) and read with a fixed,
-small number of indexed queries (qa.page_selectors, qa.tip_pages.tip_page_read)."""
+small number of indexed queries (qa.page_selectors, qa.tip_pages.related_cards)."""
 
 import pytest
 from django.db import connection
@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from qa import services
 from qa.models import Category, RelatedTip
-from qa.tip_pages import tip_page_read
+from qa.tip_pages import related_cards, tip_page_read
 from tests.qa.related import tip_related
 
 pytestmark = pytest.mark.django_db
@@ -142,7 +142,7 @@ def test_reading_the_list_is_a_fixed_number_of_queries(make_tip, elsewhere):
 
 def _queries(tip) -> list[str]:
     with CaptureQueriesContext(connection) as context:
-        related = tip_page_read(pk=tip.pk, language="en")["related"]
+        related = related_cards(pk=tip.pk, row=tip_page_read(pk=tip.pk, language="en"), language="en")
     assert related and all(card for _pk, card in related)  # stored when each tip was published
     return [query["sql"] for query in context.captured_queries]
 

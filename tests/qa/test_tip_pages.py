@@ -158,3 +158,15 @@ def test_the_home_page_in_the_shared_layout_is_the_template_engines(client, make
         assert "How much is shipping?" in shared and "Popular &lt;one&gt;" in shared
         assert ("A tip published since" in shared) == (step != "rendered")
         assert after_header(shared) == after_header(_page(signed_in, path, HTTP_ACCEPT_LANGUAGE=language)), step
+
+
+def test_a_short_link_is_redirected_after_one_query(client, make_tip, django_assert_num_queries):
+    """Posts and people shorten a tip's address to /tips/<id>/: the redirect to its canonical address needs the
+    stored row only, not the related tips."""
+    tip = make_tip(title="How do I track my parcel?", tags=["parcel"])
+    make_tip(title="Where is my parcel?", tags=["parcel"])
+    cache.clear()
+    with django_assert_num_queries(1):
+        response = client.get(f"/tips/{tip.pk}/?utm_source=x")
+    assert response.status_code == 301
+    assert response["Location"] == f"{tip.get_absolute_url()}?utm_source=x"
