@@ -77,12 +77,12 @@ def latest_section(cards, *, all_languages: bool) -> str:
     if cards:
         cards_html = "\n".join(f"    {card}" for card in cards)
         link = public_urls.fixed_path("qa:tip_list") + (_ALL_LANGUAGES_QUERY if all_languages else "")
-        body = (
-            f'  <div class="card-grid">\n{cards_html}\n  </div>\n'
-            f'  <p><a href="{link}">{escape(gettext("See all tips →"))}</a></p>\n'
-        )
+        # gettext outside the f-strings: xgettext cannot find a msgid inside one.
+        see_all = escape(gettext("See all tips →"))
+        body = f'  <div class="card-grid">\n{cards_html}\n  </div>\n  <p><a href="{link}">{see_all}</a></p>\n'
     else:
-        body = f'  <p class="notice">{escape(gettext("No tips have been published yet."))}</p>\n'
+        none_yet = escape(gettext("No tips have been published yet."))
+        body = f'  <p class="notice">{none_yet}</p>\n'
     return mark_safe(
         '<section class="home-latest stack" aria-labelledby="latest-heading">\n'
         f'  <h2 id="latest-heading">{heading}</h2>\n{body}</section>'

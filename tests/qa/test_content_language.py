@@ -290,6 +290,7 @@ def test_the_home_pages_lists_in_japanese_and_in_every_language(client, make_tip
         r'lang="ja">送料について1</a>\s*<span class="muted tip-links__count">2人が役に立ったと回答</span>', html
     )
     assert re.search(rf'href="{category.get_absolute_url()}">[^<]+</a>\s*<span[^>]*>3件のTips</span>', html)
+    assert '<h2 id="latest-heading">新着Tips</h2>' in html and "すべてのTipsを見る →</a>" in html
     every = client.get(reverse("qa:home") + "?lang=ja&all_languages=1").content.decode()
     # The category link keeps "every language"; the count is every language's.
     assert re.search(
