@@ -4,8 +4,8 @@ Every link Tipcast posts carries utm_source=<channel kind> (publishing.compose.
 tip_link). This middleware counts a request whose query names a known network
 once, in DailyCount("visit", <network>), and nothing else: no cookie is read
 or set, no address, agent or user is kept. It sits in MIDDLEWARE, outside the
-views, so a page served from the page cache (qa.page_cache, inside the view)
-is counted like one rendered.
+views, so a page served from the page cache (qa.page_cache, which answers right
+after this middleware) is counted like one rendered.
 
 Counted: a GET answered 200 (a redirect to the canonical address keeps the
 tags and is counted where it lands; a 304 is the same browser again). Not

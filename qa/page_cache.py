@@ -27,6 +27,8 @@ that read the old rows between the two cannot leave a stale page behind.
 
 import hashlib
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 
 from django.conf import settings
@@ -35,8 +37,11 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
+from django.urls import Resolver404, resolve
 from django.utils.cache import add_never_cache_headers, get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
+
+from supportsite.locale import request_language
 
 ALL_PAGES_VERSION_KEY = "public-pages:version"
 TIP_VERSION_KEY = "public-pages:tip:{pk}"
@@ -91,12 +96,12 @@ def _versions_from(found: dict, keys: list[str]) -> str:
     return ".".join(versions)
 
 
-def _page_key(request, *, params) -> str:
+def _page_key(request, *, params, language: str) -> str:
     # Only the parameters the view reads: UTM tags and fbclid, which every
     # visitor from a post brings, must not make each visit a cache miss.
     query = "&".join(f"{name}={value}" for name in params for value in request.GET.getlist(name))
     address = hashlib.sha256(f"{request.path}?{query}".encode()).hexdigest()
-    return f"public-page:{request.LANGUAGE_CODE}:{address}"
+    return f"public-page:{language}:{address}"
 
 
 # This process's copies (PUBLIC_PAGE_LOCAL_SECONDS > 0): version key -> (value,
@@ -182,35 +187,67 @@ def _shared_response(request, entry: dict) -> HttpResponse:
     return response
 
 
-def public_page(view=None, *, params=(), tip_kwarg=None):
+@dataclass(frozen=True)
+class PageOptions:
+    """How a public view's page is cached; kept on the view as `public_page`,
+    where PublicPageCacheMiddleware finds it through the URL resolver."""
+
+    params: tuple[str, ...] = ()
+    tip_kwarg: str | None = None
+    # Called with (request, response, view kwargs) for every response the view's
+    # address gives, served from the cache or not: what is counted per visit.
+    counted: Callable | None = None
+
+
+def public_page(view=None, *, params=(), tip_kwarg=None, counted=None):
     """Serve a public page from the cache to visitors who share it.
 
     `params`: the query parameters the page depends on (e.g. "page");
     `tip_kwarg`: the URL argument naming the tip the page belongs to, whose
-    own version (votes) the page depends on too."""
+    own version (votes) the page depends on too; `counted`: see PageOptions."""
+    options = PageOptions(params=tuple(params), tip_kwarg=tip_kwarg, counted=counted)
 
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if not is_shared_request(request):
-                response = view(request, *args, **kwargs)
-                add_never_cache_headers(response)
-                return response
-            request.public_page_shared = True
-            if settings.PUBLIC_PAGE_CACHE_SECONDS <= 0:  # the cache is off: every visitor's page is rendered
-                response = _rendered(view(request, *args, **kwargs))
-                return response if _not_shareable(response) else _shared_response(request, _entry(response))
-            key = _page_key(request, params=params)
-            versions, entry = _lookup(key, kwargs.get(tip_kwarg) if tip_kwarg else None)
-            if entry is None:
-                entry = _render_once(key, versions, lambda: _rendered(view(request, *args, **kwargs)))
-                if isinstance(entry, HttpResponseBase):
-                    return entry
-            return _shared_response(request, entry)
+            response = _served(view, options, request, args, kwargs)
+            if options.counted is not None:
+                options.counted(request, response, kwargs)
+            return response
 
+        wrapper.public_page = options
         return wrapper
 
     return decorator(view) if view is not None else decorator
+
+
+def _served(view, options: PageOptions, request, args, kwargs):
+    if not is_shared_request(request):
+        response = view(request, *args, **kwargs)
+        add_never_cache_headers(response)
+        return response
+    request.public_page_shared = True
+    if settings.PUBLIC_PAGE_CACHE_SECONDS <= 0:  # the cache is off: every visitor's page is rendered
+        response = _rendered(view(request, *args, **kwargs))
+        return response if _not_shareable(response) else _shared_response(request, _entry(response))
+    # Looked up already by PublicPageCacheMiddleware (a miss, or a copy it could not serve), or here.
+    looked_up = getattr(request, _FRONT_LOOKUP, None)
+    if looked_up is not None:
+        key, versions, entry = looked_up
+    else:
+        key = _page_key(request, params=options.params, language=request.LANGUAGE_CODE)
+        versions, entry = _lookup(key, _tip_id(options, kwargs))
+    if entry is None:
+        entry = _render_once(key, versions, lambda: _rendered(view(request, *args, **kwargs)))
+        if isinstance(entry, HttpResponseBase):
+            return entry
+    response = _shared_response(request, entry)
+    setattr(response, _SERVED_ENTRY, (key, entry))
+    return response
+
+
+def _tip_id(options: PageOptions, kwargs: dict):
+    return kwargs.get(options.tip_kwarg) if options.tip_kwarg else None
 
 
 def _rendered(response):
@@ -265,3 +302,67 @@ def _render_and_store(key: str, versions: str, render):
     cache.set(key, entry, settings.PUBLIC_PAGE_CACHE_SECONDS)
     _remember(key, entry)
     return entry
+
+
+# --- Before the middleware stack ---------------------------------------------
+# A hit served by the view still pays for every middleware in front of it
+# (sessions, CSRF, authentication, messages, CSP...): more than the hit itself,
+# and the reason a cached page served fewer requests per second than the same
+# bytes as a static file. PublicPageCacheMiddleware sits right after the visit
+# counter: it finds the page's view with the URL resolver, looks the page up in
+# the language LocaleWithParameterMiddleware would choose, and serves the copy
+# with the headers the whole stack gave it when it was rendered (CSP,
+# X-Frame-Options, Content-Language, Vary), which for a shared request do not
+# depend on the visitor. A copy stored before those headers were known (by a
+# request that rendered it, or when this middleware is not installed) is served
+# through the view once more, and the stack's headers are added to it then.
+_FRONT_LOOKUP = "_public_page_lookup"
+_SERVED_ENTRY = "_public_page_entry"
+# Set per response from the entry (see _shared_response), so not kept from the stack.
+_PER_RESPONSE_HEADERS = frozenset({"etag", "last-modified", "cache-control"})
+
+
+class PublicPageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        page = _front_page(request)
+        if page is None:
+            return self.get_response(request)
+        options, kwargs, key, versions, entry = page
+        if entry is not None and entry.get("stack_headers"):
+            response = _shared_response(request, entry)
+            if options.counted is not None:
+                options.counted(request, response, kwargs)
+            return response
+        setattr(request, _FRONT_LOOKUP, (key, versions, entry))
+        response = self.get_response(request)
+        served = getattr(response, _SERVED_ENTRY, None)
+        if served is not None and response.status_code == 200:
+            _keep_stack_headers(*served, response)
+        return response
+
+
+def _front_page(request):
+    """The page's options, its view's arguments, cache key, versions and entry;
+    None when the request is not for a shared public page."""
+    if not is_shared_request(request) or settings.PUBLIC_PAGE_CACHE_SECONDS <= 0:
+        return None
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    options = getattr(match.func, "public_page", None)
+    if options is None:
+        return None
+    key = _page_key(request, params=options.params, language=request_language(request))
+    versions, entry = _lookup(key, _tip_id(options, match.kwargs))
+    return options, match.kwargs, key, versions, entry
+
+
+def _keep_stack_headers(key: str, entry: dict, response) -> None:
+    headers = {name: value for name, value in response.headers.items() if name.lower() not in _PER_RESPONSE_HEADERS}
+    entry = {**entry, "headers": headers, "stack_headers": True}
+    cache.set(key, entry, settings.PUBLIC_PAGE_CACHE_SECONDS)
+    _remember(key, entry)

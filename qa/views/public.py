@@ -105,21 +105,19 @@ def tag_detail(request, slug):
     return render(request, "qa/tag.html", {**context, "tag": tag, "page_obj": page_obj})
 
 
-@require_safe
-def search(request):
-    response = _search_page(request)
-    # Counted here, around the cache: every search that finds nothing counts, served from the cache or not.
+def _count_search(request, response, kwargs) -> None:
+    # Every search that finds nothing counts, served from the cache or not (page_cache.PageOptions.counted).
     missed_query = getattr(response, page_cache.NOTE_ATTRIBUTE, None)
     if missed_query:
         search_miss_record(query=missed_query)
     self_service_events.search_count(request, missed_query=missed_query)
-    return response
 
 
 # Cached per language and query (the exact text, which the page shows back in
 # its search box); results change only when tips do, which clears the cache.
-@public_page(params=["q", "page", ALL_LANGUAGES_PARAM])
-def _search_page(request):
+@require_safe
+@public_page(params=["q", "page", ALL_LANGUAGES_PARAM], counted=_count_search)
+def search(request):
     query = request.GET.get("q", "").strip()
     if not query:
         return render(request, "qa/search.html", {"query": query, "page_obj": None})
@@ -139,21 +137,19 @@ def _search_page(request):
         {**context, "query": query, "terms": results.terms, "page_obj": page_obj, "more_results": results.more},
     )
     if not results.exists() and results.terms:
-        # What customers look for and don't find, for staff (admin): see search().
+        # What customers look for and don't find, for staff (admin): see _count_search.
         setattr(response, page_cache.NOTE_ATTRIBUTE, query)
     return response
 
 
+def _count_suggestion_click(request, response, kwargs) -> None:
+    # A suggested tip opened from the ask form (its link's marker), served from the cache or not.
+    self_service_events.suggestion_click_count(request, tip_id=kwargs["pk"], status_code=response.status_code)
+
+
 @require_safe
+@public_page(tip_kwarg="pk", counted=_count_suggestion_click)
 def tip_detail(request, pk, slug=None):
-    response = _tip_page(request, pk=pk, slug=slug)
-    # Counted here, around the cache: a suggested tip opened from the ask form (its link's marker).
-    self_service_events.suggestion_click_count(request, tip_id=pk, status_code=response.status_code)
-    return response
-
-
-@public_page(tip_kwarg="pk")
-def _tip_page(request, pk, slug=None):
     # The tip's own parts and its related tips' cards are stored (qa.tip_pages): two queries and, for a
     # shared page, no template work at all (qa.page_layout).
     language = tip_pages.page_language(get_language())

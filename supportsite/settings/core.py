@@ -105,6 +105,9 @@ MIDDLEWARE = [
     # Metrics (reach of tips): visits arriving from a network's UTM-tagged link,
     # counted outside the views so a page served from the page cache counts too.
     "metrics.visits.NetworkVisitMiddleware",
+    # A shared public page (anonymous, no cookies) straight from the page cache,
+    # with the headers the middleware below gave it when it was rendered.
+    "qa.page_cache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Django's LocaleMiddleware, plus `?lang=` (the hreflang alternates' addresses).
     "supportsite.locale.LocaleWithParameterMiddleware",
