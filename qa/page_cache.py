@@ -82,6 +82,20 @@ def is_shared_request(request) -> bool:
     )
 
 
+def all_pages_version() -> str:
+    """The current version of every public page. Data those pages show that
+    changes only with it (the categories and their counts) can be kept by a
+    process under it (qa.page_selectors.category_list_all)."""
+    kept = _local_versions.get(ALL_PAGES_VERSION_KEY)
+    now = time.monotonic()
+    if kept is not None and kept[1] > now:
+        return kept[0]
+    version = _versions_from(cache.get_many([ALL_PAGES_VERSION_KEY]), [ALL_PAGES_VERSION_KEY])
+    if settings.PUBLIC_PAGE_LOCAL_SECONDS > 0:
+        _local_versions[ALL_PAGES_VERSION_KEY] = (version, now + settings.PUBLIC_PAGE_LOCAL_SECONDS)
+    return version
+
+
 def _version_keys(tip_id) -> list[str]:
     return [ALL_PAGES_VERSION_KEY] + ([TIP_VERSION_KEY.format(pk=tip_id)] if tip_id is not None else [])
 

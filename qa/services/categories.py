@@ -25,6 +25,8 @@ def category_counts_refresh(*category_ids) -> None:
                 .annotate(count=Count("pk"))
             )
             Category.objects.filter(pk=pk).update(published_tip_count=sum(counts.values()), published_tip_counts=counts)
+    # The pages showing the counts, and each process's copy of the categories (qa.page_selectors).
+    page_cache.invalidate_all()
 
 
 @transaction.atomic

@@ -40,6 +40,25 @@ def test_the_home_page_reads_the_categories_once(client, make_tip):
     assert sum(bool(re.search(r'FROM "?qa_category"?\s', sql)) for sql in queries) == 1
 
 
+def test_each_process_keeps_the_categories_until_a_public_page_changes(make_tip, category, django_assert_num_queries):
+    from qa import page_selectors, services
+    from qa.models import Category
+
+    tip = make_tip(title="How do I return an item?")
+    assert [c.tip_count_in(None) for c in page_selectors.category_list_all()] == [1]
+    with django_assert_num_queries(0):
+        kept = page_selectors.category_list_all()
+    kept[0].tip_count = 99  # copies: what one caller sets is not what the next one gets
+    assert not hasattr(page_selectors.category_list_all()[0], "tip_count")
+    category.name = "Returns"
+    category.save()  # the admin's save: its signal changes every public page's version
+    assert [c.name for c in page_selectors.category_list_all()] == ["Returns"]
+    services.tip_unpublish(tip=tip)
+    assert [c.tip_count_in(None) for c in page_selectors.category_list_all()] == [0]
+    Category.objects.create(name="Billing", slug="billing")
+    assert len(page_selectors.category_list_all()) == 2
+
+
 def test_a_card_escapes_and_links_like_the_template_did(make_tip):
     tip = make_tip(title="<b>Returns</b> & refunds", answer_text="Send it <back>.", tags=["返品", "a&b"])
     tip = type(tip).objects.select_related("category").get(pk=tip.pk)
