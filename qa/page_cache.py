@@ -353,7 +353,7 @@ class PublicPageCacheMiddleware:
         setattr(request, _FRONT_LOOKUP, (key, versions, entry))
         response = self.get_response(request)
         served = getattr(response, _SERVED_ENTRY, None)
-        if served is not None and response.status_code == 200:
+        if served is not None and response.status_code == 200 and not served[1].get("stack_headers"):
             _keep_stack_headers(*served, response)
         return response
 
