@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from conversations import support_hours
 from conversations.support_hours import SupportStatus
-from qa.conversation_models import inbox_rank
+from qa.conversation_models import InboxRankInSQL
 from qa.models import Message, Question
 
 Status = Question.Status
@@ -26,8 +26,8 @@ WAITING_ON_US = (Status.NEW, Status.WAITING_US)
 
 # Oldest waiting first: what waits on us (new or written to again) before the
 # rest, each group by how long it has been in its state. The index
-# question_inbox_order holds exactly these keys.
-INBOX_ORDERING = [inbox_rank().asc(), "waiting_since", "id"]
+# question_inbox_order holds exactly these keys (the rank written as the index's SQL).
+INBOX_ORDERING = [InboxRankInSQL().asc(), "waiting_since", "id"]
 
 # The inbox's search: each word must be found in the conversation's title or
 # opening, the web asker's e-mail, or the person's handle or name.

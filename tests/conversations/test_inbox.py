@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -231,6 +232,24 @@ def test_the_number_waiting_is_on_the_sidebar_and_the_dashboard(staff_client, ma
     )
     assert str(inbox_link["badge_callback"]) == "2"
     assert f'href="{INBOX}?state=waiting"' in response.content.decode()
+
+
+def test_on_sqlite_the_page_is_read_in_order_from_the_index(staff_client, make_question):
+    """SQLite uses the expression index question_inbox_order only when the query's
+    ORDER BY is the same SQL text (conversation_models.InboxRankInSQL); PostgreSQL's
+    plans are checked in test_inbox_query_plans.py."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    make_question(title="one")
+    cl = staff_client.get(INBOX).context["cl"]
+    sql, params = cl.result_list.query.sql_with_params()
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = " / ".join(row[-1] for row in cursor.fetchall())
+
+    assert "USING INDEX question_inbox_order" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
 
 
 def _badge(client) -> str:
