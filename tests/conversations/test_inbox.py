@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.core.paginator import Paginator
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -218,6 +219,11 @@ def test_the_list_costs_a_fixed_number_of_queries_at_50_rows(staff_client, staff
     fill(45, 5)
     with django_assert_num_queries(8):
         assert len(_ids(staff_client.get(INBOX))) == 50
+    # More than a page: the page's ids, then those rows (qa.pagination.PageByIdsPaginator).
+    fill(1, 50)
+    for page in ("1", "2"):
+        with django_assert_num_queries(9):
+            assert len(_ids(staff_client.get(INBOX, {"p": page}))) == (50 if page == "1" else 1)
 
 
 def test_the_number_waiting_is_on_the_sidebar_and_the_dashboard(staff_client, make_question, staff):
@@ -235,21 +241,25 @@ def test_the_number_waiting_is_on_the_sidebar_and_the_dashboard(staff_client, ma
 
 
 def test_on_sqlite_the_page_is_read_in_order_from_the_index(staff_client, make_question):
-    """SQLite uses the expression index question_inbox_order only when the query's
-    ORDER BY is the same SQL text (conversation_models.InboxRankInSQL); PostgreSQL's
-    plans are checked in test_inbox_query_plans.py."""
+    """The page's ids (qa.pagination.PageByIdsPaginator) come from the expression
+    index question_inbox_order: SQLite uses it only when the ORDER BY is the same
+    SQL text (conversation_models.InboxRankInSQL). PostgreSQL's plans are checked
+    in test_inbox_query_plans.py."""
     if connection.vendor != "sqlite":
         pytest.skip("SQLite only")
     make_question(title="one")
     cl = staff_client.get(INBOX).context["cl"]
-    sql, params = cl.result_list.query.sql_with_params()
+    # The paginator's first step: the page's ids, in the inbox's order.
+    page_ids = Paginator.page(cl.paginator, 1).object_list.values_list("pk", flat=True)
+    sql, params = page_ids.query.sql_with_params()
 
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
-        plan = " / ".join(row[-1] for row in cursor.fetchall())
+        plan = cursor.fetchall()
 
-    assert "USING INDEX question_inbox_order" in plan, plan
-    assert "TEMP B-TREE" not in plan, plan
+    details = " / ".join(row[-1] for row in plan)
+    assert "USING INDEX question_inbox_order" in details, details
+    assert "TEMP B-TREE" not in details, details
 
 
 def _badge(client) -> str:
