@@ -58,7 +58,7 @@ def result_list(context, cl) -> dict:
 
 
 def _covers(cl) -> bool:
-    if cl.formset or cl.is_popup or cl.to_field or not cl.list_display_links:
+    if getattr(cl, "formset", None) or cl.is_popup or cl.to_field or not cl.list_display_links:
         return False
     if getattr(cl.model_admin, "ordering_field", None):
         return False
