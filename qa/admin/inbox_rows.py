@@ -37,6 +37,10 @@ from unfold.utils import display_for_field, display_for_value
 # the rows are only written here for integer ids); the markup is split around it once.
 ID_MARK = "tipcast-row-id"
 UNFOLD_COLUMN_STYLES = ("label", "dropdown", "header")
+# Unfold's mobile label of the checkbox cell: unfold's own msgid, translated by its
+# catalog and supportsite/admin_locale (a name, not a literal, so that makemessages
+# does not copy it into Tipcast's catalog).
+UNFOLD_SELECT_RECORD = "Select record"
 
 
 def result_list(context, cl) -> dict:
@@ -108,7 +112,7 @@ class InboxRows:
         classes = [f"field-{_coerce_field_name(field_name, index)}", *unfold_list.ROW_CLASSES]
         if field_name == "action_checkbox":
             classes = unfold_list.CHECKBOX_CLASSES
-        label = self.headers[index]["text"] if index != 0 or is_link else gettext("Select record")
+        label = self.headers[index]["text"] if index != 0 or is_link else gettext(UNFOLD_SELECT_RECORD)
         tag = "th" if is_first_link else "td"
 
         def cell(extra_classes=()):

@@ -6,9 +6,10 @@ with filters and a search that the rows' links carry back to the list."""
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from unfold.templatetags import unfold_list
 
 from conversations import services as conversation_services
@@ -78,6 +79,20 @@ def test_the_rows_are_unfolds_byte_for_byte(client, staff, inbox_with_every_kind
         for context in (unfold, ours)
     ]
     assert page_both_ways[0] == page_both_ways[1]
+
+
+def test_the_rows_are_unfolds_in_japanese_too(client, staff, inbox_with_every_kind_of_row):
+    client.force_login(staff)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ja"
+    try:
+        response = client.get(INBOX)
+        cl, unfold, ours = _list_both_ways(response)
+        rows = [list(row) for row in ours["results"]]
+    finally:
+        translation.deactivate()  # LocaleMiddleware leaves the thread in Japanese
+
+    assert rows == [list(row) for row in unfold["results"]]
+    assert 'data-label="行を選択"' in rows[0][0]  # the checkbox cell's label, from unfold's catalog
 
 
 def test_the_page_shows_the_rows_written_once_per_column(client, staff, inbox_with_every_kind_of_row):
