@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from conversations import replies, states
+from conversations import selectors as conversation_selectors
 from conversations.models import Label, Person
 from conversations.replies import (  # noqa: F401  (re-exported)
     ReplyNeedsPiiConfirmation,
@@ -107,11 +108,13 @@ def conversations_close(*, questions, reason: str) -> int:
         raise ValueError(f"cannot close a conversation as {reason!r} by hand")
     now = timezone.now()
     ids = [question.pk for question in questions]
-    return (
+    closed = (
         Question.objects.filter(pk__in=ids)
         .exclude(status=Status.CLOSED, close_reason=reason)
         .update(status=Status.CLOSED, close_reason=reason, waiting_since=now, updated_at=now)
     )
+    conversation_selectors.inbox_waiting_count_forget()
+    return closed
 
 
 def conversation_set_labels(*, question: Question, names: list[str]) -> list[Label]:

@@ -15,6 +15,7 @@ import datetime as dt
 
 from django.utils import timezone
 
+from conversations.selectors import inbox_waiting_count_forget
 from qa.models import Question
 
 Status = Question.Status
@@ -26,6 +27,8 @@ def _apply(question: Question, updates: dict) -> None:
     Question.objects.filter(pk=question.pk).update(**updates)
     for field, value in updates.items():
         setattr(question, field, value)
+    if "status" in updates:
+        inbox_waiting_count_forget()
 
 
 def after_customer_message(question: Question, *, at: dt.datetime) -> None:
@@ -54,3 +57,6 @@ def changed_by_hand(question: Question, *, at: dt.datetime) -> None:
     """Staff set the state in the conversation's form: the wait starts again
     (the instance is saved by the caller, with the rest of the form)."""
     question.waiting_since = at
+    # Cleared before the caller's save: a page counting in between keeps the old
+    # number for at most INBOX_WAITING_COUNT_SECONDS.
+    inbox_waiting_count_forget()

@@ -33,6 +33,25 @@ def inbox_rank() -> models.Case:
     )
 
 
+class InboxRankInSQL(models.Func):
+    """inbox_rank() for ORDER BY, its values written into the SQL the way the
+    index's definition was (the schema editor's quote_value) instead of passed
+    as parameters. SQLite uses an expression index only for the same SQL text:
+    against `IN (?, ?) THEN ? ELSE ?` it sorted every conversation for each
+    inbox page (60 ms for the first page of 100,000, 200 ms for page 200). The
+    values are the expression's own constants, never a request's."""
+
+    template = "%(expressions)s"
+
+    def __init__(self):
+        super().__init__(inbox_rank(), output_field=models.IntegerField())
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = super().as_sql(compiler, connection, **extra_context)
+        quote_value = connection.schema_editor().quote_value
+        return sql % tuple(quote_value(value) for value in params), ()
+
+
 class Question(models.Model):
     """A conversation with a customer, whatever its channel (verbose name:
     conversation; the class keeps the name customers know it by)."""

@@ -17,3 +17,13 @@ def waiting_time(start, end=None) -> str:
 def answered_after(start, answered) -> str:
     """{{ question.created_at|answered_after:question.first_answered_at }}"""
     return answered_after_text(start, answered)
+
+
+@register.tag(name="inbox_result_list")
+def inbox_result_list(parser, token):
+    """{% inbox_result_list cl %}: unfold's result list, its rows written by qa.admin.inbox_rows."""
+    from django.contrib.admin.templatetags.base import InclusionAdminNode
+
+    from qa.admin import inbox_rows
+
+    return InclusionAdminNode(parser, token, func=inbox_rows.result_list, template_name="change_list_results.html")
