@@ -77,9 +77,16 @@ def facts_generation() -> str:
     return cache.get_or_set(GENERATION_KEY, uuid4().hex, timeout=None)
 
 
+# What makes two facts the same: compared before and after a rebuild.
+FACT_FIELDS = (
+    "question_id", "kind", "day", "channel", "responder_id", "started_at", "ended_at",
+    "wall_seconds", "support_seconds", "wall_bucket", "support_bucket",
+)  # fmt: skip
+
+
 def _rebuild_batch(ids: list[int], days: set[date]) -> int:
-    """Rebuild the facts of these conversations; adds the days of the facts
-    replaced and written to `days`."""
+    """Rebuild the facts of these conversations; adds to `days` the days of
+    the facts that changed (gone, new or different), whose counts are stale."""
     questions = Question.objects.filter(pk__in=ids).only(
         "pk", "source", "status", "close_reason", "created_at", "waiting_since"
     )
@@ -99,10 +106,13 @@ def _rebuild_batch(ids: list[int], days: set[date]) -> int:
     _measure_support_time(facts)
     with transaction.atomic():
         replaced = ResponseTime.objects.filter(question_id__in=ids)
-        days.update(replaced.values_list("day", flat=True).distinct().order_by())
+        before = set(replaced.values_list(*FACT_FIELDS))
         replaced.delete()
         ResponseTime.objects.bulk_create(facts)
-    days.update(fact.day for fact in facts)
+    after = {tuple(getattr(fact, name) for name in FACT_FIELDS) for fact in facts}
+    # A rebuild mostly writes the facts it deleted: only the others' days need new counts.
+    day_index = FACT_FIELDS.index("day")
+    days.update(fact[day_index] for fact in before ^ after)
     return len(facts)
 
 

@@ -265,3 +265,16 @@ def test_a_year_runs_the_same_queries(django_assert_num_queries, agents, staff):
         with django_assert_num_queries(9):
             section = build(period_ending(local_today(), days), user=staff)
     assert {f.key: f.value for f in section.figures}["conversations"] == 122
+
+
+def test_facts_that_go_take_their_counts_with_them(agents):
+    """Asked on Tuesday 10, marked as spam on Wednesday 11: recomputing the
+    11th empties the 10th and its week."""
+    question = conversation(Network.X, ("customer", at("2026-11-10 10:00"), None))
+    recompute(date(2026, 11, 10))
+    assert len(_channel_rows(7, MONDAY)) == 2
+    Question.objects.filter(pk=question.pk).update(
+        status=Question.Status.CLOSED, close_reason=Question.CloseReason.SPAM, waiting_since=at("2026-11-11 09:00")
+    )
+    recompute(date(2026, 11, 11))
+    assert _channel_rows(1, date(2026, 11, 10)) == [] and _channel_rows(7, MONDAY) == []
