@@ -49,13 +49,13 @@ def _day_statement(model, columns: list[str], conditions: dict[str, str]) -> str
 
 
 def _week_statement(model, columns: list[str]) -> str:
-    """One week's rows of a family from its days' rows; parameter: the Monday."""
+    """One week's rows of a family from its days' rows; parameters: its Monday and Sunday."""
     grouped = ", ".join(columns)
     table = model._meta.db_table
     return (
         f"INSERT INTO {table} (span, first_day, week, {grouped}, clock, bucket, waits, seconds) "
         f"SELECT 7, week, week, {grouped}, clock, bucket, SUM(waits), SUM(seconds) FROM {table} "
-        f"WHERE span = 1 AND week = %s GROUP BY week, {grouped}, clock, bucket"
+        f"WHERE span = 1 AND first_day BETWEEN %s AND %s GROUP BY week, {grouped}, clock, bucket"
     )
 
 
@@ -73,7 +73,7 @@ def response_counts_recompute(days: Iterable[date]) -> None:
                 cursor.execute(by_day, [day, week_monday(day), day] * len(conditions))
             by_week = _week_statement(model, columns)
             for week in weeks:
-                cursor.execute(by_week, [week])
+                cursor.execute(by_week, [week, week + timedelta(days=6)])
 
 
 def weeks_of(first_day: date, last_day: date) -> tuple[date, date] | None:

@@ -45,7 +45,9 @@ class Migration(migrations.Migration):
                 ),
             ],
             options={
-                "indexes": [models.Index(fields=["span", "first_day"], name="channel_response_count_span")],
+                "indexes": [
+                    models.Index(fields=["span", "first_day", "clock", "kind"], name="channel_response_count_span")
+                ],
             },
         ),
         migrations.CreateModel(
@@ -74,7 +76,7 @@ class Migration(migrations.Migration):
                 ),
             ],
             options={
-                "indexes": [models.Index(fields=["span", "first_day"], name="staff_response_count_span")],
+                "indexes": [models.Index(fields=["span", "first_day", "clock"], name="staff_response_count_span")],
             },
         ),
     ]
