@@ -4,11 +4,11 @@ what the section reads.
 
 `response_counts_recompute(days)` rebuilds the rows of those days from their
 facts, then the rows of their weeks from the days' rows: running it twice, or
-for any past day, gives the same rows. The facts roll-up calls it with every
-day whose facts it replaced (a reply today changes the first-response fact
-of the day the customer wrote, maybe last week), so the counts always add up
-to the facts. The sums are done by the database (INSERT ... SELECT): a day is
-a few hundred rows, and the whole history is rebuilt in seconds."""
+for any past day, gives the same rows. The facts roll-up calls it, in the
+same transaction, with every day whose facts changed (a reply today changes
+the first-response fact of the day the customer wrote, maybe last week) and
+with the day it recomputes, so the counts always add up to the facts. The
+sums are done by the database (INSERT ... SELECT), a few hundred rows a day."""
 
 from __future__ import annotations
 

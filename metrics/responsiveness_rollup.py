@@ -9,7 +9,7 @@ recompute of yesterday and today catches every conversation that moved, and
 conversation last touched in it. Each conversation's facts are rebuilt whole
 from its messages, so running it twice, or later, gives the same rows. Then
 the counts the section reads (metrics.responsiveness_counts) are rebuilt for
-the day and for every day whose facts were replaced.
+the day and for every day whose facts changed, in the same transaction.
 
 Support-hours seconds are computed here, once, with the schedule read once
 per batch; a page view only adds up stored numbers. After today's facts, the
@@ -62,9 +62,12 @@ def response_times_rebuild(question_ids: Iterable[int], also_count: Iterable[dat
     days `also_count`); returns the number of facts written."""
     ids = list(question_ids)
     written, days = 0, set(also_count)
-    for offset in range(0, len(ids), BATCH):
-        written += _rebuild_batch(ids[offset : offset + BATCH], days)
-    response_counts_recompute(days)
+    # One transaction: facts written without their counts would look unchanged to the next rebuild,
+    # which would then leave those days' counts stale.
+    with transaction.atomic():
+        for offset in range(0, len(ids), BATCH):
+            written += _rebuild_batch(ids[offset : offset + BATCH], days)
+        response_counts_recompute(days)
     if days:
         # The section's cached figures were read from the counts replaced here.
         cache.set(GENERATION_KEY, uuid4().hex, timeout=None)
