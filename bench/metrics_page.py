@@ -14,15 +14,18 @@ Then it runs every registered roll-up over the two years (as
 `manage.py metrics_rollup` would), and times beat's hourly recompute of
 yesterday and today.
 
-Then, for the 28-day and 90-day periods ending today, it times `build()` of
+Then, for the periods ending today (--periods: 28, 90 and 365 days), it times `build()` of
 every section in metrics.sections.SECTIONS (median and p95 of --iterations
 runs, and the queries of one run), cold (the cache emptied before each run:
 the first view after a roll-up) and cached. Set CACHE_URL to time it with
 the production cache (Redis): its database is emptied before each cold run. Once the page exists (a URL named by
 --page-url-name), it times the page too, signed in as a superuser, through
 Django's test Client (the whole middleware stack, in-process);
---page-query is the query string that picks the period ({days} is replaced).
---keep reuses a database already filled (same sizes) instead of filling again.
+--page-query is the query string that picks the period ({days} is replaced;
+by default the page's own: days=N for its presets, start=...&end=... else).
+--keep reuses a database already filled (same sizes) instead of filling again;
+with --rollup it still recomputes every roll-up over the span (after a
+migration added one).
 """
 
 import argparse
@@ -198,13 +201,16 @@ def _time(function, iterations: int, *, cold: bool) -> dict:
     }
 
 
-def _page_url(name: str, query: str, days: int) -> str | None:
+def _page_url(name: str, query: str | None, period) -> str | None:
     from django.urls import NoReverseMatch, reverse
 
+    from metrics.forms import query_for
+
     try:
-        return reverse(name) + ("?" + query.format(days=days) if query else "")
+        path = reverse(name)
     except NoReverseMatch:
         return None
+    return path + "?" + (query.format(days=period.length) if query else query_for(period))
 
 
 def main() -> None:
@@ -213,8 +219,10 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=730, help="how far back the conversations go")
     parser.add_argument("--iterations", type=int, default=20)
     parser.add_argument("--keep", action="store_true", help="reuse the database as it is (filled by an earlier run)")
-    parser.add_argument("--page-url-name", default="admin:metrics")
-    parser.add_argument("--page-query", default="days={days}")
+    parser.add_argument("--rollup", action="store_true", help="with --keep: recompute every roll-up all the same")
+    parser.add_argument("--periods", default="28,90,365", help="lengths in days of the periods timed, ending today")
+    parser.add_argument("--page-url-name", default="metrics:page")
+    parser.add_argument("--page-query", default=None)
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/tipcast_mbench"),
@@ -246,6 +254,7 @@ def main() -> None:
     today = local_today()
     if not args.keep:
         fill_seconds = _fill(args.conversations, args.days)
+    if not args.keep or args.rollup:
         start = time.perf_counter()
         rollups_recompute(today - timedelta(days=args.days + 1), today)
         rollup_seconds = time.perf_counter() - start
@@ -258,9 +267,9 @@ def main() -> None:
         username="bench", defaults={"is_staff": True, "is_superuser": True}
     )
     results = []
-    for days in (28, 90):
+    for days in (int(value) for value in args.periods.split(",")):
         period = period_ending(today, days)
-        url = _page_url(args.page_url_name, args.page_query, days)
+        url = _page_url(args.page_url_name, args.page_query, period)
         for cold in (True, False):
             state = "cold" if cold else "cached"
             for path in SECTIONS:

@@ -31,5 +31,5 @@ class DailyCount(models.Model):
 
 
 # The app's other models live in their own modules.
-from metrics.responsiveness_models import ResponseTime  # noqa: E402, F401
+from metrics.responsiveness_models import ChannelResponseCount, ResponseTime, StaffResponseCount  # noqa: E402, F401
 from metrics.summary_models import WeeklySummarySubscription  # noqa: E402, F401

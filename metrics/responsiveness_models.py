@@ -66,3 +66,53 @@ class ResponseTime(models.Model):
 
     def __str__(self):
         return f"{self.question_id} {self.kind} {self.day}: {self.wall_seconds}"
+
+
+class ResponseCount(models.Model):
+    """Counts of the facts above, per span of days, duration bucket and clock:
+    what the section reads (metrics.responsiveness_counts). A bucket's count
+    and sum of seconds add up exactly across days, so a period's histogram from
+    these rows is the one its facts give. One row is a span of one day, or of a
+    whole week (Monday to Sunday): a long period reads its whole weeks, not
+    each of their days; at a few hundred facts a day, a day's rows are nearly
+    as many as its facts, a week's about a fifth."""
+
+    class Clock(models.TextChoices):
+        WALL = "wall", _("Wall clock")
+        SUPPORT = "support", _("Support hours")
+
+    # 1: the day `first_day`; 7: the week beginning on Monday `first_day`.
+    span = models.PositiveSmallIntegerField()
+    first_day = models.DateField()
+    # The Monday of the week the span belongs to (the weekly breakdown groups by it).
+    week = models.DateField()
+    clock = models.CharField(max_length=8, choices=Clock.choices)
+    # Empty: the waits not answered yet (their `seconds` is 0).
+    bucket = models.PositiveSmallIntegerField(null=True, blank=True)
+    waits = models.PositiveIntegerField()
+    seconds = models.BigIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class ChannelResponseCount(ResponseCount):
+    """Every kind of wait, by channel; the support-hours clock for first responses only."""
+
+    kind = models.CharField(max_length=16, choices=ResponseTime.Kind.choices)
+    channel = models.CharField(max_length=16, choices=Network.choices)
+
+    class Meta:
+        # The clock and the kind in the index: a query reads only the rows it sums.
+        indexes = [models.Index(fields=["span", "first_day", "clock", "kind"], name="channel_response_count_span")]
+
+
+class StaffResponseCount(ResponseCount):
+    """First responses given, by the staff member who gave them."""
+
+    responder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["span", "first_day", "clock"], name="staff_response_count_span")]

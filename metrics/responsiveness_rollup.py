@@ -7,7 +7,9 @@ every staff reply that ends one and every closing moves it, so beat's hourly
 recompute of yesterday and today catches every conversation that moved, and
 `manage.py metrics_rollup --from ... --to ...` over a range rebuilds every
 conversation last touched in it. Each conversation's facts are rebuilt whole
-from its messages, so running it twice, or later, gives the same rows.
+from its messages, so running it twice, or later, gives the same rows. Then
+the counts the section reads (metrics.responsiveness_counts) are rebuilt for
+the day and for every day whose facts changed, in the same transaction.
 
 Support-hours seconds are computed here, once, with the schedule read once
 per batch; a page view only adds up stored numbers. After today's facts, the
@@ -26,6 +28,7 @@ from django.db import transaction
 
 from conversations.support_hours import schedule_load, support_time_between
 from metrics.periods import Period, local_day, local_today
+from metrics.responsiveness_counts import response_counts_recompute
 from metrics.responsiveness_models import ResponseTime
 from metrics.responsiveness_stats import bucket_of
 from qa.models import Message, Question
@@ -45,7 +48,7 @@ def recompute(day: date) -> None:
             status__in=Question.Status.values, waiting_since__gte=period.start, waiting_since__lt=period.end
         ).values_list("pk", flat=True)
     )
-    response_times_rebuild(ids)
+    response_times_rebuild(ids, also_count=[day])
     if day == local_today():
         # Beat recomputes yesterday, then today: the facts are now current.
         from metrics.sections.responsiveness import cache_warm  # the section imports this module
@@ -53,15 +56,20 @@ def recompute(day: date) -> None:
         cache_warm(day)
 
 
-def response_times_rebuild(question_ids: Iterable[int]) -> int:
+def response_times_rebuild(question_ids: Iterable[int], also_count: Iterable[date] = ()) -> int:
     """Replace the facts of these conversations with ones measured from their
-    messages now; returns the number of facts written."""
+    messages now, and the counts of the days whose facts changed (and of the
+    days `also_count`); returns the number of facts written."""
     ids = list(question_ids)
-    written = 0
-    for offset in range(0, len(ids), BATCH):
-        written += _rebuild_batch(ids[offset : offset + BATCH])
-    if ids:
-        # The section's cached figures were read from the facts replaced here.
+    written, days = 0, set(also_count)
+    # One transaction: facts written without their counts would look unchanged to the next rebuild,
+    # which would then leave those days' counts stale.
+    with transaction.atomic():
+        for offset in range(0, len(ids), BATCH):
+            written += _rebuild_batch(ids[offset : offset + BATCH], days)
+        response_counts_recompute(days)
+    if days:
+        # The section's cached figures were read from the counts replaced here.
         cache.set(GENERATION_KEY, uuid4().hex, timeout=None)
     return written
 
@@ -72,7 +80,16 @@ def facts_generation() -> str:
     return cache.get_or_set(GENERATION_KEY, uuid4().hex, timeout=None)
 
 
-def _rebuild_batch(ids: list[int]) -> int:
+# What makes two facts the same: compared before and after a rebuild.
+FACT_FIELDS = (
+    "question_id", "kind", "day", "channel", "responder_id", "started_at", "ended_at",
+    "wall_seconds", "support_seconds", "wall_bucket", "support_bucket",
+)  # fmt: skip
+
+
+def _rebuild_batch(ids: list[int], days: set[date]) -> int:
+    """Rebuild the facts of these conversations; adds to `days` the days of
+    the facts that changed (gone, new or different), whose counts are stale."""
     questions = Question.objects.filter(pk__in=ids).only(
         "pk", "source", "status", "close_reason", "created_at", "waiting_since"
     )
@@ -91,8 +108,14 @@ def _rebuild_batch(ids: list[int]) -> int:
         facts.extend(_facts_of(question, messages.get(question.pk, [])))
     _measure_support_time(facts)
     with transaction.atomic():
-        ResponseTime.objects.filter(question_id__in=ids).delete()
+        replaced = ResponseTime.objects.filter(question_id__in=ids)
+        before = set(replaced.values_list(*FACT_FIELDS))
+        replaced.delete()
         ResponseTime.objects.bulk_create(facts)
+    after = {tuple(getattr(fact, name) for name in FACT_FIELDS) for fact in facts}
+    # A rebuild mostly writes the facts it deleted: only the others' days need new counts.
+    day_index = FACT_FIELDS.index("day")
+    days.update(fact[day_index] for fact in before ^ after)
     return len(facts)
 
 

@@ -1,8 +1,9 @@
 """The responsiveness section: how fast the team answers, how long
 conversations take to resolve, and what is waiting now.
 
-Reads the ResponseTime facts of the roll-up (metrics.responsiveness_rollup)
-as histograms grouped in the database, and the live backlog: a fixed number
+Reads the ResponseTime facts of the roll-up (metrics.responsiveness_rollup),
+counted per day and per week (metrics.responsiveness_counts), as histograms
+grouped in the database, and the live backlog: a fixed number
 of queries whatever the number of conversations. The facts change only when
 the roll-up runs, so what they give is cached (per period and language) until
 it runs again: the next view after a roll-up pays the queries, the others
@@ -142,7 +143,7 @@ def _first_response_figures(suffix: str, now: Histogram, before: Histogram, text
 
 
 def _from_facts(period: Period) -> Section:
-    both = selectors.facts_in_both_periods(period)
+    both = selectors.counts_in_both_periods(period)
     wall = selectors.response_histograms(both, ["current", "kind", "channel"])
     support = selectors.response_histograms(both.filter(kind=FIRST), ["current", "kind", "channel"], selectors.SUPPORT)
     first_now, first_before = histograms_total(wall, True, FIRST), histograms_total(wall, False, FIRST)

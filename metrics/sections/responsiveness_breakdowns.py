@@ -156,9 +156,9 @@ def by_channel_table(wall, support) -> Table:
 
 
 def by_staff_table(period: Period) -> Table:
-    facts = selectors.facts_in(period, FIRST).filter(ended_at__isnull=False)
-    wall = selectors.response_histograms(facts, ["responder"])
-    support = selectors.response_histograms(facts, ["responder"], selectors.SUPPORT)
+    counts = selectors.staff_counts_in(period)
+    wall = selectors.response_histograms(counts, ["responder"])
+    support = selectors.response_histograms(counts, ["responder"], selectors.SUPPORT)
     people = selectors.staff_members(key[0] for key in wall)
     rows = []
     for (responder,), histogram in wall.items():
@@ -178,9 +178,9 @@ def by_staff_table(period: Period) -> Table:
 
 def by_week(period: Period) -> tuple[Chart, Table]:
     """Weeks (labelled with their Monday) that the period touches."""
-    facts = selectors.facts_by_week(period, FIRST, RESOLUTION)
-    wall = selectors.response_histograms(facts, ["kind", "week"])
-    support = selectors.response_histograms(facts.filter(kind=FIRST), ["week"], selectors.SUPPORT)
+    counts = selectors.counts_in(period, FIRST, RESOLUTION)
+    wall = selectors.response_histograms(counts, ["kind", "week"])
+    support = selectors.response_histograms(counts.filter(kind=FIRST), ["week"], selectors.SUPPORT)
     weeks = sorted({key[1] for key in wall} | {key[0] for key in support})
     medians_by_clock: tuple[list, list] = ([], [])
     rows = []
