@@ -380,3 +380,16 @@ def test_web_healthcheck_asks_as_an_allowed_host():
         server.shutdown()
         server.server_close()
     assert seen_hosts[0] == "example.com"
+
+
+def test_each_gunicorn_worker_freezes_what_it_loaded():
+    # Run in a child process: freezing this test process's objects would outlive the test.
+    script = (
+        "import gc, runpy; config = runpy.run_path('docker/gunicorn.conf.py'); "
+        "before = gc.get_freeze_count(); config['post_worker_init'](None); "
+        "print(before, gc.get_freeze_count())"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=BASE_DIR, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    before, after = map(int, result.stdout.split())
+    assert before == 0 and after > 0
